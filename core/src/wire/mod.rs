@@ -1,0 +1,1 @@
+//! Zero-copy views and builders for IPv4, IPv6 and TCP.

@@ -1,0 +1,2 @@
+//! Placeholder until the WebSocket core lands.
+fn main() {}
