@@ -54,3 +54,6 @@ pub mod tcp;
 pub mod time;
 pub mod wire;
 pub mod ws;
+
+#[cfg(feature = "sim")]
+pub mod sim;

@@ -1,0 +1,1 @@
+//! A deterministic simulated link for tests.
