@@ -1,1 +1,28 @@
 //! The TCP state machine (RFC 9293) and the endpoint that demultiplexes it.
+//!
+//! The machine is split by concern, one file each, so every part can be read
+//! and tested alone:
+//!
+//! - [`seq`]: sequence numbers and their wrapping comparisons;
+//! - [`send_buffer`]: bytes written and not yet acknowledged, and the FIN;
+//! - [`assembler`] and [`recv_buffer`]: received bytes, out-of-order
+//!   reassembly in bounded memory, the receive window and SACK blocks;
+//! - [`rtt`]: the RFC 6298 round-trip estimator and retransmission timeout;
+//! - [`congestion`]: NewReno (RFC 5681, RFC 6582) and CUBIC (RFC 9438);
+//! - [`timer`]: the connection's timers as one small table;
+//! - [`config`]: every knob, with its default and the reason for it;
+//! - [`isn`]: where initial sequence numbers come from (RFC 6528).
+//!
+//! None of these reads a clock or draws randomness: time is an argument and
+//! secrets come from the caller.
+
+pub mod assembler;
+pub mod recv_buffer;
+mod ring;
+pub mod send_buffer;
+pub mod seq;
+
+pub use assembler::Assembler;
+pub use recv_buffer::{RecvBuffer, SackBlocks};
+pub use send_buffer::SendBuffer;
+pub use seq::SeqNumber;

@@ -1,0 +1,252 @@
+//! Out-of-order bookkeeping: which byte ranges past the in-order point have
+//! arrived.
+//!
+//! The [`Assembler`] knows nothing about bytes, only about stream offsets
+//! (counted from the first data byte of the connection, so they never wrap).
+//! It keeps a sorted list of disjoint, non-adjacent ranges that lie strictly
+//! after the in-order point. A new range is merged with every range it
+//! overlaps or touches, so the list only grows when a segment lands in a
+//! fresh island, and it never holds more than `max_ranges` entries: a segment
+//! that would open one island too many is refused (the sender will send it
+//! again). A segment that starts at the in-order point never needs a new
+//! entry, so the stream can always make progress, whatever the peer sends.
+//!
+//! Each range also carries a stamp of when it last grew. RFC 2018 §4 asks the
+//! receiver to put the block holding the segment that triggered the ACK first,
+//! and to fill the other slots with the blocks it reported most recently;
+//! reporting by descending stamp does both.
+
+use alloc::vec::Vec;
+
+/// A range of stream offsets `[start, end)` held out of order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Island {
+    start: u64,
+    end: u64,
+    /// When this island last grew (a counter, not a time).
+    stamp: u64,
+}
+
+/// Why an out-of-order range was not recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManyRanges;
+
+/// The set of out-of-order byte ranges received past the in-order point.
+#[derive(Debug, Clone)]
+pub struct Assembler {
+    islands: Vec<Island>,
+    max_ranges: usize,
+    clock: u64,
+}
+
+impl Assembler {
+    /// An empty assembler that tracks at most `max_ranges` separate ranges
+    /// (at least one).
+    pub const fn new(max_ranges: usize) -> Self {
+        Assembler {
+            islands: Vec::new(),
+            max_ranges: if max_ranges == 0 { 1 } else { max_ranges },
+            clock: 0,
+        }
+    }
+
+    /// Whether no out-of-order range is held.
+    pub fn is_empty(&self) -> bool {
+        self.islands.is_empty()
+    }
+
+    /// The number of separate ranges held.
+    pub fn range_count(&self) -> usize {
+        self.islands.len()
+    }
+
+    /// The most ranges this assembler will hold.
+    pub const fn max_ranges(&self) -> usize {
+        self.max_ranges
+    }
+
+    /// The held ranges `(start, end)`, lowest first.
+    pub fn ranges(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.islands.iter().map(|i| (i.start, i.end))
+    }
+
+    /// The end of the highest range held, if any.
+    pub fn highest(&self) -> Option<u64> {
+        self.islands.last().map(|i| i.end)
+    }
+
+    /// Records that `[start, end)` arrived while the in-order point is `next`.
+    ///
+    /// Returns the new in-order point: `next` itself unless the range reaches
+    /// it, in which case it moves past this range and every held range that
+    /// now touches it. Bytes before `next` are ignored (duplicates). Fails,
+    /// changing nothing, only when the range would open a new island while
+    /// `max_ranges` are already held.
+    pub fn add(&mut self, next: u64, start: u64, end: u64) -> Result<u64, TooManyRanges> {
+        let start = start.max(next);
+        if end <= start {
+            return Ok(next);
+        }
+        if start == next {
+            // In order: swallow every island the new in-order point reaches.
+            let mut reach = end;
+            let absorbed = self.islands.iter().take_while(|i| i.start <= reach).count();
+            if absorbed > 0 {
+                reach = reach.max(self.islands[absorbed - 1].end);
+                self.islands.drain(..absorbed);
+            }
+            return Ok(reach);
+        }
+        // First island that ends at or after `start` (it may touch or overlap).
+        let first = self.islands.partition_point(|i| i.end < start);
+        // One past the last island that starts at or before `end`.
+        let last = first + self.islands[first..].partition_point(|i| i.start <= end);
+        self.clock += 1;
+        if first == last {
+            if self.islands.len() >= self.max_ranges {
+                return Err(TooManyRanges);
+            }
+            if self.islands.capacity() == 0 {
+                self.islands.reserve_exact(self.max_ranges);
+            }
+            let island = Island {
+                start,
+                end,
+                stamp: self.clock,
+            };
+            self.islands.insert(first, island);
+        } else {
+            let merged = Island {
+                start: start.min(self.islands[first].start),
+                end: end.max(self.islands[last - 1].end),
+                stamp: self.clock,
+            };
+            self.islands[first] = merged;
+            self.islands.drain(first + 1..last);
+        }
+        Ok(next)
+    }
+
+    /// Writes up to `out.len()` ranges `(start, end)` in the order RFC 2018
+    /// wants them reported: the range that grew last first, then the others by
+    /// how recently they grew. Returns how many were written.
+    pub fn recent_ranges(&self, out: &mut [(u64, u64)]) -> usize {
+        let mut written = 0;
+        let mut below = u64::MAX;
+        while written < out.len() {
+            // The newest island older than the last one written (stamps are unique).
+            let Some(best) = self
+                .islands
+                .iter()
+                .filter(|i| i.stamp < below)
+                .max_by_key(|i| i.stamp)
+            else {
+                break;
+            };
+            out[written] = (best.start, best.end);
+            below = best.stamp;
+            written += 1;
+        }
+        written
+    }
+
+    /// Forgets every range.
+    pub fn clear(&mut self) {
+        self.islands.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn ranges(a: &Assembler) -> Vec<(u64, u64)> {
+        a.ranges().collect()
+    }
+
+    #[test]
+    fn in_order_advances() {
+        let mut a = Assembler::new(4);
+        assert_eq!(a.add(0, 0, 10), Ok(10));
+        assert_eq!(a.add(10, 5, 12), Ok(12));
+        assert_eq!(a.add(12, 0, 12), Ok(12));
+        assert!(a.is_empty());
+    }
+
+    #[test]
+    fn islands_merge_and_fill() {
+        let mut a = Assembler::new(8);
+        assert_eq!(a.add(0, 20, 30), Ok(0));
+        assert_eq!(a.add(0, 40, 50), Ok(0));
+        assert_eq!(a.add(0, 60, 70), Ok(0));
+        assert_eq!(ranges(&a), vec![(20, 30), (40, 50), (60, 70)]);
+        // Touching on both sides joins two islands.
+        assert_eq!(a.add(0, 30, 40), Ok(0));
+        assert_eq!(ranges(&a), vec![(20, 50), (60, 70)]);
+        // Overlapping several.
+        assert_eq!(a.add(0, 45, 65), Ok(0));
+        assert_eq!(ranges(&a), vec![(20, 70)]);
+        // Inside an island: no change in shape.
+        assert_eq!(a.add(0, 25, 26), Ok(0));
+        assert_eq!(ranges(&a), vec![(20, 70)]);
+        // Filling the hole at the front swallows the island.
+        assert_eq!(a.add(0, 0, 20), Ok(70));
+        assert!(a.is_empty());
+    }
+
+    #[test]
+    fn in_order_reaches_only_touching_islands() {
+        let mut a = Assembler::new(8);
+        a.add(0, 10, 20).unwrap();
+        a.add(0, 30, 40).unwrap();
+        assert_eq!(a.add(0, 0, 10), Ok(20));
+        assert_eq!(ranges(&a), vec![(30, 40)]);
+        assert_eq!(a.add(20, 15, 35), Ok(40));
+        assert!(a.is_empty());
+        assert_eq!(a.highest(), None);
+    }
+
+    #[test]
+    fn range_cap_refuses_new_islands_only() {
+        let mut a = Assembler::new(2);
+        a.add(0, 10, 20).unwrap();
+        a.add(0, 30, 40).unwrap();
+        assert_eq!(a.add(0, 50, 60), Err(TooManyRanges));
+        assert_eq!(a.add(0, 22, 25), Err(TooManyRanges));
+        assert_eq!(ranges(&a), vec![(10, 20), (30, 40)]);
+        // Growing an island is fine, and so is in-order data.
+        assert_eq!(a.add(0, 40, 45), Ok(0));
+        assert_eq!(a.add(0, 0, 5), Ok(5));
+        assert_eq!(a.range_count(), 2);
+        assert_eq!(a.highest(), Some(45));
+        assert_eq!(a.max_ranges(), 2);
+        assert_eq!(Assembler::new(0).max_ranges(), 1);
+    }
+
+    #[test]
+    fn recent_first() {
+        let mut a = Assembler::new(8);
+        a.add(0, 10, 20).unwrap();
+        a.add(0, 30, 40).unwrap();
+        a.add(0, 50, 60).unwrap();
+        a.add(0, 70, 80).unwrap();
+        a.add(0, 20, 25).unwrap(); // the first island grew last
+        let mut out = [(0, 0); 3];
+        assert_eq!(a.recent_ranges(&mut out), 3);
+        assert_eq!(out, [(10, 25), (70, 80), (50, 60)]);
+        let mut many = [(0, 0); 6];
+        assert_eq!(a.recent_ranges(&mut many), 4);
+        a.clear();
+        assert_eq!(a.recent_ranges(&mut many), 0);
+    }
+
+    #[test]
+    fn duplicates_before_next_are_ignored() {
+        let mut a = Assembler::new(2);
+        assert_eq!(a.add(100, 0, 50), Ok(100));
+        assert_eq!(a.add(100, 50, 100), Ok(100));
+        assert_eq!(a.add(100, 90, 110), Ok(110));
+        assert!(a.is_empty());
+    }
+}

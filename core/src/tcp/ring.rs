@@ -1,0 +1,180 @@
+//! A fixed-capacity byte ring shared by the send and receive buffers.
+//!
+//! The storage is allocated on first use, at the full capacity, and never
+//! grows: a connection that never carries data costs no buffer memory, and
+//! one that does costs exactly its configured size. Offsets are relative to
+//! the oldest byte (`head`). Bytes past `len` may be written too (the receive
+//! buffer parks out-of-order data there); only `[0, len)` counts as held.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Ring {
+    buf: Vec<u8>,
+    capacity: usize,
+    head: usize,
+    len: usize,
+}
+
+impl Ring {
+    pub(crate) const fn new(capacity: usize) -> Self {
+        Ring {
+            buf: Vec::new(),
+            capacity,
+            head: 0,
+            len: 0,
+        }
+    }
+
+    pub(crate) const fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub(crate) const fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) const fn free(&self) -> usize {
+        self.capacity - self.len
+    }
+
+    /// Bytes of heap memory currently held.
+    pub(crate) fn allocated(&self) -> usize {
+        self.buf.len()
+    }
+
+    fn storage(&mut self) -> &mut [u8] {
+        if self.buf.is_empty() && self.capacity > 0 {
+            self.buf = vec![0; self.capacity];
+        }
+        &mut self.buf
+    }
+
+    /// Copies `data` to offsets `[offset, offset + data.len())`.
+    ///
+    /// The caller keeps `offset + data.len() <= capacity`; anything past the
+    /// capacity is silently cut off so no input can index out of bounds.
+    pub(crate) fn write_at(&mut self, offset: usize, data: &[u8]) {
+        if offset >= self.capacity || data.is_empty() {
+            return;
+        }
+        let data = &data[..data.len().min(self.capacity - offset)];
+        let capacity = self.capacity;
+        let start = (self.head + offset) % capacity;
+        let storage = self.storage();
+        let first = data.len().min(capacity - start);
+        storage[start..start + first].copy_from_slice(&data[..first]);
+        storage[..data.len() - first].copy_from_slice(&data[first..]);
+    }
+
+    /// Appends as much of `data` as fits; returns how much did.
+    pub(crate) fn append(&mut self, data: &[u8]) -> usize {
+        let n = data.len().min(self.free());
+        self.write_at(self.len, &data[..n]);
+        self.len += n;
+        n
+    }
+
+    /// Marks `n` more bytes (already written past `len`) as held.
+    pub(crate) fn commit(&mut self, n: usize) {
+        self.len = (self.len + n).min(self.capacity);
+    }
+
+    /// Drops the `n` oldest bytes (at most `len`); returns how many went.
+    pub(crate) fn consume(&mut self, n: usize) -> usize {
+        let n = n.min(self.len);
+        if n > 0 {
+            self.head = (self.head + n) % self.capacity;
+            self.len -= n;
+        }
+        n
+    }
+
+    /// The bytes at `[offset, offset + max)` clipped to `len`, as up to two
+    /// slices (the second is non-empty only when the range wraps).
+    pub(crate) fn slices(&self, offset: usize, max: usize) -> (&[u8], &[u8]) {
+        if offset >= self.len || max == 0 || self.buf.is_empty() {
+            return (&[], &[]);
+        }
+        let n = max.min(self.len - offset);
+        let start = (self.head + offset) % self.capacity;
+        let first = n.min(self.capacity - start);
+        (&self.buf[start..start + first], &self.buf[..n - first])
+    }
+
+    /// Copies the oldest bytes into `out` and drops them; returns the count.
+    pub(crate) fn read(&mut self, out: &mut [u8]) -> usize {
+        let (a, b) = self.slices(0, out.len());
+        let (na, nb) = (a.len(), b.len());
+        out[..na].copy_from_slice(a);
+        out[na..na + nb].copy_from_slice(b);
+        self.consume(na + nb)
+    }
+
+    /// Frees the storage when nothing at all is parked in it.
+    ///
+    /// The caller must know that no bytes past `len` matter either.
+    pub(crate) fn release_if_empty(&mut self) {
+        if self.len == 0 {
+            self.buf = Vec::new();
+            self.head = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lazy_allocation_and_wrap() {
+        let mut r = Ring::new(8);
+        assert_eq!(r.allocated(), 0);
+        assert_eq!(r.slices(0, 8), (&[][..], &[][..]));
+        assert_eq!(r.append(b"abcdef"), 6);
+        assert_eq!(r.allocated(), 8);
+        assert_eq!(r.consume(4), 4);
+        assert_eq!(r.append(b"ghijklmn"), 6);
+        assert_eq!(r.len(), 8);
+        assert_eq!(r.free(), 0);
+        let (a, b) = r.slices(0, 100);
+        assert_eq!((a, b), (&b"efgh"[..], &b"ijkl"[..]));
+        let (a, b) = r.slices(5, 2);
+        assert_eq!((a, b), (&b"jk"[..], &b""[..]));
+        let mut out = [0u8; 5];
+        assert_eq!(r.read(&mut out), 5);
+        assert_eq!(&out, b"efghi");
+        assert_eq!(r.len(), 3);
+    }
+
+    #[test]
+    fn write_past_len_then_commit() {
+        let mut r = Ring::new(6);
+        r.append(b"abcd");
+        r.consume(4);
+        r.write_at(2, b"WXYZ");
+        r.write_at(0, b"uv");
+        r.commit(6);
+        let (a, b) = r.slices(0, 6);
+        assert_eq!([a, b].concat(), b"uvWXYZ");
+        // Out-of-range writes are clipped, not panics.
+        r.write_at(5, b"123");
+        r.write_at(100, b"1");
+        r.commit(100);
+        assert_eq!(r.len(), 6);
+        r.consume(6);
+        r.release_if_empty();
+        assert_eq!(r.allocated(), 0);
+    }
+
+    #[test]
+    fn zero_capacity() {
+        let mut r = Ring::new(0);
+        assert_eq!(r.append(b"x"), 0);
+        r.write_at(0, b"x");
+        assert_eq!(r.consume(1), 0);
+        assert_eq!(r.read(&mut [0; 4]), 0);
+        assert_eq!(r.capacity(), 0);
+    }
+}
