@@ -1,0 +1,443 @@
+#!/usr/bin/env bash
+# Run the Autobahn|Testsuite against wirestate's WebSocket examples, both roles,
+# on loopback:
+#   server role: `wstest -m fuzzingclient` drives ws_echo_server
+#   client role: ws_autobahn_client drives `wstest -m fuzzingserver`
+# A case passes only when both its behavior and its close behavior are OK or
+# INFORMATIONAL (NON-STRICT and UNIMPLEMENTED fail). Each role ends with the
+# line `autobahn: N passed, M failed`; the script exits non-zero if any role
+# failed, timed out, or if the suite could not be installed.
+#
+# The suite is Python 2 code; it is installed once into .cache/autobahn-venv
+# (git-ignored) from pyenv's CPython 2.7.18, or, where that is missing, into a
+# Debian bullseye chroot made with debootstrap (.cache/autobahn-chroot).
+#
+# Environment (all optional):
+#   AUTOBAHN_CASES        comma-separated case patterns (default '*', all 517),
+#                         e.g. AUTOBAHN_CASES='1.*,2.*' for a quick local run
+#   AUTOBAHN_ROLES        'server client' (default), 'server' or 'client'
+#   AUTOBAHN_SERVER_CMD   server under test; the address IP:PORT is appended, or
+#                         replaces '{addr}' if present
+#                         (default: $WIRESTATE_EXAMPLES_DIR/ws_echo_server)
+#   AUTOBAHN_CLIENT_CMD   client under test; the URL ws://127.0.0.1:PORT is
+#                         appended, or replaces '{url}' if present
+#                         (default: $WIRESTATE_EXAMPLES_DIR/ws_autobahn_client)
+#   AUTOBAHN_AGENT        agent name the client reports under (default wirestate)
+#   AUTOBAHN_TIMEOUT      seconds allowed per role (default 1800)
+#   AUTOBAHN_REPORTS      report folder (default <repo>/reports/autobahn)
+#   AUTOBAHN_CACHE        install cache (default <repo>/.cache)
+#   AUTOBAHN_PYTHON2      a Python 2.7 interpreter to use instead of pyenv's
+#   AUTOBAHN_USE_CHROOT   1 = use the debootstrap chroot even if pyenv has 2.7
+#   AUTOBAHN_DEBIAN_MIRROR  mirror for debootstrap (default: the one apt uses)
+#   AUTOBAHN_INSTALL_ONLY 1 = install the suite and stop
+#   WIRESTATE_EXAMPLES_DIR  where the example binaries are
+#                         (default <repo>/target/release/examples)
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+here="$repo_root/scripts"
+cache="${AUTOBAHN_CACHE:-$repo_root/.cache}"
+venv="$cache/autobahn-venv"
+chroot_dir="$cache/autobahn-chroot"
+reports="${AUTOBAHN_REPORTS:-$repo_root/reports/autobahn}"
+cases="${AUTOBAHN_CASES:-*}"
+roles="${AUTOBAHN_ROLES:-server client}"
+role_timeout="${AUTOBAHN_TIMEOUT:-1800}"
+agent="${AUTOBAHN_AGENT:-wirestate}"
+examples="${WIRESTATE_EXAMPLES_DIR:-$repo_root/target/release/examples}"
+server_cmd="${AUTOBAHN_SERVER_CMD:-$examples/ws_echo_server}"
+client_cmd="${AUTOBAHN_CLIENT_CMD:-$examples/ws_autobahn_client}"
+constraints="$here/autobahn-constraints.txt"
+wrapper="$here/interop/wstest_loopback.py"
+judge="$here/interop/autobahn_report.py"
+suite_version="25.10.1"
+
+die() {
+    echo "autobahn: ERROR: $*" >&2
+    exit 2
+}
+log() { echo "autobahn: $*"; }
+
+# ---------------------------------------------------------------- install ---
+
+# How wstest is started: WSTEST_PY is the interpreter command (an array, so the
+# chroot variant can prefix `chroot DIR`), and host_to_suite maps a host path
+# to the path the suite sees.
+WSTEST_PY=()
+suite_root=""   # "" = suite sees host paths; else the chroot folder
+
+host_to_suite() {
+    if [[ -z "$suite_root" ]]; then
+        echo "$1"
+    else
+        echo "${1#"$suite_root"}"
+    fi
+}
+
+install_stamp() {
+    # What a finished install is keyed on: the pins and the suite version.
+    echo "autobahntestsuite==$suite_version $(sha256sum "$constraints" | cut -d' ' -f1)"
+}
+
+find_python2() {
+    if [[ -n "${AUTOBAHN_PYTHON2:-}" ]]; then
+        echo "$AUTOBAHN_PYTHON2"
+        return 0
+    fi
+    local root candidate
+    if command -v pyenv >/dev/null 2>&1 && root="$(pyenv root 2>/dev/null)"; then
+        candidate="$root/versions/2.7.18/bin/python2.7"
+        if [[ -x "$candidate" ]] && "$candidate" -c 'import sys; assert sys.version_info[:2] == (2, 7)' 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    fi
+    return 1
+}
+
+install_with_python2() {
+    local py2="$1" stamp="$venv/.autobahn.stamp" want
+    want="$(install_stamp)"
+    if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+        WSTEST_PY=("$venv/bin/python")
+        return 0
+    fi
+    log "installing Autobahn|Testsuite $suite_version with $py2 into $venv"
+    rm -rf "$venv"
+    mkdir -p "$cache"
+    # virtualenv itself goes into a private folder of the cache (not the user's
+    # site-packages); 20.21 is the last release line that makes Python 2 venvs.
+    local boot="$cache/autobahn-bootstrap"
+    if ! PYTHONPATH="$boot" "$py2" -c 'import virtualenv' 2>/dev/null; then
+        rm -rf "$boot"
+        "$py2" -m pip install --disable-pip-version-check --no-warn-script-location \
+            --quiet --target "$boot" 'virtualenv<20.22' \
+            || die "could not install virtualenv for $py2 (pip failed)"
+    fi
+    PYTHONPATH="$boot" "$py2" -m virtualenv --quiet "$venv" \
+        || die "could not create the Python 2 virtualenv $venv"
+    "$venv/bin/python" -m pip install --disable-pip-version-check --quiet \
+        -c "$constraints" "autobahntestsuite==$suite_version" \
+        || { rm -rf "$venv"; die "pip could not install autobahntestsuite==$suite_version (see above)"; }
+    WSTEST_PY=("$venv/bin/python")
+    check_suite
+    echo "$want" > "$stamp"
+}
+
+debian_mirror() {
+    if [[ -n "${AUTOBAHN_DEBIAN_MIRROR:-}" ]]; then
+        echo "$AUTOBAHN_DEBIAN_MIRROR"
+        return
+    fi
+    # The mirror apt is configured with (deb822 or one-line sources).
+    local m
+    m="$(grep -hoE '^URIs:[[:space:]]*https?://[^[:space:]]+/debian/?$' \
+            /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 | awk '{print $2}')" || true
+    if [[ -z "$m" ]]; then
+        m="$(grep -hoE '^deb[[:space:]]+https?://[^[:space:]]+/debian/?[[:space:]]' \
+                /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+                | head -n1 | awk '{print $2}')" || true
+    fi
+    echo "${m:-http://deb.debian.org/debian}"
+}
+
+install_in_chroot() {
+    local stamp="$chroot_dir/opt/autobahn.stamp" want
+    want="$(install_stamp)"
+    suite_root="$chroot_dir"
+    WSTEST_PY=(chroot "$chroot_dir" /usr/bin/python2.7)
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+        return 0
+    fi
+    [[ "$(id -u)" == 0 ]] || die "no Python 2.7 found and the debootstrap fallback needs root"
+    if [[ ! -x "$chroot_dir/usr/bin/python2.7" ]]; then
+        if ! command -v debootstrap >/dev/null 2>&1; then
+            log "installing debootstrap"
+            apt-get install -y -q debootstrap >/dev/null \
+                || { apt-get update -q >/dev/null && apt-get install -y -q debootstrap >/dev/null; } \
+                || die "could not install debootstrap"
+        fi
+        local mirror
+        mirror="$(debian_mirror)"
+        log "no pyenv CPython 2.7.18: building a Debian bullseye chroot in $chroot_dir from $mirror"
+        rm -rf "$chroot_dir"
+        debootstrap --variant=minbase \
+            --include=python2.7,python2.7-dev,gcc,libc6-dev,libffi-dev,libssl-dev,ca-certificates \
+            bullseye "$chroot_dir" "$mirror" >"$cache/autobahn-debootstrap.log" 2>&1 \
+            || die "debootstrap of bullseye failed (log: $cache/autobahn-debootstrap.log)"
+    fi
+    # Name resolution and the host's CA bundle for pip inside the chroot.
+    cp -L /etc/resolv.conf "$chroot_dir/etc/resolv.conf" 2>/dev/null || true
+    if [[ -f /etc/ssl/certs/ca-certificates.crt ]]; then
+        cp -L /etc/ssl/certs/ca-certificates.crt "$chroot_dir/opt/host-ca.crt"
+    fi
+    # Bullseye ships no pip for Python 2: fetch pip's last Python 2 wheel with
+    # the host's pip and run it from the wheel file inside the chroot.
+    local wheels="$chroot_dir/opt/wheels-boot"
+    mkdir -p "$wheels"
+    if ! ls "$wheels"/pip-20.3.4-*.whl >/dev/null 2>&1; then
+        python3 -m pip download --disable-pip-version-check --quiet --no-deps \
+            --only-binary=:all: --dest "$wheels" 'pip==20.3.4' \
+            || die "could not download the pip 20.3.4 wheel"
+    fi
+    local pipwhl
+    pipwhl="$(basename "$(ls "$wheels"/pip-20.3.4-*.whl | head -n1)")"
+    cp "$constraints" "$chroot_dir/opt/autobahn-constraints.txt"
+    local cert_env=()
+    [[ -f "$chroot_dir/opt/host-ca.crt" ]] && cert_env=(PIP_CERT=/opt/host-ca.crt)
+    env -u PIP_FIND_LINKS "${cert_env[@]}" chroot "$chroot_dir" /usr/bin/python2.7 \
+        "/opt/wheels-boot/$pipwhl/pip" install --disable-pip-version-check --quiet \
+        --prefix /usr/local -c /opt/autobahn-constraints.txt "pip==20.3.4" \
+        "autobahntestsuite==$suite_version" \
+        || die "pip inside the bullseye chroot could not install autobahntestsuite==$suite_version"
+    check_suite
+    echo "$want" > "$stamp"
+}
+
+check_suite() {
+    "${WSTEST_PY[@]}" -c 'import autobahntestsuite, autobahn, twisted; print(autobahntestsuite.__version__)' \
+        >/dev/null 2>&1 \
+        || die "the installed Autobahn|Testsuite does not import (interpreter: ${WSTEST_PY[*]})"
+}
+
+install_suite() {
+    [[ -f "$constraints" ]] || die "missing $constraints"
+    local py2
+    if [[ "${AUTOBAHN_USE_CHROOT:-0}" != 1 ]] && py2="$(find_python2)"; then
+        install_with_python2 "$py2"
+    else
+        install_in_chroot
+    fi
+    check_suite
+}
+
+# ------------------------------------------------------------------- run ----
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for_port() { # port timeout_s pid
+    local port="$1" limit="$2" pid="$3" waited=0
+    while ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.2
+        waited=$((waited + 1))
+        ((waited < limit * 5)) || return 1
+    done
+    return 0
+}
+
+# Split a command string into words and put ARG in place of PLACEHOLDER, or
+# append it when the command has no placeholder. Result in CMD_WORDS.
+CMD_WORDS=()
+build_cmd() { # command placeholder arg
+    local words=() w found=0
+    read -r -a words <<<"$1"
+    CMD_WORDS=()
+    for w in "${words[@]}"; do
+        if [[ "$w" == *"$2"* ]]; then
+            CMD_WORDS+=("${w//"$2"/"$3"}")
+            found=1
+        else
+            CMD_WORDS+=("$w")
+        fi
+    done
+    ((found)) || CMD_WORDS+=("$3")
+    [[ ${#CMD_WORDS[@]} -gt 0 ]] || die "empty command"
+}
+
+check_runnable() { # command-string what
+    local words=()
+    read -r -a words <<<"$1"
+    if [[ "${words[0]}" == */* ]]; then
+        [[ -x "${words[0]}" ]] \
+            || die "$2 not found: ${words[0]} (build it: cargo build --release -p wirestate --examples)"
+    else
+        command -v "${words[0]}" >/dev/null 2>&1 || die "$2 not found: ${words[0]}"
+    fi
+}
+
+cases_json() {
+    local IFS=, out="" c
+    for c in $cases; do
+        c="${c// /}"
+        [[ -n "$c" ]] && out+="${out:+, }\"$c\""
+    done
+    [[ -n "$out" ]] || die "AUTOBAHN_CASES selects nothing"
+    echo "[$out]"
+}
+
+PIDS=()
+WORK=""
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    PIDS=()
+    [[ -n "$WORK" && -d "$WORK" ]] && rm -rf "$WORK"
+    return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stop_pid() { # pid: TERM, then KILL after 5 s
+    local pid="$1" i
+    kill "$pid" 2>/dev/null || return 0
+    for i in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# Writes the expected case ids for SPEC to FILE.
+list_cases() { # spec file
+    "${WSTEST_PY[@]}" "$(host_to_suite "$wrapper")" --list-cases "$(host_to_suite "$1")" >"$2" \
+        || die "could not list the cases of $1"
+}
+
+fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+# server role: wstest is the client and our echo server is tested.
+run_server_role() {
+    local out="$reports/server" port spec notes=() started rc server_pid
+    rm -rf "$out"
+    mkdir -p "$out"
+    check_runnable "$server_cmd" "server under test"
+    port="$(free_port)"
+    build_cmd "$server_cmd" "{addr}" "127.0.0.1:$port"
+    log "server role: starting ${CMD_WORDS[*]}"
+    "${CMD_WORDS[@]}" >"$out/server.log" 2>&1 &
+    server_pid=$!
+    PIDS+=("$server_pid")
+    wait_for_port "$port" 30 "$server_pid" \
+        || die "server under test did not listen on 127.0.0.1:$port (log: $out/server.log)"
+
+    spec="$WORK/fuzzingclient.json"
+    cat >"$spec" <<EOF
+{
+  "outdir": "$(host_to_suite "$WORK/reports-server")",
+  "servers": [{"agent": "$agent", "url": "ws://127.0.0.1:$port"}],
+  "cases": $(cases_json),
+  "exclude-cases": [],
+  "exclude-agent-cases": {}
+}
+EOF
+    list_cases "$spec" "$WORK/expected-server.txt"
+    log "server role: wstest -m fuzzingclient, $(wc -l <"$WORK/expected-server.txt") cases, limit ${role_timeout}s"
+    started=$SECONDS
+    rc=0
+    (cd "$WORK" && timeout --kill-after=10 "$role_timeout" \
+        "${WSTEST_PY[@]}" "$(host_to_suite "$wrapper")" -m fuzzingclient \
+        -s "$(host_to_suite "$spec")") >"$out/wstest.log" 2>&1 || rc=$?
+    SERVER_SECS=$((SECONDS - started))
+    if ((rc == 124 || rc == 137)); then
+        notes+=(--note "wstest did not finish within ${role_timeout}s")
+    elif ((rc != 0)); then
+        notes+=(--note "wstest exited with status $rc (log: $out/wstest.log)")
+    fi
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        local src=0
+        wait "$server_pid" 2>/dev/null || src=$?
+        notes+=(--note "the server under test exited during the run (status $src, log: $out/server.log)")
+    fi
+    stop_pid "$server_pid"
+    [[ -d "$WORK/reports-server" ]] && cp -r "$WORK/reports-server/." "$out/"
+    log "server role: took $(fmt_secs "$SERVER_SECS"); reports in $out"
+    python3 "$judge" --index "$out/index.json" --agent "$agent" \
+        --expected "$WORK/expected-server.txt" --role "server role (fuzzingclient vs $(basename "${CMD_WORDS[0]}"))" \
+        "${notes[@]}"
+}
+
+# client role: wstest is the server and our client is tested.
+run_client_role() {
+    local out="$reports/client" port spec notes=() started rc wstest_pid
+    rm -rf "$out"
+    mkdir -p "$out"
+    check_runnable "$client_cmd" "client under test"
+    port="$(free_port)"
+    spec="$WORK/fuzzingserver.json"
+    cat >"$spec" <<EOF
+{
+  "url": "ws://127.0.0.1:$port",
+  "outdir": "$(host_to_suite "$WORK/reports-client")",
+  "cases": $(cases_json),
+  "exclude-cases": [],
+  "exclude-agent-cases": {}
+}
+EOF
+    list_cases "$spec" "$WORK/expected-client.txt"
+    started=$SECONDS
+    # wstest gets a minute more than the client, so that a slow client is
+    # reported as such rather than as a vanished suite.
+    (cd "$WORK" && exec timeout --kill-after=10 "$((role_timeout + 60))" \
+        "${WSTEST_PY[@]}" "$(host_to_suite "$wrapper")" -m fuzzingserver -u 0 \
+        -s "$(host_to_suite "$spec")") >"$out/wstest.log" 2>&1 &
+    wstest_pid=$!
+    PIDS+=("$wstest_pid")
+    wait_for_port "$port" 60 "$wstest_pid" \
+        || die "wstest -m fuzzingserver did not listen on 127.0.0.1:$port (log: $out/wstest.log)"
+    build_cmd "$client_cmd" "{url}" "ws://127.0.0.1:$port"
+    log "client role: ${CMD_WORDS[*]} against wstest -m fuzzingserver, $(wc -l <"$WORK/expected-client.txt") cases, limit ${role_timeout}s"
+    rc=0
+    timeout --kill-after=10 "$role_timeout" "${CMD_WORDS[@]}" >"$out/client.log" 2>&1 || rc=$?
+    CLIENT_SECS=$((SECONDS - started))
+    if ((rc == 124 || rc == 137)); then
+        notes+=(--note "the client under test did not finish within ${role_timeout}s")
+    elif ((rc != 0)); then
+        notes+=(--note "the client under test exited with status $rc (log: $out/client.log)")
+    fi
+    if ! kill -0 "$wstest_pid" 2>/dev/null; then
+        notes+=(--note "wstest -m fuzzingserver exited during the run (log: $out/wstest.log)")
+    fi
+    stop_pid "$wstest_pid"
+    [[ -d "$WORK/reports-client" ]] && cp -r "$WORK/reports-client/." "$out/"
+    log "client role: took $(fmt_secs "$CLIENT_SECS"); reports in $out"
+    python3 "$judge" --index "$out/index.json" --agent "$agent" \
+        --expected "$WORK/expected-client.txt" --role "client role (fuzzingserver vs $(basename "${CMD_WORDS[0]}"))" \
+        "${notes[@]}"
+}
+
+main() {
+    command -v timeout >/dev/null 2>&1 || die "coreutils 'timeout' is required"
+    command -v python3 >/dev/null 2>&1 || die "python3 is required to read the reports"
+    install_suite
+    log "suite ready: $("${WSTEST_PY[@]}" -c 'import autobahntestsuite, autobahn; print("autobahntestsuite %s, autobahn %s" % (autobahntestsuite.__version__, autobahn.__version__))')"
+    [[ "${AUTOBAHN_INSTALL_ONLY:-0}" == 1 ]] && return 0
+
+    mkdir -p "$reports"
+    if [[ -n "$suite_root" ]]; then
+        mkdir -p "$suite_root/tmp"
+        WORK="$(mktemp -d "$suite_root/tmp/autobahn.XXXXXX")"
+        cp "$wrapper" "$suite_root/opt/wstest_loopback.py"
+        wrapper="$suite_root/opt/wstest_loopback.py"
+    else
+        WORK="$(mktemp -d "${TMPDIR:-/tmp}/autobahn.XXXXXX")"
+    fi
+
+    local status=0 role ran=0
+    SERVER_SECS=0
+    CLIENT_SECS=0
+    for role in $roles; do
+        case "$role" in
+            server) run_server_role || status=1; ran=1 ;;
+            client) run_client_role || status=1; ran=1 ;;
+            *) die "unknown role '$role' in AUTOBAHN_ROLES (use server and/or client)" ;;
+        esac
+    done
+    ((ran)) || die "AUTOBAHN_ROLES selects no role"
+    if ((status)); then
+        log "FAILED (reports: $reports)"
+    else
+        log "all selected cases passed (reports: $reports)"
+    fi
+    return "$status"
+}
+
+main "$@"
