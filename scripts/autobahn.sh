@@ -259,8 +259,9 @@ check_runnable() { # command-string what
 }
 
 cases_json() {
-    local IFS=, out="" c
-    for c in $cases; do
+    local out="" c list=()
+    IFS=, read -r -a list <<<"$cases"
+    for c in "${list[@]}"; do
         c="${c// /}"
         [[ -n "$c" ]] && out+="${out:+, }\"$c\""
     done
