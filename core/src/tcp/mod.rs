@@ -17,12 +17,22 @@
 //! secrets come from the caller.
 
 pub mod assembler;
+pub mod config;
+pub mod congestion;
+pub mod isn;
 pub mod recv_buffer;
 mod ring;
+pub mod rtt;
 pub mod send_buffer;
 pub mod seq;
+pub mod timer;
 
 pub use assembler::Assembler;
+pub use config::{Config, ConfigError, EndpointConfig, Keepalive};
+pub use congestion::{Algorithm as CongestionAlgorithm, Controller as CongestionController};
+pub use isn::{FixedIsn, IsnGenerator, IsnSource};
 pub use recv_buffer::{RecvBuffer, SackBlocks};
+pub use rtt::{RttEstimator, RttSampler};
 pub use send_buffer::SendBuffer;
 pub use seq::SeqNumber;
+pub use timer::{Timer, TimerTable};

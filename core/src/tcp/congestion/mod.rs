@@ -1,0 +1,406 @@
+//! Congestion control: how much data may be in flight.
+//!
+//! [`Controller`] holds the congestion window (`cwnd`) and slow-start
+//! threshold (`ssthresh`) of RFC 5681 and the parts every algorithm shares:
+//! slow start, fast recovery with NewReno's partial-ACK rule (RFC 6582), the
+//! collapse to one segment on a retransmission timeout, and the restart
+//! after idle. The [`Algorithm`] decides the rest: how the window grows in
+//! congestion avoidance and how far it drops after a loss — Reno
+//! ([`new_reno`]) or CUBIC ([`cubic`], RFC 9438).
+//!
+//! The controller does window arithmetic only. The connection detects
+//! losses (three duplicate ACKs, SACK scoreboard, timeouts), remembers the
+//! `recover` point of RFC 6582, decides which ACKs are partial, and tells
+//! the controller through these hooks:
+//!
+//! | event                                   | hook                                   |
+//! |-----------------------------------------|----------------------------------------|
+//! | ACK of new data, not in recovery        | [`on_ack`](Controller::on_ack)         |
+//! | fast retransmit: entering recovery      | [`on_enter_recovery`](Controller::on_enter_recovery) |
+//! | duplicate ACK during recovery (no SACK) | [`inflate`](Controller::inflate)       |
+//! | partial ACK during recovery             | [`on_partial_ack`](Controller::on_partial_ack) |
+//! | full ACK: leaving recovery              | [`on_exit_recovery`](Controller::on_exit_recovery) |
+//! | retransmission timeout                  | [`on_rto`](Controller::on_rto)         |
+//! | sending again after an idle period      | [`on_idle_restart`](Controller::on_idle_restart) |
+//!
+//! Every hook that depends on time takes `now`; nothing here reads a clock.
+
+pub mod cubic;
+pub mod new_reno;
+
+use crate::time::{Duration, Instant};
+pub use cubic::Cubic;
+pub use new_reno::NewReno;
+
+/// Which congestion control algorithm a connection uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Algorithm {
+    /// RFC 5681 Reno growth with RFC 6582 NewReno recovery.
+    NewReno,
+    /// CUBIC (RFC 9438), the default, as in Linux, Windows and macOS.
+    #[default]
+    Cubic,
+}
+
+/// Per-algorithm state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum State {
+    NewReno(NewReno),
+    Cubic(Cubic),
+}
+
+/// The congestion window and everything that moves it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Controller {
+    mss: usize,
+    cwnd: usize,
+    ssthresh: usize,
+    initial_window: usize,
+    in_recovery: bool,
+    state: State,
+}
+
+/// The initial window RFC 5681 §3.1 allows for a given sender MSS: 2, 3 or
+/// 4 segments, about 4 KB in all.
+pub fn rfc5681_initial_window(mss: usize) -> usize {
+    if mss > 2190 {
+        2 * mss
+    } else if mss > 1095 {
+        3 * mss
+    } else {
+        4 * mss
+    }
+}
+
+impl Controller {
+    /// A controller for segments of `mss` bytes, starting with a window of
+    /// `initial_segments` segments (RFC 5681's 2–4 when zero) and an
+    /// unbounded `ssthresh` (RFC 5681 §3.1: as high as possible, so the
+    /// first slow start ends only with a loss).
+    pub fn new(algorithm: Algorithm, mss: usize, initial_segments: usize) -> Self {
+        let mss = mss.max(1);
+        let initial_window = if initial_segments == 0 {
+            rfc5681_initial_window(mss)
+        } else {
+            initial_segments.saturating_mul(mss)
+        };
+        Controller {
+            mss,
+            cwnd: initial_window,
+            ssthresh: usize::MAX,
+            initial_window,
+            in_recovery: false,
+            state: match algorithm {
+                Algorithm::NewReno => State::NewReno(NewReno::new()),
+                Algorithm::Cubic => State::Cubic(Cubic::new()),
+            },
+        }
+    }
+
+    /// The algorithm in use.
+    pub fn algorithm(&self) -> Algorithm {
+        match self.state {
+            State::NewReno(_) => Algorithm::NewReno,
+            State::Cubic(_) => Algorithm::Cubic,
+        }
+    }
+
+    /// The congestion window in bytes.
+    pub fn window(&self) -> usize {
+        self.cwnd
+    }
+
+    /// The slow-start threshold in bytes (`usize::MAX` until the first loss).
+    pub fn ssthresh(&self) -> usize {
+        self.ssthresh
+    }
+
+    /// The segment size the window is counted in.
+    pub fn mss(&self) -> usize {
+        self.mss
+    }
+
+    /// Whether the window is below `ssthresh` (RFC 5681 §3.1: slow start).
+    pub fn in_slow_start(&self) -> bool {
+        self.cwnd < self.ssthresh
+    }
+
+    /// Whether fast recovery is in progress.
+    pub fn in_recovery(&self) -> bool {
+        self.in_recovery
+    }
+
+    /// Changes the segment size once the handshake settles it. A window
+    /// that was still the initial one is recomputed for the new size.
+    pub fn set_mss(&mut self, mss: usize) {
+        let mss = mss.max(1);
+        if self.cwnd == self.initial_window {
+            let segments = self.initial_window / self.mss;
+            self.initial_window = segments * mss;
+            self.cwnd = self.initial_window;
+        }
+        self.mss = mss;
+    }
+
+    /// `acked` bytes of new data were acknowledged outside fast recovery.
+    ///
+    /// Slow start (RFC 5681 §3.1, equation 2): grow by what was
+    /// acknowledged, at most one segment per ACK. Congestion avoidance: the
+    /// algorithm's rule. `rtt` is the smoothed round-trip time (CUBIC aims
+    /// one RTT ahead on its curve).
+    pub fn on_ack(&mut self, now: Instant, acked: usize, rtt: Duration) {
+        if self.in_recovery || acked == 0 {
+            return;
+        }
+        if self.in_slow_start() {
+            self.cwnd = self.cwnd.saturating_add(acked.min(self.mss));
+            return;
+        }
+        match &mut self.state {
+            State::NewReno(reno) => reno.on_ack(&mut self.cwnd, self.mss, acked),
+            State::Cubic(cubic) => cubic.on_ack(now, &mut self.cwnd, self.mss, acked, rtt),
+        }
+    }
+
+    /// Fast retransmit: a loss was detected with `flight_size` bytes
+    /// outstanding, and fast recovery begins.
+    ///
+    /// `ssthresh` drops as the algorithm says (Reno: RFC 5681 §3.2 step 2,
+    /// half the flight; CUBIC: RFC 9438 §4.6, β·cwnd) and `cwnd` is set to
+    /// it. Without SACK, the connection then calls [`inflate`](Self::inflate)
+    /// with 3 for the three duplicate ACKs that triggered this (RFC 5681
+    /// §3.2 step 3); with SACK it counts the pipe instead (RFC 6675).
+    /// Does nothing if already in recovery.
+    pub fn on_enter_recovery(&mut self, _now: Instant, flight_size: usize) {
+        if self.in_recovery {
+            return;
+        }
+        self.ssthresh = self.reduced_ssthresh(flight_size);
+        self.cwnd = self.ssthresh;
+        self.in_recovery = true;
+    }
+
+    /// Inflates the window by `segments` segments during fast recovery: each
+    /// duplicate ACK means a segment has left the network (RFC 5681 §3.2
+    /// step 4).
+    pub fn inflate(&mut self, segments: usize) {
+        if self.in_recovery {
+            self.cwnd = self.cwnd.saturating_add(segments.saturating_mul(self.mss));
+        }
+    }
+
+    /// A partial ACK in fast recovery acknowledged `acked` new bytes.
+    ///
+    /// RFC 6582 §3.2 step 5: deflate the window by the amount acknowledged,
+    /// then add back one segment if at least one segment's worth was
+    /// acknowledged, so that about `ssthresh` stays in flight after the
+    /// retransmission the connection sends next.
+    pub fn on_partial_ack(&mut self, acked: usize) {
+        if !self.in_recovery {
+            return;
+        }
+        self.cwnd = self.cwnd.saturating_sub(acked);
+        if acked >= self.mss {
+            self.cwnd = self.cwnd.saturating_add(self.mss);
+        }
+        self.cwnd = self.cwnd.max(self.mss);
+    }
+
+    /// A full ACK (up to `recover`) ended fast recovery, with `flight_size`
+    /// bytes still outstanding.
+    ///
+    /// RFC 6582 §3.2 step 6 offers two ways to deflate; this takes the one
+    /// that avoids a burst: `cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS)`.
+    pub fn on_exit_recovery(&mut self, flight_size: usize) {
+        if !self.in_recovery {
+            return;
+        }
+        self.in_recovery = false;
+        self.cwnd = self
+            .ssthresh
+            .min(flight_size.max(self.mss).saturating_add(self.mss));
+    }
+
+    /// The retransmission timer fired with `flight_size` bytes outstanding.
+    ///
+    /// RFC 5681 §3.1: the window collapses to the loss window, one segment,
+    /// and slow start begins again. `ssthresh` drops only on the first
+    /// timeout of a segment (`first`); a timeout of the retransmission
+    /// itself must not lower it further (RFC 5681 §3.1, equation 4 note).
+    /// CUBIC sets `ssthresh` with β and remembers `W_max` (RFC 9438 §4.8).
+    pub fn on_rto(&mut self, _now: Instant, flight_size: usize, first: bool) {
+        if first {
+            self.ssthresh = self.reduced_ssthresh(flight_size);
+        }
+        self.cwnd = self.mss;
+        self.in_recovery = false;
+        if let State::NewReno(reno) = &mut self.state {
+            reno.reset();
+        }
+    }
+
+    /// Sending resumes after an idle period longer than the RTO.
+    ///
+    /// RFC 5681 §4.1: the window restarts from `min(IW, cwnd)`, since the
+    /// sender's picture of the network is stale. CUBIC starts a new epoch.
+    pub fn on_idle_restart(&mut self, _now: Instant) {
+        self.cwnd = self.cwnd.min(self.initial_window);
+        match &mut self.state {
+            State::NewReno(reno) => reno.reset(),
+            State::Cubic(cubic) => cubic.reset_epoch(),
+        }
+    }
+
+    fn reduced_ssthresh(&mut self, flight_size: usize) -> usize {
+        match &mut self.state {
+            State::NewReno(reno) => reno.ssthresh_after_loss(flight_size, self.mss),
+            State::Cubic(cubic) => cubic.on_congestion(self.cwnd, self.mss),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MSS: usize = 1000;
+
+    fn t(ms: u64) -> Instant {
+        Instant::from_millis(ms)
+    }
+
+    fn rtt() -> Duration {
+        Duration::from_millis(50)
+    }
+
+    #[test]
+    fn initial_windows() {
+        assert_eq!(rfc5681_initial_window(536), 4 * 536);
+        assert_eq!(rfc5681_initial_window(1460), 3 * 1460);
+        assert_eq!(rfc5681_initial_window(9000), 2 * 9000);
+        let c = Controller::new(Algorithm::NewReno, 1460, 0);
+        assert_eq!(c.window(), 4380);
+        let mut c = Controller::new(Algorithm::Cubic, 536, 10);
+        assert_eq!(c.window(), 5360);
+        assert_eq!(c.ssthresh(), usize::MAX);
+        assert_eq!(c.algorithm(), Algorithm::Cubic);
+        c.set_mss(1460);
+        assert_eq!(c.window(), 14_600);
+        assert_eq!(c.mss(), 1460);
+    }
+
+    #[test]
+    fn slow_start_grows_one_mss_per_ack() {
+        let mut c = Controller::new(Algorithm::NewReno, MSS, 10);
+        assert!(c.in_slow_start());
+        c.on_ack(t(0), 2 * MSS, rtt());
+        assert_eq!(c.window(), 11 * MSS);
+        c.on_ack(t(0), 500, rtt());
+        assert_eq!(c.window(), 11 * MSS + 500);
+        c.on_ack(t(0), 0, rtt());
+        assert_eq!(c.window(), 11 * MSS + 500);
+    }
+
+    #[test]
+    fn newreno_fast_recovery_with_partial_acks() {
+        let mut c = Controller::new(Algorithm::NewReno, MSS, 20);
+        // Loss with 20 segments in flight.
+        c.on_enter_recovery(t(0), 20 * MSS);
+        assert!(c.in_recovery());
+        assert_eq!(c.ssthresh(), 10 * MSS);
+        c.inflate(3);
+        assert_eq!(c.window(), 13 * MSS);
+        // Entering again while in recovery changes nothing.
+        c.on_enter_recovery(t(1), 13 * MSS);
+        assert_eq!(c.ssthresh(), 10 * MSS);
+        // Two more duplicate ACKs.
+        c.inflate(1);
+        c.inflate(1);
+        assert_eq!(c.window(), 15 * MSS);
+        // New data acked during recovery does not grow the window.
+        c.on_ack(t(2), MSS, rtt());
+        assert_eq!(c.window(), 15 * MSS);
+        // Partial ACK of 4 segments: deflate by 4, add one back.
+        c.on_partial_ack(4 * MSS);
+        assert_eq!(c.window(), 12 * MSS);
+        // Partial ACK of less than a segment: deflate only.
+        c.on_partial_ack(300);
+        assert_eq!(c.window(), 12 * MSS - 300);
+        // Full ACK with 3 segments still in flight: min(ssthresh, 3+1).
+        c.on_exit_recovery(3 * MSS);
+        assert!(!c.in_recovery());
+        assert_eq!(c.window(), 4 * MSS);
+        // With plenty in flight the window is ssthresh.
+        let mut c = Controller::new(Algorithm::NewReno, MSS, 20);
+        c.on_enter_recovery(t(0), 20 * MSS);
+        c.on_exit_recovery(18 * MSS);
+        assert_eq!(c.window(), 10 * MSS);
+        assert!(!c.in_slow_start());
+        // Hooks outside recovery do nothing.
+        c.inflate(5);
+        c.on_partial_ack(MSS);
+        c.on_exit_recovery(0);
+        assert_eq!(c.window(), 10 * MSS);
+    }
+
+    #[test]
+    fn congestion_avoidance_after_recovery() {
+        let mut c = Controller::new(Algorithm::NewReno, MSS, 20);
+        c.on_enter_recovery(t(0), 20 * MSS);
+        c.on_exit_recovery(20 * MSS);
+        for _ in 0..10 {
+            c.on_ack(t(10), MSS, rtt());
+        }
+        assert_eq!(c.window(), 11 * MSS);
+    }
+
+    #[test]
+    fn rto_collapses_to_one_segment() {
+        for algorithm in [Algorithm::NewReno, Algorithm::Cubic] {
+            let mut c = Controller::new(algorithm, MSS, 20);
+            c.on_enter_recovery(t(0), 20 * MSS);
+            let after_first_loss = c.ssthresh();
+            c.on_rto(t(1000), 20 * MSS, true);
+            assert_eq!(c.window(), MSS);
+            assert!(!c.in_recovery());
+            assert!(c.in_slow_start());
+            let ss = c.ssthresh();
+            assert!(ss <= after_first_loss && ss >= 2 * MSS);
+            // A repeated timeout keeps ssthresh.
+            c.on_rto(t(3000), MSS, false);
+            assert_eq!(c.ssthresh(), ss);
+            assert_eq!(c.window(), MSS);
+        }
+    }
+
+    #[test]
+    fn cubic_reduces_by_beta() {
+        let mut c = Controller::new(Algorithm::Cubic, MSS, 100);
+        c.on_enter_recovery(t(0), 100 * MSS);
+        assert_eq!(c.ssthresh(), 70 * MSS);
+        assert_eq!(c.window(), 70 * MSS);
+        c.on_exit_recovery(70 * MSS);
+        // Growth in congestion avoidance follows the curve from 70 segments.
+        let before = c.window();
+        for i in 0..70 {
+            c.on_ack(t(100 + i), MSS, rtt());
+        }
+        assert!(c.window() > before);
+        assert!(c.window() < 100 * MSS);
+    }
+
+    #[test]
+    fn idle_restart() {
+        let mut c = Controller::new(Algorithm::Cubic, MSS, 10);
+        for _ in 0..30 {
+            c.on_ack(t(0), MSS, rtt());
+        }
+        assert_eq!(c.window(), 40 * MSS);
+        c.on_idle_restart(t(10_000));
+        assert_eq!(c.window(), 10 * MSS);
+        let mut small = Controller::new(Algorithm::NewReno, MSS, 10);
+        small.on_rto(t(0), 4 * MSS, true);
+        small.on_idle_restart(t(5000));
+        assert_eq!(small.window(), MSS);
+    }
+}

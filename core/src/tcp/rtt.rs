@@ -1,0 +1,339 @@
+//! Round-trip time estimation and the retransmission timeout (RFC 6298).
+//!
+//! [`RttEstimator`] keeps the smoothed round-trip time (SRTT) and its mean
+//! deviation (RTTVAR) and derives the retransmission timeout (RTO) from them,
+//! with exponential backoff when the timer fires. [`RttSampler`] times one
+//! segment at a time and applies Karn's rule: a segment that was sent more
+//! than once gives no sample, because its acknowledgment cannot say which
+//! copy it answers.
+//!
+//! # Bounds
+//!
+//! - The initial RTO, before any sample, is 1 s (RFC 6298 §2.1).
+//! - The minimum defaults to 200 ms ([`DEFAULT_MIN_RTO`]), as Linux does,
+//!   not the 1 s RFC 6298 §2.4 recommends: with delayed ACKs capped at 40 ms
+//!   a 200 ms floor still leaves ample margin against spurious timeouts, and
+//!   a 1 s floor makes every tail loss on a fast path cost a full second.
+//!   Set it to 1 s in the configuration to follow the RFC to the letter.
+//! - The maximum defaults to 60 s, the upper bound RFC 6298 §2.5 allows.
+//!
+//! With timestamps (RFC 7323 §4) the connection can feed a sample from every
+//! acknowledgment that advances `SND.UNA`, taken from the echoed timestamp;
+//! Karn's rule is then unnecessary and the sampler is not used.
+
+use super::seq::SeqNumber;
+use crate::time::{Duration, Instant};
+
+/// The RTO before any round-trip sample (RFC 6298 §2.1).
+pub const INITIAL_RTO: Duration = Duration::from_secs(1);
+/// The default lower bound on the RTO (see the module doc for why not 1 s).
+pub const DEFAULT_MIN_RTO: Duration = Duration::from_millis(200);
+/// The default upper bound on the RTO (RFC 6298 §2.5 allows 60 s or more).
+pub const DEFAULT_MAX_RTO: Duration = Duration::from_secs(60);
+/// The RTO once data starts flowing after a SYN or SYN-ACK was lost and no
+/// sample was taken (RFC 6298 §5.7).
+pub const RTO_AFTER_LOST_HANDSHAKE: Duration = Duration::from_secs(3);
+/// The clock granularity `G` of RFC 6298 §2: the smallest amount the RTO
+/// may exceed SRTT by. The caller's clock is in nanoseconds, but timers are
+/// seldom that precise; 1 ms keeps the margin above timer slack.
+pub const CLOCK_GRANULARITY: Duration = Duration::from_millis(1);
+
+/// The most times the RTO doubles; 2^16 × 200 ms is far past any maximum.
+const MAX_BACKOFF: u8 = 16;
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// The RFC 6298 estimator: SRTT, RTTVAR and the RTO with backoff.
+///
+/// Times are kept as nanoseconds internally; every accessor speaks
+/// [`Duration`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RttEstimator {
+    /// Smoothed RTT in ns; `None` until the first sample.
+    srtt: Option<u64>,
+    /// RTT variation in ns.
+    rttvar: u64,
+    /// The RTO before backoff, already clamped, in ns.
+    base_rto: u64,
+    min_rto: u64,
+    max_rto: u64,
+    /// How many times the timer has fired since the RTO was last computed.
+    backoff: u8,
+}
+
+impl Default for RttEstimator {
+    fn default() -> Self {
+        RttEstimator::new(INITIAL_RTO, DEFAULT_MIN_RTO, DEFAULT_MAX_RTO)
+    }
+}
+
+impl RttEstimator {
+    /// An estimator with no sample yet, starting from `initial` and keeping
+    /// the RTO within `[min, max]` (`max` is raised to `min` if smaller).
+    pub fn new(initial: Duration, min: Duration, max: Duration) -> Self {
+        let (min_rto, max_rto) = (nanos(min), nanos(max).max(nanos(min)));
+        RttEstimator {
+            srtt: None,
+            rttvar: 0,
+            base_rto: nanos(initial).clamp(min_rto, max_rto),
+            min_rto,
+            max_rto,
+            backoff: 0,
+        }
+    }
+
+    /// The smoothed round-trip time, once a sample has been taken.
+    pub fn srtt(&self) -> Option<Duration> {
+        self.srtt.map(Duration::from_nanos)
+    }
+
+    /// The round-trip time variation (zero before the first sample).
+    pub fn rttvar(&self) -> Duration {
+        Duration::from_nanos(self.rttvar)
+    }
+
+    /// The current retransmission timeout, backoff included, within the
+    /// configured bounds.
+    pub fn rto(&self) -> Duration {
+        let backed_off = self.base_rto.saturating_mul(1u64 << self.backoff);
+        Duration::from_nanos(backed_off.min(self.max_rto))
+    }
+
+    /// How many times in a row the retransmission timer has fired.
+    pub fn backoff_count(&self) -> u8 {
+        self.backoff
+    }
+
+    /// Whether any round-trip sample has been taken.
+    pub fn has_sample(&self) -> bool {
+        self.srtt.is_some()
+    }
+
+    /// Feeds one round-trip measurement and recomputes the RTO.
+    ///
+    /// RFC 6298 §2.2 (first sample): SRTT = R, RTTVAR = R/2.
+    /// §2.3 (later samples), with α = 1/8 and β = 1/4:
+    /// RTTVAR ← (1 − β)·RTTVAR + β·|SRTT − R|, then SRTT ← (1 − α)·SRTT + α·R.
+    /// Both cases: RTO = SRTT + max(G, 4·RTTVAR), clamped to the bounds.
+    ///
+    /// A fresh RTO replaces the backed-off one, so this also clears the
+    /// backoff (the new value already reflects the path).
+    pub fn on_sample(&mut self, rtt: Duration) {
+        let r = nanos(rtt);
+        match self.srtt {
+            None => {
+                self.srtt = Some(r);
+                self.rttvar = r / 2;
+            }
+            Some(srtt) => {
+                let delta = srtt.abs_diff(r);
+                // RTTVAR must use the old SRTT, so update it first.
+                self.rttvar = self.rttvar - self.rttvar / 4 + delta / 4;
+                self.srtt = Some(srtt - srtt / 8 + r / 8);
+            }
+        }
+        let srtt = self.srtt.unwrap_or(r);
+        let margin = nanos(CLOCK_GRANULARITY).max(self.rttvar.saturating_mul(4));
+        self.base_rto = srtt
+            .saturating_add(margin)
+            .clamp(self.min_rto, self.max_rto);
+        self.backoff = 0;
+    }
+
+    /// The retransmission timer fired: double the RTO (RFC 6298 §5.5), up
+    /// to the maximum.
+    pub fn on_timeout(&mut self) {
+        if self.rto() < Duration::from_nanos(self.max_rto) {
+            self.backoff = (self.backoff + 1).min(MAX_BACKOFF);
+        }
+    }
+
+    /// Forgets the backoff, keeping SRTT and RTTVAR.
+    pub fn reset_backoff(&mut self) {
+        self.backoff = 0;
+    }
+
+    /// The handshake is done but a SYN or SYN-ACK had to be retransmitted
+    /// and no sample was taken: RFC 6298 §5.7 says to start data transfer
+    /// with an RTO of 3 s instead of the initial 1 s. Does nothing once a
+    /// sample exists.
+    pub fn on_handshake_retransmitted(&mut self) {
+        if self.srtt.is_none() {
+            self.base_rto = nanos(RTO_AFTER_LOST_HANDSHAKE).clamp(self.min_rto, self.max_rto);
+            self.backoff = 0;
+        }
+    }
+}
+
+/// Times one segment at a time, following Karn's rule.
+///
+/// RFC 6298 §3: a round trip may only be measured on a segment that was not
+/// retransmitted. The connection calls [`start`](Self::start) when it sends
+/// new data, [`on_retransmit`](Self::on_retransmit) whenever it sends
+/// anything again, and [`on_ack`](Self::on_ack) for every acknowledgment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RttSampler {
+    /// The acknowledgment number that completes the measurement, and when
+    /// the timed segment was sent.
+    timing: Option<(SeqNumber, Instant)>,
+}
+
+impl RttSampler {
+    /// A sampler that times nothing yet.
+    pub const fn new() -> Self {
+        RttSampler { timing: None }
+    }
+
+    /// Whether a segment is being timed.
+    pub const fn is_timing(&self) -> bool {
+        self.timing.is_some()
+    }
+
+    /// A new segment ending just before `end` (its last sequence number plus
+    /// one) was sent at `now`; time it unless another segment is being timed.
+    pub fn start(&mut self, now: Instant, end: SeqNumber) {
+        if self.timing.is_none() {
+            self.timing = Some((end, now));
+        }
+    }
+
+    /// Something was retransmitted: by Karn's rule the timed segment may be
+    /// among the copies in flight, so its measurement is void.
+    pub fn on_retransmit(&mut self) {
+        self.timing = None;
+    }
+
+    /// An acknowledgment for everything before `ack` arrived at `now`.
+    /// Returns the round-trip sample when it covers the timed segment.
+    pub fn on_ack(&mut self, now: Instant, ack: SeqNumber) -> Option<Duration> {
+        let (end, sent) = self.timing?;
+        if ack.ge(end) {
+            self.timing = None;
+            Some(now.saturating_duration_since(sent))
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn starts_at_one_second() {
+        let est = RttEstimator::default();
+        assert_eq!(est.rto(), ms(1000));
+        assert_eq!(est.srtt(), None);
+        assert!(!est.has_sample());
+    }
+
+    #[test]
+    fn first_sample() {
+        let mut est = RttEstimator::new(INITIAL_RTO, ms(1), DEFAULT_MAX_RTO);
+        est.on_sample(ms(100));
+        assert_eq!(est.srtt(), Some(ms(100)));
+        assert_eq!(est.rttvar(), ms(50));
+        // SRTT + 4·RTTVAR = 100 + 200.
+        assert_eq!(est.rto(), ms(300));
+    }
+
+    #[test]
+    fn later_samples_smooth() {
+        let mut est = RttEstimator::new(INITIAL_RTO, ms(1), DEFAULT_MAX_RTO);
+        est.on_sample(ms(100));
+        est.on_sample(ms(200));
+        // RTTVAR = 3/4·50 + 1/4·|100 − 200| = 62.5; SRTT = 7/8·100 + 1/8·200 = 112.5.
+        assert_eq!(est.rttvar(), Duration::from_micros(62_500));
+        assert_eq!(est.srtt(), Some(Duration::from_micros(112_500)));
+        assert_eq!(est.rto(), Duration::from_micros(112_500 + 250_000));
+    }
+
+    #[test]
+    fn steady_rtt_converges_to_granularity_margin() {
+        let mut est = RttEstimator::new(INITIAL_RTO, ms(0), DEFAULT_MAX_RTO);
+        for _ in 0..200 {
+            est.on_sample(ms(10));
+        }
+        assert_eq!(est.srtt(), Some(ms(10)));
+        // RTTVAR decays towards zero, so G sets the margin.
+        assert!(est.rto() >= ms(10) + CLOCK_GRANULARITY);
+        assert!(est.rto() < ms(12));
+    }
+
+    #[test]
+    fn bounds_apply() {
+        let mut est = RttEstimator::default();
+        est.on_sample(ms(1));
+        assert_eq!(est.rto(), DEFAULT_MIN_RTO);
+        est.on_sample(Duration::from_secs(100));
+        assert_eq!(est.rto(), DEFAULT_MAX_RTO);
+        let odd = RttEstimator::new(ms(10), ms(500), ms(100));
+        assert_eq!(odd.rto(), ms(500));
+    }
+
+    #[test]
+    fn backoff_doubles_until_max_and_sample_resets() {
+        let mut est = RttEstimator::default();
+        let mut expected = 1;
+        for _ in 0..6 {
+            assert_eq!(est.rto(), Duration::from_secs(expected));
+            est.on_timeout();
+            expected *= 2;
+        }
+        assert_eq!(est.rto(), ms(60_000));
+        assert_eq!(est.backoff_count(), 6);
+        for _ in 0..100 {
+            est.on_timeout();
+        }
+        assert_eq!(est.rto(), ms(60_000));
+        assert!(est.backoff_count() <= MAX_BACKOFF);
+        est.reset_backoff();
+        assert_eq!(est.rto(), ms(1000));
+        est.on_timeout();
+        est.on_sample(ms(100));
+        assert_eq!(est.backoff_count(), 0);
+        assert_eq!(est.rto(), ms(300));
+    }
+
+    #[test]
+    fn lost_handshake_means_three_seconds() {
+        let mut est = RttEstimator::default();
+        est.on_timeout();
+        est.on_handshake_retransmitted();
+        assert_eq!(est.rto(), ms(3000));
+        est.on_sample(ms(100));
+        est.on_handshake_retransmitted();
+        assert_eq!(est.rto(), ms(300));
+    }
+
+    #[test]
+    fn karn_rule() {
+        let t0 = Instant::from_millis(1000);
+        let mut sampler = RttSampler::new();
+        sampler.start(t0, SeqNumber::new(100));
+        // A second segment does not restart the measurement.
+        sampler.start(t0 + ms(5), SeqNumber::new(200));
+        assert!(sampler.is_timing());
+        assert_eq!(sampler.on_ack(t0 + ms(20), SeqNumber::new(50)), None);
+        assert_eq!(
+            sampler.on_ack(t0 + ms(30), SeqNumber::new(150)),
+            Some(ms(30))
+        );
+        assert!(!sampler.is_timing());
+        // A retransmission voids the measurement in progress.
+        sampler.start(t0 + ms(40), SeqNumber::new(300));
+        sampler.on_retransmit();
+        assert_eq!(sampler.on_ack(t0 + ms(90), SeqNumber::new(300)), None);
+        // Across the sequence wrap.
+        sampler.start(t0, SeqNumber::new(5));
+        assert_eq!(sampler.on_ack(t0 + ms(1), SeqNumber::new(u32::MAX)), None);
+        assert_eq!(sampler.on_ack(t0 + ms(2), SeqNumber::new(6)), Some(ms(2)));
+    }
+}
