@@ -1,0 +1,679 @@
+//! TCP headers (RFC 9293 §3.1) and their options.
+//!
+//! ```text
+//!  0                   1                   2                   3
+//!  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |          Source Port          |       Destination Port        |
+//! |                        Sequence Number                        |
+//! |                    Acknowledgment Number                      |
+//! |  Data |       |C|E|U|A|P|R|S|F|                               |
+//! | Offset| Rsrvd |W|C|R|C|S|S|Y|I|            Window             |
+//! |           Checksum            |         Urgent Pointer        |
+//! |                    Options (data offset > 5)                  |
+//! ```
+//!
+//! The TCP header carries no length of its own: a [`Packet`]'s buffer is the
+//! whole segment, exactly the IP payload.
+
+use core::fmt;
+use core::net::IpAddr;
+use core::ops;
+
+use super::checksum::{self, ChecksumMode};
+use super::ip::IpProtocol;
+use super::tcp_option::{TcpOption, TcpOptions};
+use super::{Error, Field, read_u16, read_u32, write_u16, write_u32};
+
+/// Byte ranges of the fixed header fields.
+pub mod field {
+    use super::Field;
+    /// Source port.
+    pub const SRC_PORT: Field = 0..2;
+    /// Destination port.
+    pub const DST_PORT: Field = 2..4;
+    /// Sequence number.
+    pub const SEQ_NUM: Field = 4..8;
+    /// Acknowledgment number.
+    pub const ACK_NUM: Field = 8..12;
+    /// Data offset (high nibble of the first byte) and the reserved bits.
+    pub const DATA_OFFSET: usize = 12;
+    /// Control bits.
+    pub const FLAGS: usize = 13;
+    /// Receive window (unscaled).
+    pub const WINDOW: Field = 14..16;
+    /// Checksum.
+    pub const CHECKSUM: Field = 16..18;
+    /// Urgent pointer.
+    pub const URGENT: Field = 18..20;
+}
+
+/// Length of the header without options.
+pub const HEADER_LEN: usize = field::URGENT.end;
+/// The largest header: data offset 15.
+pub const MAX_HEADER_LEN: usize = 60;
+/// The most option bytes a header can carry.
+pub const MAX_OPTIONS_LEN: usize = MAX_HEADER_LEN - HEADER_LEN;
+
+/// The TCP control bits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Flags(u8);
+
+impl Flags {
+    /// No more data from the sender.
+    pub const FIN: Flags = Flags(0x01);
+    /// Synchronize sequence numbers.
+    pub const SYN: Flags = Flags(0x02);
+    /// Reset the connection.
+    pub const RST: Flags = Flags(0x04);
+    /// Push.
+    pub const PSH: Flags = Flags(0x08);
+    /// The acknowledgment number is significant.
+    pub const ACK: Flags = Flags(0x10);
+    /// The urgent pointer is significant.
+    pub const URG: Flags = Flags(0x20);
+    /// ECN echo (RFC 3168).
+    pub const ECE: Flags = Flags(0x40);
+    /// Congestion window reduced (RFC 3168).
+    pub const CWR: Flags = Flags(0x80);
+
+    /// No flag set.
+    pub const fn empty() -> Flags {
+        Flags(0)
+    }
+
+    /// The flags from the control-bits byte.
+    pub const fn from_bits(bits: u8) -> Flags {
+        Flags(bits)
+    }
+
+    /// The control-bits byte.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// Whether every flag in `other` is set.
+    pub const fn contains(self, other: Flags) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether any flag in `other` is set.
+    pub const fn intersects(self, other: Flags) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    /// Whether no flag is set.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Sets the flags in `other`.
+    pub fn insert(&mut self, other: Flags) {
+        self.0 |= other.0
+    }
+
+    /// Clears the flags in `other`.
+    pub fn remove(&mut self, other: Flags) {
+        self.0 &= !other.0
+    }
+}
+
+impl ops::BitOr for Flags {
+    type Output = Flags;
+    fn bitor(self, rhs: Flags) -> Flags {
+        Flags(self.0 | rhs.0)
+    }
+}
+
+impl ops::BitOrAssign for Flags {
+    fn bitor_assign(&mut self, rhs: Flags) {
+        self.0 |= rhs.0
+    }
+}
+
+impl ops::BitAnd for Flags {
+    type Output = Flags;
+    fn bitand(self, rhs: Flags) -> Flags {
+        Flags(self.0 & rhs.0)
+    }
+}
+
+impl fmt::Debug for Flags {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const NAMES: [&str; 8] = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
+        if self.0 == 0 {
+            return f.write_str("(none)");
+        }
+        let mut first = true;
+        for (bit, name) in NAMES.iter().enumerate() {
+            if self.0 & (1 << bit) != 0 {
+                if !first {
+                    f.write_str("|")?;
+                }
+                f.write_str(name)?;
+                first = false;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Flags {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// A read/write view of a TCP segment in a byte buffer.
+///
+/// See the [module-level contract](super#when-nothing-can-panic) for when
+/// accessors can panic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Packet<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+impl<T: AsRef<[u8]>> Packet<T> {
+    /// Wraps `buffer` without checking anything.
+    pub const fn new_unchecked(buffer: T) -> Packet<T> {
+        Packet { buffer }
+    }
+
+    /// Wraps `buffer` after [`Packet::check_len`].
+    pub fn new_checked(buffer: T) -> Result<Packet<T>, Error> {
+        let packet = Packet::new_unchecked(buffer);
+        packet.check_len()?;
+        Ok(packet)
+    }
+
+    /// Checks that the buffer holds the fixed header, that the data offset
+    /// is at least 5, and that the header it announces fits the buffer.
+    /// Options are not checked here ([`Repr::parse`] does). Never panics.
+    pub fn check_len(&self) -> Result<(), Error> {
+        let len = self.buffer.as_ref().len();
+        if len < HEADER_LEN {
+            return Err(Error::Truncated);
+        }
+        let header_len = self.header_len();
+        if header_len < HEADER_LEN {
+            return Err(Error::Malformed);
+        }
+        if header_len > len {
+            return Err(Error::Truncated);
+        }
+        Ok(())
+    }
+
+    /// Returns the underlying buffer.
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
+    /// The source port.
+    pub fn src_port(&self) -> u16 {
+        read_u16(self.buffer.as_ref(), field::SRC_PORT.start)
+    }
+
+    /// The destination port.
+    pub fn dst_port(&self) -> u16 {
+        read_u16(self.buffer.as_ref(), field::DST_PORT.start)
+    }
+
+    /// The sequence number.
+    pub fn seq_number(&self) -> u32 {
+        read_u32(self.buffer.as_ref(), field::SEQ_NUM.start)
+    }
+
+    /// The acknowledgment number (meaningful only with ACK set).
+    pub fn ack_number(&self) -> u32 {
+        read_u32(self.buffer.as_ref(), field::ACK_NUM.start)
+    }
+
+    /// The header length in bytes (data offset × 4), options included.
+    pub fn header_len(&self) -> usize {
+        ((self.buffer.as_ref()[field::DATA_OFFSET] >> 4) as usize) * 4
+    }
+
+    /// The four bits between the data offset and the control bits (reserved;
+    /// the lowest was once NS and is AE under accurate ECN).
+    pub fn reserved_bits(&self) -> u8 {
+        self.buffer.as_ref()[field::DATA_OFFSET] & 0x0f
+    }
+
+    /// The control bits.
+    pub fn flags(&self) -> Flags {
+        Flags(self.buffer.as_ref()[field::FLAGS])
+    }
+
+    /// FIN is set.
+    pub fn fin(&self) -> bool {
+        self.flags().contains(Flags::FIN)
+    }
+
+    /// SYN is set.
+    pub fn syn(&self) -> bool {
+        self.flags().contains(Flags::SYN)
+    }
+
+    /// RST is set.
+    pub fn rst(&self) -> bool {
+        self.flags().contains(Flags::RST)
+    }
+
+    /// PSH is set.
+    pub fn psh(&self) -> bool {
+        self.flags().contains(Flags::PSH)
+    }
+
+    /// ACK is set.
+    pub fn ack(&self) -> bool {
+        self.flags().contains(Flags::ACK)
+    }
+
+    /// URG is set.
+    pub fn urg(&self) -> bool {
+        self.flags().contains(Flags::URG)
+    }
+
+    /// ECE is set.
+    pub fn ece(&self) -> bool {
+        self.flags().contains(Flags::ECE)
+    }
+
+    /// CWR is set.
+    pub fn cwr(&self) -> bool {
+        self.flags().contains(Flags::CWR)
+    }
+
+    /// The window field, unscaled.
+    pub fn window_len(&self) -> u16 {
+        read_u16(self.buffer.as_ref(), field::WINDOW.start)
+    }
+
+    /// The checksum field.
+    pub fn checksum(&self) -> u16 {
+        read_u16(self.buffer.as_ref(), field::CHECKSUM.start)
+    }
+
+    /// The urgent pointer (meaningful only with URG set).
+    pub fn urgent_at(&self) -> u16 {
+        read_u16(self.buffer.as_ref(), field::URGENT.start)
+    }
+
+    /// The option bytes (clipped to the buffer).
+    pub fn options(&self) -> &[u8] {
+        let data = self.buffer.as_ref();
+        let end = self.header_len().min(data.len());
+        data.get(HEADER_LEN..end).unwrap_or(&[])
+    }
+
+    /// An iterator over the options.
+    pub fn options_iter(&self) -> TcpOptions<'_> {
+        TcpOptions::new(self.options())
+    }
+
+    /// The payload: everything after the header (clipped to the buffer).
+    pub fn payload(&self) -> &[u8] {
+        let data = self.buffer.as_ref();
+        &data[self.header_len().min(data.len())..]
+    }
+
+    /// The sequence space the segment takes: payload length, plus one for
+    /// SYN, plus one for FIN (RFC 9293 SEG.LEN).
+    pub fn segment_len(&self) -> usize {
+        self.payload().len() + self.syn() as usize + self.fin() as usize
+    }
+
+    /// Whether the checksum is correct for a segment from `src` to `dst`.
+    pub fn verify_checksum(&self, src: IpAddr, dst: IpAddr) -> bool {
+        let data = self.buffer.as_ref();
+        let pseudo = checksum::pseudo_header(&src, &dst, IpProtocol::TCP, data.len() as u32);
+        checksum::verify(pseudo, data)
+    }
+}
+
+impl<'a, T: AsRef<[u8]> + ?Sized> Packet<&'a T> {
+    /// The payload, borrowed for the buffer's whole lifetime.
+    pub fn into_payload(self) -> &'a [u8] {
+        let data = self.buffer.as_ref();
+        let header_len = ((data[field::DATA_OFFSET] >> 4) as usize) * 4;
+        &data[header_len.min(data.len())..]
+    }
+}
+
+impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
+    /// Sets the source port.
+    pub fn set_src_port(&mut self, port: u16) {
+        write_u16(self.buffer.as_mut(), field::SRC_PORT.start, port)
+    }
+
+    /// Sets the destination port.
+    pub fn set_dst_port(&mut self, port: u16) {
+        write_u16(self.buffer.as_mut(), field::DST_PORT.start, port)
+    }
+
+    /// Sets the sequence number.
+    pub fn set_seq_number(&mut self, seq: u32) {
+        write_u32(self.buffer.as_mut(), field::SEQ_NUM.start, seq)
+    }
+
+    /// Sets the acknowledgment number.
+    pub fn set_ack_number(&mut self, ack: u32) {
+        write_u32(self.buffer.as_mut(), field::ACK_NUM.start, ack)
+    }
+
+    /// Sets the header length in bytes; it is stored divided by 4 (data
+    /// offset), so pass a multiple of 4 no larger than 60. The reserved bits
+    /// are cleared.
+    pub fn set_header_len(&mut self, len: usize) {
+        self.buffer.as_mut()[field::DATA_OFFSET] = (((len / 4) as u8) & 0x0f) << 4;
+    }
+
+    /// Sets the control bits.
+    pub fn set_flags(&mut self, flags: Flags) {
+        self.buffer.as_mut()[field::FLAGS] = flags.0
+    }
+
+    /// Sets the window field.
+    pub fn set_window_len(&mut self, window: u16) {
+        write_u16(self.buffer.as_mut(), field::WINDOW.start, window)
+    }
+
+    /// Sets the checksum field.
+    pub fn set_checksum(&mut self, value: u16) {
+        write_u16(self.buffer.as_mut(), field::CHECKSUM.start, value)
+    }
+
+    /// Sets the urgent pointer.
+    pub fn set_urgent_at(&mut self, urgent: u16) {
+        write_u16(self.buffer.as_mut(), field::URGENT.start, urgent)
+    }
+
+    /// The option bytes, writable (clipped to the buffer).
+    pub fn options_mut(&mut self) -> &mut [u8] {
+        let header_len = self.header_len();
+        let data = self.buffer.as_mut();
+        let end = header_len.min(data.len());
+        data.get_mut(HEADER_LEN..end).unwrap_or(&mut [])
+    }
+
+    /// The payload, writable (clipped to the buffer).
+    pub fn payload_mut(&mut self) -> &mut [u8] {
+        let header_len = self.header_len();
+        let data = self.buffer.as_mut();
+        let start = header_len.min(data.len());
+        &mut data[start..]
+    }
+
+    /// Computes the checksum over the whole buffer for a segment from `src`
+    /// to `dst` and stores it.
+    pub fn fill_checksum(&mut self, src: IpAddr, dst: IpAddr) {
+        self.set_checksum(0);
+        let data = self.buffer.as_ref();
+        let pseudo = checksum::pseudo_header(&src, &dst, IpProtocol::TCP, data.len() as u32);
+        let value = checksum::finish(pseudo, data);
+        self.set_checksum(value)
+    }
+
+    /// Stores the pseudo-header sum (not complemented) in the checksum field:
+    /// what a device doing partial checksum offload (Linux
+    /// `CHECKSUM_PARTIAL`, virtio-net `NEEDS_CSUM`) expects to finish.
+    pub fn fill_partial_checksum(&mut self, src: IpAddr, dst: IpAddr) {
+        let len = self.buffer.as_ref().len() as u32;
+        let pseudo = checksum::pseudo_header(&src, &dst, IpProtocol::TCP, len);
+        self.set_checksum(pseudo)
+    }
+}
+
+/// A TCP header with its options and payload, as a plain struct.
+///
+/// `seq` and `ack` are raw 32-bit values; modular comparison is the state
+/// machine's business. `ack` is meaningful only when `flags` has ACK, and
+/// `urgent` only with URG. `window` is the raw field, unscaled.
+///
+/// Options are flattened into fields. On [`Repr::emit`] they are written in
+/// this order, always 4-byte aligned: MSS; SACK-permitted and timestamps
+/// (`SACKP TS`, `NOP NOP TS` or `NOP NOP SACKP`); `NOP WS`; `NOP NOP SACK`.
+/// That is the layout Linux uses, so a Linux SYN round-trips byte for byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Repr<'a> {
+    /// Source port.
+    pub src_port: u16,
+    /// Destination port.
+    pub dst_port: u16,
+    /// Sequence number.
+    pub seq: u32,
+    /// Acknowledgment number.
+    pub ack: u32,
+    /// Control bits.
+    pub flags: Flags,
+    /// Window field, unscaled.
+    pub window: u16,
+    /// Urgent pointer.
+    pub urgent: u16,
+    /// MSS option.
+    pub mss: Option<u16>,
+    /// Window scale option: the raw shift count (RFC 7323 says to use 14 for
+    /// anything larger; clamping is the receiver's job).
+    pub window_scale: Option<u8>,
+    /// SACK-permitted option.
+    pub sack_permitted: bool,
+    /// SACK blocks `(left edge, right edge)`. Parsing fills a prefix and
+    /// leaves the rest `None`; emitting writes the `Some` entries in order.
+    /// Blocks that would not fit the 40 option bytes are left out (at most 4
+    /// fit alone, 3 with timestamps).
+    pub sack_ranges: [Option<(u32, u32)>; 4],
+    /// Timestamps option `(TSval, TSecr)`.
+    pub timestamp: Option<(u32, u32)>,
+    /// The payload.
+    pub payload: &'a [u8],
+}
+
+impl<'a> Repr<'a> {
+    /// Reads a checked segment from `src` to `dst`. Never panics.
+    ///
+    /// Rules: port zero on either side is [`Error::Malformed`]; with
+    /// `checksums.verifies()`, a wrong checksum is [`Error::Checksum`];
+    /// options are read until End of Option List or the end of the header.
+    /// NOP and unknown kinds are skipped. An option with a missing length
+    /// byte, a length below 2, a length running past the header, or a length
+    /// wrong for its kind (MSS 4, window scale 3, SACK-permitted 2, SACK
+    /// 2 + 8·n with n in 1..=4, timestamps 10) is [`Error::Malformed`]. When a
+    /// kind appears twice, the last one wins.
+    pub fn parse<T: AsRef<[u8]> + ?Sized>(
+        packet: &Packet<&'a T>,
+        src: IpAddr,
+        dst: IpAddr,
+        checksums: ChecksumMode,
+    ) -> Result<Repr<'a>, Error> {
+        packet.check_len()?;
+        if packet.src_port() == 0 || packet.dst_port() == 0 {
+            return Err(Error::Malformed);
+        }
+        if checksums.verifies() && !packet.verify_checksum(src, dst) {
+            return Err(Error::Checksum);
+        }
+        let mut repr = Repr {
+            src_port: packet.src_port(),
+            dst_port: packet.dst_port(),
+            seq: packet.seq_number(),
+            ack: packet.ack_number(),
+            flags: packet.flags(),
+            window: packet.window_len(),
+            urgent: packet.urgent_at(),
+            payload: packet.into_payload(),
+            ..Repr::default()
+        };
+        for option in packet.options_iter() {
+            match option? {
+                TcpOption::MaxSegmentSize(mss) => repr.mss = Some(mss),
+                TcpOption::WindowScale(shift) => repr.window_scale = Some(shift),
+                TcpOption::SackPermitted => repr.sack_permitted = true,
+                TcpOption::SackRange(ranges) => repr.sack_ranges = ranges,
+                TcpOption::Timestamp { tsval, tsecr } => repr.timestamp = Some((tsval, tsecr)),
+                TcpOption::EndOfList | TcpOption::NoOperation | TcpOption::Unknown { .. } => {}
+            }
+        }
+        Ok(repr)
+    }
+
+    /// [`Packet::new_checked`] then [`Repr::parse`] on a whole segment.
+    pub fn parse_segment(
+        segment: &'a [u8],
+        src: IpAddr,
+        dst: IpAddr,
+        checksums: ChecksumMode,
+    ) -> Result<Repr<'a>, Error> {
+        Repr::parse(&Packet::new_checked(segment)?, src, dst, checksums)
+    }
+
+    /// How many SACK blocks `emit` writes.
+    fn sack_blocks(&self) -> usize {
+        let fixed = self.fixed_options_len();
+        let room = (MAX_OPTIONS_LEN - fixed).saturating_sub(4) / 8;
+        self.sack_ranges.iter().flatten().count().min(room)
+    }
+
+    /// Option bytes other than SACK blocks (at most 24).
+    fn fixed_options_len(&self) -> usize {
+        let mut len = 0;
+        if self.mss.is_some() {
+            len += 4;
+        }
+        if self.timestamp.is_some() {
+            len += 12;
+        } else if self.sack_permitted {
+            len += 4;
+        }
+        if self.window_scale.is_some() {
+            len += 4;
+        }
+        len
+    }
+
+    /// The header length `emit` writes, options included.
+    pub fn header_len(&self) -> usize {
+        let blocks = self.sack_blocks();
+        let sack = if blocks > 0 { 4 + 8 * blocks } else { 0 };
+        HEADER_LEN + self.fixed_options_len() + sack
+    }
+
+    /// Header plus payload: the bytes `emit` writes.
+    pub fn buffer_len(&self) -> usize {
+        self.header_len() + self.payload.len()
+    }
+
+    /// The sequence space the segment takes: payload, plus one for SYN,
+    /// plus one for FIN.
+    pub fn segment_len(&self) -> usize {
+        self.payload.len()
+            + self.flags.contains(Flags::SYN) as usize
+            + self.flags.contains(Flags::FIN) as usize
+    }
+
+    /// Writes header, options and payload into the first
+    /// [`Repr::buffer_len`] bytes of `packet`'s buffer, with the checksum for
+    /// a segment from `src` to `dst` when `checksums.fill` (zero otherwise).
+    ///
+    /// # Panics
+    ///
+    /// If the buffer is shorter than [`Repr::buffer_len`].
+    pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(
+        &self,
+        packet: &mut Packet<T>,
+        src: IpAddr,
+        dst: IpAddr,
+        checksums: ChecksumMode,
+    ) {
+        let start = self.header_len();
+        let end = start + self.payload.len();
+        packet.buffer.as_mut()[start..end].copy_from_slice(self.payload);
+        self.emit_header(packet, self.payload.len(), src, dst, checksums)
+    }
+
+    /// Like [`Repr::emit`], but for a payload of `payload_len` bytes the
+    /// caller has already placed at offset [`Repr::header_len`]; `self.payload`
+    /// is ignored. This spares a copy when the payload comes from a ring
+    /// buffer. The checksum covers exactly header plus `payload_len` bytes.
+    ///
+    /// # Panics
+    ///
+    /// If the buffer is shorter than `header_len() + payload_len`.
+    pub fn emit_header<T: AsRef<[u8]> + AsMut<[u8]>>(
+        &self,
+        packet: &mut Packet<T>,
+        payload_len: usize,
+        src: IpAddr,
+        dst: IpAddr,
+        checksums: ChecksumMode,
+    ) {
+        let header_len = self.header_len();
+        let segment = &mut packet.buffer.as_mut()[..header_len + payload_len];
+        let mut p = Packet::new_unchecked(segment);
+        p.set_src_port(self.src_port);
+        p.set_dst_port(self.dst_port);
+        p.set_seq_number(self.seq);
+        p.set_ack_number(self.ack);
+        p.set_header_len(header_len);
+        p.set_flags(self.flags);
+        p.set_window_len(self.window);
+        p.set_urgent_at(self.urgent);
+        self.emit_options(p.options_mut());
+        if checksums.fill {
+            p.fill_checksum(src, dst);
+        } else {
+            p.set_checksum(0);
+        }
+    }
+
+    /// Writes the options; `out` is exactly `header_len() - 20` bytes.
+    fn emit_options(&self, out: &mut [u8]) {
+        let mut at = 0;
+        let mut put = |option: TcpOption<'_>, at: &mut usize| {
+            *at += option.emit(&mut out[*at..]);
+        };
+        if let Some(mss) = self.mss {
+            put(TcpOption::MaxSegmentSize(mss), &mut at);
+        }
+        match (self.sack_permitted, self.timestamp) {
+            (true, Some((tsval, tsecr))) => {
+                put(TcpOption::SackPermitted, &mut at);
+                put(TcpOption::Timestamp { tsval, tsecr }, &mut at);
+            }
+            (false, Some((tsval, tsecr))) => {
+                put(TcpOption::NoOperation, &mut at);
+                put(TcpOption::NoOperation, &mut at);
+                put(TcpOption::Timestamp { tsval, tsecr }, &mut at);
+            }
+            (true, None) => {
+                put(TcpOption::NoOperation, &mut at);
+                put(TcpOption::NoOperation, &mut at);
+                put(TcpOption::SackPermitted, &mut at);
+            }
+            (false, None) => {}
+        }
+        if let Some(shift) = self.window_scale {
+            put(TcpOption::NoOperation, &mut at);
+            put(TcpOption::WindowScale(shift), &mut at);
+        }
+        let blocks = self.sack_blocks();
+        if blocks > 0 {
+            let mut ranges = [None; 4];
+            for (slot, range) in ranges
+                .iter_mut()
+                .zip(self.sack_ranges.iter().flatten().take(blocks))
+            {
+                *slot = Some(*range);
+            }
+            put(TcpOption::NoOperation, &mut at);
+            put(TcpOption::NoOperation, &mut at);
+            put(TcpOption::SackRange(ranges), &mut at);
+        }
+        // Everything above is 4-byte aligned; pad defensively anyway.
+        out[at..].fill(0);
+    }
+}
+
+#[cfg(test)]
+#[path = "tcp_tests.rs"]
+mod tests;
