@@ -103,7 +103,10 @@ mod tests {
     #[test]
     fn arithmetic_saturates() {
         assert_eq!(Instant::MAX + Duration::from_secs(1), Instant::MAX);
-        assert_eq!(Instant::from_secs(1) - Instant::from_secs(2), Duration::ZERO);
+        assert_eq!(
+            Instant::from_secs(1) - Instant::from_secs(2),
+            Duration::ZERO
+        );
         assert_eq!(
             Instant::from_millis(1500) - Instant::from_secs(1),
             Duration::from_millis(500)

@@ -1,0 +1,431 @@
+//! The receive path: frames parsed straight from the caller's slice,
+//! payloads unmasked while copied into the event buffer, messages
+//! reassembled, inflated and UTF-8 checked as they arrive.
+
+use alloc::string::String;
+
+use super::{Connection, Pending, Step, Timer};
+use crate::ws::close;
+use crate::ws::deflate::InflateError;
+use crate::ws::event::{MessageKind, Role, State};
+use crate::ws::frame::{FrameHeader, MAX_HEADER_LEN, OpCode};
+use crate::ws::mask::extend_masked;
+use crate::ws::utf8::Utf8Validator;
+
+/// The frame whose payload is arriving.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    opcode: OpCode,
+    fin: bool,
+    mask: Option<[u8; 4]>,
+    remaining: u64,
+    /// Payload bytes seen so far (the masking phase).
+    offset: usize,
+}
+
+/// The data message being received.
+#[derive(Debug)]
+struct Message {
+    kind: MessageKind,
+    compressed: bool,
+    /// Offset in `rbuf` of the first byte not yet handed out.
+    start: usize,
+    /// Bytes of the message so far (after inflation).
+    size: usize,
+    utf8: Utf8Validator,
+    /// A streaming chunk of this message has been reported.
+    chunked: bool,
+}
+
+/// Receive-side parser state.
+#[derive(Debug, Default)]
+pub(super) struct Rx {
+    hdr: [u8; MAX_HEADER_LEN],
+    hdr_len: usize,
+    frame: Option<Frame>,
+    message: Option<Message>,
+    /// No more input is processed (Close received, or the connection failed).
+    stopped: bool,
+}
+
+impl Rx {
+    /// Where the kept part of the message in progress starts in `rbuf`.
+    pub(super) fn message_start(&self) -> Option<usize> {
+        self.message.as_ref().map(|m| m.start)
+    }
+
+    /// `rbuf` lost its first `by` bytes.
+    pub(super) fn shift_message(&mut self, by: usize) {
+        if let Some(m) = self.message.as_mut() {
+            m.start -= by.min(m.start);
+        }
+    }
+
+    pub(super) fn stop(&mut self) {
+        self.stopped = true;
+    }
+}
+
+/// Appends `src` to `dst`, unmasking when there is a key.
+#[inline]
+fn append(dst: &mut alloc::vec::Vec<u8>, src: &[u8], mask: Option<[u8; 4]>, offset: usize) {
+    match mask {
+        Some(k) => extend_masked(dst, src, k, offset),
+        None => dst.extend_from_slice(src),
+    }
+}
+
+impl Connection {
+    /// Bytes from the transport.
+    ///
+    /// Never fails: a peer that breaks the protocol gets the right Close frame
+    /// (or HTTP error) and the connection reports [`Event::Closed`]; bytes after
+    /// a Close frame, or after the connection ended, are ignored. An empty
+    /// slice does nothing (the end of the stream is
+    /// [`receive_eof`](Self::receive_eof)).
+    ///
+    /// [`Event::Closed`]: crate::ws::Event::Closed
+    pub fn receive_data(&mut self, data: &[u8]) {
+        self.reclaim();
+        if data.is_empty() {
+            return;
+        }
+        self.stats.bytes_received += data.len() as u64;
+        self.rx_activity = true;
+        match self.state {
+            State::Closed => {}
+            State::Connecting => self.receive_opening(data),
+            State::Open | State::Closing => self.receive_frames(data),
+        }
+    }
+
+    pub(super) fn receive_frames(&mut self, mut input: &[u8]) {
+        while !input.is_empty() && !self.rx.stopped {
+            if let Some(frame) = self.rx.frame {
+                let n = usize::try_from(frame.remaining)
+                    .unwrap_or(usize::MAX)
+                    .min(input.len());
+                let (now, rest) = input.split_at(n);
+                input = rest;
+                if self.frame_payload(frame, now).is_err() {
+                    return;
+                }
+                continue;
+            }
+            // A header: straight from the input when it is all there.
+            let parsed = if self.rx.hdr_len == 0 {
+                FrameHeader::parse(input).map(|r| match r {
+                    Some((h, n)) => {
+                        input = &input[n..];
+                        Some(h)
+                    }
+                    None => {
+                        self.rx.hdr[..input.len()].copy_from_slice(input);
+                        self.rx.hdr_len = input.len();
+                        input = &[];
+                        None
+                    }
+                })
+            } else {
+                let have = self.rx.hdr_len;
+                let take = (MAX_HEADER_LEN - have).min(input.len());
+                self.rx.hdr[have..have + take].copy_from_slice(&input[..take]);
+                FrameHeader::parse(&self.rx.hdr[..have + take]).map(|r| match r {
+                    Some((h, n)) => {
+                        input = &input[n - have..];
+                        self.rx.hdr_len = 0;
+                        Some(h)
+                    }
+                    None => {
+                        self.rx.hdr_len = have + take;
+                        input = &input[take..];
+                        None
+                    }
+                })
+            };
+            match parsed {
+                Ok(Some(h)) => {
+                    if self.begin_frame(h).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => {}
+                Err(_) => {
+                    let _ = self.fail(close::PROTOCOL_ERROR, "frame length has its top bit set");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn begin_frame(&mut self, h: FrameHeader) -> Step {
+        self.stats.frames_received += 1;
+        if h.rsv2 || h.rsv3 {
+            return Err(self.fail(close::PROTOCOL_ERROR, "reserved bits RSV2/RSV3 set"));
+        }
+        if let OpCode::Reserved(_) = h.opcode {
+            return Err(self.fail(close::PROTOCOL_ERROR, "reserved opcode"));
+        }
+        match (self.role, h.mask.is_some()) {
+            (Role::Server, false) => {
+                return Err(self.fail(close::PROTOCOL_ERROR, "unmasked frame from client"));
+            }
+            (Role::Client, true) => {
+                return Err(self.fail(close::PROTOCOL_ERROR, "masked frame from server"));
+            }
+            _ => {}
+        }
+        if h.opcode.is_control() {
+            if !h.fin {
+                return Err(self.fail(close::PROTOCOL_ERROR, "fragmented control frame"));
+            }
+            if h.payload_len > 125 {
+                return Err(self.fail(close::PROTOCOL_ERROR, "control frame longer than 125 bytes"));
+            }
+            if h.rsv1 {
+                return Err(self.fail(close::PROTOCOL_ERROR, "RSV1 set on a control frame"));
+            }
+            self.ctrl.clear();
+        } else {
+            let len = usize::try_from(h.payload_len).unwrap_or(usize::MAX);
+            if len > self.config.max_frame_size {
+                return Err(self.fail(close::MESSAGE_TOO_BIG, "frame too large"));
+            }
+            match (h.opcode, &self.rx.message) {
+                (OpCode::Continuation, None) => {
+                    return Err(self.fail(
+                        close::PROTOCOL_ERROR,
+                        "continuation frame without a message",
+                    ));
+                }
+                (OpCode::Continuation, Some(_)) if h.rsv1 => {
+                    return Err(
+                        self.fail(close::PROTOCOL_ERROR, "RSV1 set on a continuation frame")
+                    );
+                }
+                (OpCode::Continuation, Some(_)) => {}
+                (_, Some(_)) => {
+                    return Err(self.fail(
+                        close::PROTOCOL_ERROR,
+                        "new message started inside a fragmented message",
+                    ));
+                }
+                (op, None) => {
+                    if h.rsv1 && self.codec.is_none() {
+                        return Err(self.fail(
+                            close::PROTOCOL_ERROR,
+                            "RSV1 set without a negotiated extension",
+                        ));
+                    }
+                    self.rx.message = Some(Message {
+                        kind: if op == OpCode::Text {
+                            MessageKind::Text
+                        } else {
+                            MessageKind::Binary
+                        },
+                        compressed: h.rsv1,
+                        start: self.rbuf.len(),
+                        size: 0,
+                        utf8: Utf8Validator::new(),
+                        chunked: false,
+                    });
+                }
+            }
+            if let Some(m) = &self.rx.message {
+                if !m.compressed {
+                    if m.size.saturating_add(len) > self.config.max_message_size {
+                        return Err(self.fail(close::MESSAGE_TOO_BIG, "message too large"));
+                    }
+                    self.rbuf.reserve(len.min(4 << 20));
+                }
+            }
+        }
+        let frame = Frame {
+            opcode: h.opcode,
+            fin: h.fin,
+            mask: h.mask,
+            remaining: h.payload_len,
+            offset: 0,
+        };
+        self.rx.frame = Some(frame);
+        if h.payload_len == 0 {
+            return self.end_frame(frame);
+        }
+        Ok(())
+    }
+
+    fn frame_payload(&mut self, mut frame: Frame, data: &[u8]) -> Step {
+        if frame.opcode.is_control() {
+            append(&mut self.ctrl, data, frame.mask, frame.offset);
+        } else if let Err((code, reason)) = self.data_payload(frame, data) {
+            return Err(self.fail(code, reason));
+        }
+        frame.offset += data.len();
+        frame.remaining -= data.len() as u64;
+        self.rx.frame = Some(frame);
+        if frame.remaining == 0 {
+            return self.end_frame(frame);
+        }
+        Ok(())
+    }
+
+    /// Adds payload bytes to the message in progress; `Err` carries the close
+    /// code and reason to fail with.
+    fn data_payload(&mut self, frame: Frame, data: &[u8]) -> Result<(), (u16, &'static str)> {
+        let Some(m) = self.rx.message.as_mut() else {
+            return Ok(());
+        };
+        let before = self.rbuf.len();
+        if m.compressed {
+            self.zbuf.clear();
+            append(&mut self.zbuf, data, frame.mask, frame.offset);
+            let room = self.config.max_message_size - m.size;
+            let result = match self.codec.as_mut() {
+                Some(codec) => codec.decompress(&self.zbuf, &mut self.rbuf, room),
+                None => Err(InflateError::Corrupt),
+            };
+            m.size += result.map_err(inflate_failure)?;
+        } else {
+            append(&mut self.rbuf, data, frame.mask, frame.offset);
+            m.size += data.len();
+        }
+        if m.kind == MessageKind::Text && m.utf8.feed(&self.rbuf[before..]).is_err() {
+            return Err((close::INVALID_PAYLOAD, "invalid UTF-8 in text message"));
+        }
+        if self.config.streaming {
+            let end = self.rbuf.len() - m.utf8.incomplete_len();
+            if end > m.start {
+                self.pending.push_back(Pending::Chunk {
+                    kind: m.kind,
+                    start: m.start,
+                    end,
+                    first: !m.chunked,
+                    last: false,
+                });
+                m.start = end;
+                m.chunked = true;
+            }
+        }
+        Ok(())
+    }
+
+    fn end_frame(&mut self, frame: Frame) -> Step {
+        self.rx.frame = None;
+        if frame.opcode.is_control() {
+            return self.control_frame(frame.opcode);
+        }
+        if !frame.fin {
+            return Ok(());
+        }
+        let Some(mut m) = self.rx.message.take() else {
+            return Ok(());
+        };
+        if m.compressed {
+            let before = self.rbuf.len();
+            let room = self.config.max_message_size - m.size;
+            let result = match self.codec.as_mut() {
+                Some(codec) => codec.finish_message(&mut self.rbuf, room),
+                None => Err(InflateError::Corrupt),
+            };
+            if let Err(e) = result {
+                let (code, reason) = inflate_failure(e);
+                return Err(self.fail(code, reason));
+            }
+            if m.kind == MessageKind::Text && m.utf8.feed(&self.rbuf[before..]).is_err() {
+                return Err(self.fail(close::INVALID_PAYLOAD, "invalid UTF-8 in text message"));
+            }
+        }
+        if m.kind == MessageKind::Text && !m.utf8.is_complete() {
+            return Err(self.fail(
+                close::INVALID_PAYLOAD,
+                "text message ends inside a UTF-8 sequence",
+            ));
+        }
+        self.stats.messages_received += 1;
+        let end = self.rbuf.len();
+        let p = if self.config.streaming {
+            Pending::Chunk {
+                kind: m.kind,
+                start: m.start,
+                end,
+                first: !m.chunked,
+                last: true,
+            }
+        } else {
+            Pending::Message {
+                kind: m.kind,
+                start: m.start,
+                end,
+            }
+        };
+        self.pending.push_back(p);
+        Ok(())
+    }
+
+    fn control_frame(&mut self, opcode: OpCode) -> Step {
+        match opcode {
+            OpCode::Ping => {
+                self.stats.pings_received += 1;
+                if self.config.auto_pong
+                    && self.state == State::Open
+                    && !self.close_sent
+                    && self.buffered_amount() + self.ctrl.len() + 14 <= self.config.max_write_buffer
+                {
+                    let payload = core::mem::take(&mut self.ctrl);
+                    self.write_control(OpCode::Pong, &payload);
+                    self.ctrl = payload;
+                }
+                let start = self.cbuf.len();
+                self.cbuf.extend_from_slice(&self.ctrl);
+                let end = self.cbuf.len();
+                self.pending.push_back(Pending::Ping { start, end });
+            }
+            OpCode::Pong => {
+                self.stats.pongs_received += 1;
+                self.ping_outstanding = false;
+                self.disarm(Timer::PongDeadline);
+                let start = self.cbuf.len();
+                self.cbuf.extend_from_slice(&self.ctrl);
+                let end = self.cbuf.len();
+                self.pending.push_back(Pending::Pong { start, end });
+            }
+            OpCode::Close => return self.close_frame(),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn close_frame(&mut self) -> Step {
+        let (code, reason) = match self.ctrl.as_slice() {
+            [] => (close::NO_STATUS, &[][..]),
+            [_] => {
+                return Err(self.fail(close::PROTOCOL_ERROR, "close frame with a 1-byte payload"));
+            }
+            [a, b, reason @ ..] => (u16::from_be_bytes([*a, *b]), reason),
+        };
+        if code != close::NO_STATUS || !self.ctrl.is_empty() {
+            if !close::is_valid_on_wire(code) {
+                return Err(self.fail(close::PROTOCOL_ERROR, "invalid close code"));
+            }
+        }
+        let Ok(reason) = core::str::from_utf8(reason) else {
+            return Err(self.fail(close::INVALID_PAYLOAD, "invalid UTF-8 in close reason"));
+        };
+        let reason = String::from(reason);
+        let start = self.cbuf.len();
+        self.cbuf.extend_from_slice(reason.as_bytes());
+        let end = self.cbuf.len();
+        self.pending
+            .push_back(Pending::CloseReceived { code, start, end });
+        self.on_close_received(code, reason);
+        Ok(())
+    }
+}
+
+/// The close code and reason for a failed inflation.
+fn inflate_failure(e: InflateError) -> (u16, &'static str) {
+    match e {
+        InflateError::TooBig => (close::MESSAGE_TOO_BIG, "message too large"),
+        InflateError::Corrupt => (close::INVALID_PAYLOAD, "invalid compressed data"),
+    }
+}
