@@ -52,7 +52,7 @@ fn parse_file(name: &str, text: &str) -> Vector {
 }
 
 fn decode_hex(hex: &str) -> Vec<u8> {
-    assert!(hex.len() % 2 == 0, "odd number of hex digits");
+    assert_eq!(hex.len() % 2, 0, "odd number of hex digits");
     (0..hex.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
