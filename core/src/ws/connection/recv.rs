@@ -292,7 +292,9 @@ impl Connection {
         if m.kind == MessageKind::Text && m.utf8.feed(&self.rbuf[before..]).is_err() {
             return Err((close::INVALID_PAYLOAD, "invalid UTF-8 in text message"));
         }
-        if self.config.streaming {
+        // The chunk that completes a message is reported by `end_frame`.
+        let completes = frame.fin && frame.remaining == data.len() as u64;
+        if self.config.streaming && !completes {
             let end = self.rbuf.len() - m.utf8.incomplete_len();
             if end > m.start {
                 self.pending.push_back(Pending::Chunk {
