@@ -89,19 +89,16 @@ fn add64(acc: u64, word: u64) -> u64 {
 
 /// Sum of `data` in native byte order, folded to 16 bits.
 fn native_sum(data: &[u8]) -> u16 {
-    let mut blocks = data.chunks_exact(32);
-    // Two accumulators halve the dependency chain of the add-with-carry.
-    let (mut a, mut b) = (0u64, 0u64);
+    // 64-byte blocks into four accumulators: four independent
+    // add-with-carry chains keep the CPU's adders busy.
+    let mut blocks = data.chunks_exact(64);
+    let mut lanes = [0u64; 4];
     for block in &mut blocks {
-        let (w, rest) = block.split_at(8);
-        let (x, rest) = rest.split_at(8);
-        let (y, z) = rest.split_at(8);
-        a = add64(a, u64::from_ne_bytes(to8(w)));
-        b = add64(b, u64::from_ne_bytes(to8(x)));
-        a = add64(a, u64::from_ne_bytes(to8(y)));
-        b = add64(b, u64::from_ne_bytes(to8(z)));
+        for (i, word) in block.chunks_exact(8).enumerate() {
+            lanes[i % 4] = add64(lanes[i % 4], u64::from_ne_bytes(to8(word)));
+        }
     }
-    let mut acc = add64(a, b);
+    let mut acc = add64(add64(lanes[0], lanes[1]), add64(lanes[2], lanes[3]));
     let mut words = blocks.remainder().chunks_exact(8);
     for word in &mut words {
         acc = add64(acc, u64::from_ne_bytes(to8(word)));

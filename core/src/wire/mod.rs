@@ -16,7 +16,51 @@
 //! Receiving is `Packet::new_checked(bytes)?` then `Repr::parse(&packet, ..)?`;
 //! sending is `repr.buffer_len()`, then `repr.emit(&mut Packet::new_unchecked(buf), ..)`.
 //! [`IpRepr::parse`] and [`IpRepr::emit`] do the IP half of both for either
-//! IP version.
+//! IP version; [`parse_tcp_packet`] and [`emit_tcp_packet`] do both layers.
+//!
+//! ```
+//! use core::net::Ipv4Addr;
+//! use wirestate::wire::{self, ChecksumMode, IpProtocol, IpRepr, TcpFlags, TcpRepr};
+//!
+//! // A peer's SYN arrives as a whole IPv4 packet...
+//! let peer = Ipv4Addr::new(192, 0, 2, 1).into();
+//! let us = Ipv4Addr::new(192, 0, 2, 2).into();
+//! let syn = TcpRepr {
+//!     src_port: 40000,
+//!     dst_port: 80,
+//!     seq: 1_000,
+//!     flags: TcpFlags::SYN,
+//!     window: 65535,
+//!     mss: Some(1460),
+//!     sack_permitted: true,
+//!     ..TcpRepr::default()
+//! };
+//! let ip = IpRepr::new(peer, us, IpProtocol::TCP, 0, 64).unwrap();
+//! let mut inbound = [0u8; 128];
+//! let n = wire::emit_tcp_packet(&ip, &syn, &mut inbound, ChecksumMode::FULL);
+//!
+//! // ...is parsed in one call, which checks lengths, options and checksums...
+//! let (ip, seg) = wire::parse_tcp_packet(&inbound[..n], ChecksumMode::FULL)?;
+//! assert!(seg.flags.contains(TcpFlags::SYN));
+//! assert_eq!(seg.mss, Some(1460));
+//!
+//! // ...and the reply is built from plain structs.
+//! let reply_ip = IpRepr::new(ip.dst_addr(), ip.src_addr(), IpProtocol::TCP, 0, 64).unwrap();
+//! let reply = TcpRepr {
+//!     src_port: seg.dst_port,
+//!     dst_port: seg.src_port,
+//!     seq: 77,
+//!     ack: seg.seq.wrapping_add(1),
+//!     flags: TcpFlags::SYN | TcpFlags::ACK,
+//!     window: 65535,
+//!     mss: Some(1460),
+//!     ..TcpRepr::default()
+//! };
+//! let mut outbound = [0u8; 128];
+//! let len = wire::tcp_packet_len(&reply_ip, &reply);
+//! assert_eq!(wire::emit_tcp_packet(&reply_ip, &reply, &mut outbound, ChecksumMode::FULL), len);
+//! # Ok::<(), wire::Error>(())
+//! ```
 //!
 //! # When nothing can panic
 //!
@@ -77,6 +121,7 @@ mod ip;
 pub mod ipv4;
 pub mod ipv6;
 pub mod tcp;
+mod tcp_ip;
 mod tcp_option;
 
 #[cfg(test)]
@@ -89,6 +134,7 @@ pub use ip::{IpProtocol, IpRepr};
 pub use ipv4::{Packet as Ipv4Packet, Repr as Ipv4Repr};
 pub use ipv6::{Packet as Ipv6Packet, Repr as Ipv6Repr};
 pub use tcp::{Flags as TcpFlags, Packet as TcpPacket, Repr as TcpRepr};
+pub use tcp_ip::{emit_tcp_packet, parse_tcp_packet, tcp_packet_len};
 pub use tcp_option::{TcpOption, TcpOptions};
 
 /// Why a buffer could not be read as a packet.
