@@ -152,10 +152,15 @@ pub fn verify(initial: u16, data: &[u8]) -> bool {
 /// zero, protocol, and `length`, the length of the upper-layer header plus
 /// payload.
 pub fn pseudo_header_v4(src: Ipv4Addr, dst: Ipv4Addr, protocol: IpProtocol, length: u16) -> u16 {
+    pseudo_v4(src, dst, protocol, length as u32)
+}
+
+/// The IPv4 pseudo-header sum with a 32-bit length, added as two 16-bit
+/// words; equal to [`pseudo_header_v4`] for lengths up to 65535.
+fn pseudo_v4(src: Ipv4Addr, dst: Ipv4Addr, protocol: IpProtocol, length: u32) -> u16 {
     let s = u32::from(src) as u64;
     let d = u32::from(dst) as u64;
-    let acc = s + d + protocol.0 as u64 + length as u64;
-    fold(acc)
+    fold(s + d + protocol.0 as u64 + length as u64)
 }
 
 /// The sum of the IPv6 pseudo-header (RFC 8200 §8.1): source, destination,
@@ -181,11 +186,12 @@ pub fn pseudo_header_v6(
 /// Mixed families (one IPv4 and one IPv6 address) can only come from a
 /// caller's mistake; they are summed with the IPv4 address taken as its
 /// IPv4-mapped IPv6 form, so the result is defined but matches no real packet.
-/// An IPv4 `length` above 65535 is truncated to 16 bits, as it must fit the
-/// IPv4 total length anyway.
+/// An IPv4 `length` above 65535 (a segment no IPv4 packet can carry, but one
+/// an in-memory pair of endpoints may exchange) is added as two 16-bit words,
+/// so both ends still agree on the sum.
 pub fn pseudo_header(src: &IpAddr, dst: &IpAddr, protocol: IpProtocol, length: u32) -> u16 {
     match (src, dst) {
-        (IpAddr::V4(s), IpAddr::V4(d)) => pseudo_header_v4(*s, *d, protocol, length as u16),
+        (IpAddr::V4(s), IpAddr::V4(d)) => pseudo_v4(*s, *d, protocol, length),
         _ => {
             let s = to_v6(src);
             let d = to_v6(dst);

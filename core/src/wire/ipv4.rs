@@ -414,7 +414,9 @@ impl Repr {
         packet.set_version(4);
         packet.set_header_len(HEADER_LEN);
         packet.buffer.as_mut()[field::DSCP_ECN] = 0;
-        let total = (HEADER_LEN + self.payload_len).min(u16::MAX as usize) as u16;
+        let total = HEADER_LEN
+            .saturating_add(self.payload_len)
+            .min(u16::MAX as usize) as u16;
         packet.set_total_len(total);
         packet.set_ident(0);
         write_u16(packet.buffer.as_mut(), field::FLAGS_FRAG.start, FLAG_DF);

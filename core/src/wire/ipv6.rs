@@ -293,22 +293,33 @@ impl Repr {
             return Err(Error::Malformed);
         }
         let (next_header, upper) = packet.upper_layer()?;
-        Ok(Repr {
-            src_addr: packet.src_addr(),
-            dst_addr: packet.dst_addr(),
-            next_header,
-            payload_len: upper.len(),
-            hop_limit: packet.hop_limit(),
-        })
+        Ok(Repr::from_packet(packet, next_header, upper.len()))
     }
 
     /// [`Repr::parse`], also returning the upper-layer bytes.
     pub fn parse_with_payload<'a, T: AsRef<[u8]> + ?Sized>(
         packet: &Packet<&'a T>,
     ) -> Result<(Repr, &'a [u8]), Error> {
-        let repr = Repr::parse(packet)?;
-        let (_, upper) = packet.into_upper_layer()?;
-        Ok((repr, upper))
+        packet.check_len()?;
+        if packet.version() != 6 {
+            return Err(Error::Malformed);
+        }
+        let (next_header, upper) = packet.into_upper_layer()?;
+        Ok((Repr::from_packet(packet, next_header, upper.len()), upper))
+    }
+
+    fn from_packet<T: AsRef<[u8]>>(
+        packet: &Packet<T>,
+        next_header: IpProtocol,
+        len: usize,
+    ) -> Repr {
+        Repr {
+            src_addr: packet.src_addr(),
+            dst_addr: packet.dst_addr(),
+            next_header,
+            payload_len: len,
+            hop_limit: packet.hop_limit(),
+        }
     }
 
     /// The header length `emit` writes: always 40.

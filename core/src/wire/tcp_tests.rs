@@ -428,3 +428,33 @@ fn setters_cannot_break_getters() {
     p.fill_checksum(SRC, DST);
     let _ = p.segment_len();
 }
+
+#[test]
+fn oversized_segment_over_ipv4_addresses() {
+    // Larger than any IPv4 packet: only in-memory pairs send these. Both ends
+    // must still agree on the checksum.
+    let payload = alloc::vec![0x5au8; 70_000];
+    let repr = Repr {
+        src_port: 1,
+        dst_port: 2,
+        flags: Flags::ACK,
+        payload: &payload,
+        ..Repr::default()
+    };
+    let mut b = alloc::vec![0u8; repr.buffer_len()];
+    repr.emit(
+        &mut Packet::new_unchecked(&mut b[..]),
+        SRC,
+        DST,
+        ChecksumMode::FULL,
+    );
+    assert_eq!(
+        Repr::parse_segment(&b, SRC, DST, ChecksumMode::FULL),
+        Ok(repr)
+    );
+    b[30_000] ^= 1;
+    assert_eq!(
+        Repr::parse_segment(&b, SRC, DST, ChecksumMode::FULL),
+        Err(Error::Checksum)
+    );
+}
