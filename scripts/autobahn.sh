@@ -153,23 +153,29 @@ install_in_chroot() {
     if [[ ! -x "$chroot_dir/usr/bin/python2.7" ]]; then
         if ! command -v debootstrap >/dev/null 2>&1; then
             log "installing debootstrap"
-            apt-get install -y -q debootstrap >/dev/null \
-                || { apt-get update -q >/dev/null && apt-get install -y -q debootstrap >/dev/null; } \
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null 2>&1 \
+                || { apt-get update -q >/dev/null 2>&1 \
+                     && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null 2>&1; } \
                 || die "could not install debootstrap"
         fi
         local mirror
         mirror="$(debian_mirror)"
-        log "no pyenv CPython 2.7.18: building a Debian bullseye chroot in $chroot_dir from $mirror"
+        log "building a Debian bullseye chroot with python2.7 in $chroot_dir from $mirror"
         rm -rf "$chroot_dir"
+        mkdir -p "$cache"
         debootstrap --variant=minbase \
             --include=python2.7,python2.7-dev,gcc,libc6-dev,libffi-dev,libssl-dev,ca-certificates \
             bullseye "$chroot_dir" "$mirror" >"$cache/autobahn-debootstrap.log" 2>&1 \
             || die "debootstrap of bullseye failed (log: $cache/autobahn-debootstrap.log)"
     fi
-    # Name resolution and the host's CA bundle for pip inside the chroot.
+    # Name resolution and the host's CA bundle (which may hold a local CA the
+    # network needs) for pip inside the chroot; the SSL_CERT_FILE-style
+    # variables of the host then point at the same bundle in both.
     cp -L /etc/resolv.conf "$chroot_dir/etc/resolv.conf" 2>/dev/null || true
-    if [[ -f /etc/ssl/certs/ca-certificates.crt ]]; then
-        cp -L /etc/ssl/certs/ca-certificates.crt "$chroot_dir/opt/host-ca.crt"
+    local bundle="${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}"
+    if [[ -f "$bundle" ]]; then
+        mkdir -p "$chroot_dir/etc/ssl/certs"
+        cp -L "$bundle" "$chroot_dir/etc/ssl/certs/ca-certificates.crt"
     fi
     # Bullseye ships no pip for Python 2: fetch pip's last Python 2 wheel with
     # the host's pip and run it from the wheel file inside the chroot.
@@ -183,12 +189,15 @@ install_in_chroot() {
     local pipwhl
     pipwhl="$(basename "$(ls "$wheels"/pip-20.3.4-*.whl | head -n1)")"
     cp "$constraints" "$chroot_dir/opt/autobahn-constraints.txt"
-    local cert_env=()
-    [[ -f "$chroot_dir/opt/host-ca.crt" ]] && cert_env=(PIP_CERT=/opt/host-ca.crt)
-    env -u PIP_FIND_LINKS "${cert_env[@]}" chroot "$chroot_dir" /usr/bin/python2.7 \
+    # First pip and the build tools (setuptools 44.0.0 is the suite's own pin),
+    # then the suite with the installed pip.
+    env -u PIP_FIND_LINKS -u PIP_CERT chroot "$chroot_dir" /usr/bin/python2.7 \
         "/opt/wheels-boot/$pipwhl/pip" install --disable-pip-version-check --quiet \
-        --prefix /usr/local -c /opt/autobahn-constraints.txt "pip==20.3.4" \
-        "autobahntestsuite==$suite_version" \
+        --prefix /usr/local "pip==20.3.4" "setuptools==44.0.0" "wheel==0.37.1" \
+        || die "could not install pip into the bullseye chroot"
+    env -u PIP_FIND_LINKS -u PIP_CERT chroot "$chroot_dir" /usr/bin/python2.7 -m pip \
+        install --disable-pip-version-check --quiet --prefix /usr/local \
+        -c /opt/autobahn-constraints.txt "autobahntestsuite==$suite_version" \
         || die "pip inside the bullseye chroot could not install autobahntestsuite==$suite_version"
     check_suite
     echo "$want" > "$stamp"
@@ -206,6 +215,8 @@ install_suite() {
     if [[ "${AUTOBAHN_USE_CHROOT:-0}" != 1 ]] && py2="$(find_python2)"; then
         install_with_python2 "$py2"
     else
+        [[ "${AUTOBAHN_USE_CHROOT:-0}" == 1 ]] \
+            || log "no CPython 2.7.18 under pyenv (nor AUTOBAHN_PYTHON2): falling back to a debootstrap chroot"
         install_in_chroot
     fi
     check_suite
