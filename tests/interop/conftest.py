@@ -105,25 +105,48 @@ class EchoServer:
         self._log.close()
 
 
+class EchoServerHolder:
+    """One echo server for the session, restarted if a test made it die (that
+    test fails; the following ones get a fresh server)."""
+
+    def __init__(self, cmd: list[str], log_dir: Path):
+        self.cmd = cmd
+        self.log_dir = log_dir
+        self.starts = 0
+        self.server: EchoServer | None = None
+
+    def get(self) -> EchoServer:
+        if self.server is None or not self.server.alive():
+            if self.server is not None:
+                self.server.close()
+            self.starts += 1
+            self.server = EchoServer(self.cmd, self.log_dir / f"ws_echo_server.{self.starts}.log")
+        return self.server
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+
 @pytest.fixture(scope="session")
-def echo_server_process(tmp_path_factory):
+def echo_server_holder(tmp_path_factory):
     cmd = example_command("WIRESTATE_ECHO_SERVER_CMD", "ws_echo_server")
     if cmd is None:
         pytest.fail(f"ws_echo_server not found in {EXAMPLES_DIR}; {BUILD_HINT}", pytrace=False)
-    server = EchoServer(cmd, tmp_path_factory.mktemp("echo") / "ws_echo_server.log")
-    yield server
-    server.close()
+    holder = EchoServerHolder(cmd, tmp_path_factory.mktemp("echo"))
+    yield holder
+    holder.close()
 
 
 @pytest.fixture
-def echo_url(echo_server_process):
-    """URL of the running echo server; fails the test that made it crash."""
-    assert echo_server_process.alive(), "echo server is not running: " + echo_server_process.log_tail()
-    yield echo_server_process.url
+def echo_url(echo_server_holder):
+    """URL of a running echo server; fails the test during which it died."""
+    server = echo_server_holder.get()
+    yield server.url
     # give a crash caused by this test's last bytes a moment to show
     time.sleep(0.02)
-    assert echo_server_process.alive(), \
-        "echo server died during this test: " + echo_server_process.log_tail()
+    assert server.alive(), (f"echo server died during this test (status {server.proc.returncode}): "
+                            + server.log_tail())
 
 
 @pytest.fixture
