@@ -221,6 +221,21 @@ impl IpRepr {
     }
 }
 
+impl fmt::Display for IpRepr {
+    /// One line for traces: `192.0.2.1 > 192.0.2.2 Tcp len=40 hop=64`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} > {} {} len={} hop={}",
+            self.src_addr(),
+            self.dst_addr(),
+            self.protocol(),
+            self.payload_len(),
+            self.hop_limit()
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,6 +292,22 @@ mod tests {
             assert_eq!(parsed, repr);
             assert_eq!(payload, b"abc");
         }
+    }
+
+    #[test]
+    fn repr_formats() {
+        let r = IpRepr::new(
+            Ipv4Addr::new(192, 0, 2, 1).into(),
+            Ipv4Addr::new(192, 0, 2, 2).into(),
+            IpProtocol::TCP,
+            40,
+            64,
+        )
+        .unwrap();
+        assert_eq!(
+            alloc::format!("{r}"),
+            "192.0.2.1 > 192.0.2.2 Tcp len=40 hop=64"
+        );
     }
 
     #[test]

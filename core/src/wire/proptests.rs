@@ -176,6 +176,17 @@ fn poke_everything(bytes: &[u8]) {
     }
     let _ = TcpOptions::new(bytes).count();
     let _ = TcpOption::parse(bytes);
+    // Repr::parse must not trust a view made without checks either.
+    let v4 = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let _ = Ipv4Repr::parse(&Ipv4Packet::new_unchecked(bytes), ChecksumMode::FULL);
+    let _ = Ipv6Repr::parse(&Ipv6Packet::new_unchecked(bytes));
+    let _ = Ipv6Repr::parse_with_payload(&Ipv6Packet::new_unchecked(bytes));
+    let _ = TcpRepr::parse(&TcpPacket::new_unchecked(bytes), v4, v4, ChecksumMode::FULL);
+    let _ = parse_tcp_packet(bytes, ChecksumMode::OFFLOADED);
+    let _ = alloc::format!(
+        "{:?}",
+        TcpRepr::parse_segment(bytes, v4, v4, ChecksumMode::OFFLOADED)
+    );
 }
 
 proptest! {

@@ -674,6 +674,40 @@ impl<'a> Repr<'a> {
     }
 }
 
+impl fmt::Display for Repr<'_> {
+    /// One line for traces: `40000 > 80 SYN seq=1000 win=65535 mss=1460 len=0`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} > {} {} seq={}",
+            self.src_port, self.dst_port, self.flags, self.seq
+        )?;
+        if self.flags.contains(Flags::ACK) {
+            write!(f, " ack={}", self.ack)?;
+        }
+        write!(f, " win={}", self.window)?;
+        if self.flags.contains(Flags::URG) {
+            write!(f, " urg={}", self.urgent)?;
+        }
+        if let Some(mss) = self.mss {
+            write!(f, " mss={mss}")?;
+        }
+        if let Some(shift) = self.window_scale {
+            write!(f, " ws={shift}")?;
+        }
+        if self.sack_permitted {
+            f.write_str(" sackOK")?;
+        }
+        if let Some((tsval, tsecr)) = self.timestamp {
+            write!(f, " ts={tsval}/{tsecr}")?;
+        }
+        for (left, right) in self.sack_ranges.iter().flatten() {
+            write!(f, " sack={left}-{right}")?;
+        }
+        write!(f, " len={}", self.payload.len())
+    }
+}
+
 #[cfg(test)]
 #[path = "tcp_tests.rs"]
 mod tests;

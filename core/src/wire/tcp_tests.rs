@@ -458,3 +458,22 @@ fn oversized_segment_over_ipv4_addresses() {
         Err(Error::Checksum)
     );
 }
+
+#[test]
+fn display_for_traces() {
+    assert_eq!(
+        alloc::format!("{}", syn_repr()),
+        "57068 > 52551 SYN seq=2137134317 win=65495 mss=65495 ws=10 sackOK ts=2393607340/0 len=0"
+    );
+    let (_, data) = data_segment();
+    let sack = Repr {
+        sack_ranges: [Some((9, 10)), None, None, None],
+        flags: data.flags | Flags::URG,
+        urgent: 1,
+        ..data
+    };
+    assert_eq!(
+        alloc::format!("{sack}"),
+        "12345 > 80 PSH|ACK|URG seq=1 ack=2 win=256 urg=1 ts=7/5 sack=9-10 len=5"
+    );
+}
