@@ -64,7 +64,8 @@
 //!
 //! # When nothing can panic
 //!
-//! This is a contract; the tests and the fuzz targets hold the code to it.
+//! This is a contract; the property tests in this module (and the fuzz
+//! targets) hold the code to it.
 //!
 //! 1. `Packet::new_unchecked` never panics and checks nothing. Accessors on a
 //!    view made this way may panic if the buffer is shorter than the fixed
@@ -77,14 +78,20 @@
 //!    variable-length parts (options, payload) are clipped to the buffer
 //!    instead of indexing past it. (It assumes the buffer's length does not
 //!    change between calls, as for every slice or `Vec`.)
-//! 3. `Repr::parse` and [`IpRepr::parse`] never panic on any input. Everything
+//! 3. Every parser never panics on any input, even on a view made with
+//!    `new_unchecked`: `Repr::parse`, [`IpRepr::parse`],
+//!    [`Ipv6Repr::parse_with_payload`], [`TcpRepr::parse_segment`],
+//!    [`parse_tcp_packet`] and [`TcpOption::parse`]. Everything
 //!    a peer can get wrong comes back as an [`Error`]: short buffers, length
 //!    fields that contradict each other or the buffer, bad TCP option lengths,
 //!    wrong checksums.
 //! 4. `Repr::emit` requires a buffer of at least `Repr::buffer_len()` bytes
 //!    (for [`TcpRepr`]: header plus payload) and panics if it is shorter; that
 //!    is a bug in the caller, not something the network can cause. It never
-//!    panics otherwise.
+//!    panics otherwise. The same holds for [`IpRepr::emit`],
+//!    [`TcpOption::emit`] (`buffer_len()`), [`TcpRepr::emit_header`]
+//!    (`header_len()` plus the payload length given) and [`emit_tcp_packet`]
+//!    ([`tcp_packet_len`]).
 //! 5. The [`checksum`] functions never panic.
 //!
 //! Iterators over TCP options ([`TcpOptions`]) never panic and always end:
