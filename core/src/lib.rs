@@ -57,3 +57,8 @@ pub mod ws;
 
 #[cfg(feature = "sim")]
 pub mod sim;
+
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

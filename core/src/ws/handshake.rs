@@ -156,6 +156,7 @@ pub fn parse_extensions(value: &[u8]) -> Option<Vec<Extension>> {
 }
 
 /// Formats extensions back into a header value.
+#[cfg_attr(not(feature = "deflate"), allow(dead_code))]
 pub fn format_extension(ext: &Extension) -> String {
     let mut s = ext.name.clone();
     for (k, v) in &ext.params {

@@ -168,18 +168,21 @@ impl Connection {
                 .find(|o| self.config.subprotocols.contains(o))
                 .cloned(),
         };
-        let mut ext_header = None;
         #[cfg(feature = "deflate")]
-        if let Some(cfg) = &self.config.compression {
-            if let Some((params, response)) = deflate::server_select(cfg, extensions) {
-                ext_header = Some(handshake::format_extension(&response));
+        let ext_header = match &self.config.compression {
+            Some(cfg) => deflate::server_select(cfg, extensions).map(|(params, response)| {
                 self.codec = Some(alloc::boxed::Box::new(deflate::Codec::new(
                     self.role, cfg, params,
                 )));
-            }
-        }
+                handshake::format_extension(&response)
+            }),
+            None => None,
+        };
         #[cfg(not(feature = "deflate"))]
-        let _ = extensions;
+        let ext_header: Option<String> = {
+            let _ = extensions;
+            None
+        };
         let response = handshake::accept_response(
             key,
             chosen.as_deref(),

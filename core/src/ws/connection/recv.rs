@@ -405,10 +405,8 @@ impl Connection {
             }
             [a, b, reason @ ..] => (u16::from_be_bytes([*a, *b]), reason),
         };
-        if code != close::NO_STATUS || !self.ctrl.is_empty() {
-            if !close::is_valid_on_wire(code) {
-                return Err(self.fail(close::PROTOCOL_ERROR, "invalid close code"));
-            }
+        if !self.ctrl.is_empty() && !close::is_valid_on_wire(code) {
+            return Err(self.fail(close::PROTOCOL_ERROR, "invalid close code"));
         }
         let Ok(reason) = core::str::from_utf8(reason) else {
             return Err(self.fail(close::INVALID_PAYLOAD, "invalid UTF-8 in close reason"));

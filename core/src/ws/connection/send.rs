@@ -145,10 +145,10 @@ impl Connection {
             Some(f) if f.kind == kind => (f.clone(), OpCode::Continuation),
             Some(_) => return Err(Error::FragmentInProgress),
         };
-        if kind == MessageKind::Text {
-            if fragment.utf8.feed(data).is_err() || (fin && !fragment.utf8.is_complete()) {
-                return Err(Error::InvalidUtf8);
-            }
+        if kind == MessageKind::Text
+            && (fragment.utf8.feed(data).is_err() || (fin && !fragment.utf8.is_complete()))
+        {
+            return Err(Error::InvalidUtf8);
         }
         self.check_room(data.len())?;
         let mask = self.next_mask();

@@ -1,0 +1,41 @@
+# wirestate: the two commands are `make demo` (the main job) and `make test`
+# (every test of the project). Sub-targets exist for running one part.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+
+.PHONY: demo test lint test-rust test-nostd test-docs test-interop test-autobahn test-fuzz bench
+
+demo:
+	$(CARGO) run --release -p wirestate --example ws_demo
+
+test: lint test-rust test-nostd test-docs test-interop test-autobahn test-fuzz
+	@echo "make test: every part passed"
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+
+test-rust:
+	$(CARGO) test --workspace --all-targets --all-features
+	$(CARGO) test --workspace --doc --all-features
+
+test-nostd:
+	$(CARGO) build -p wirestate --no-default-features
+	$(CARGO) build -p wirestate --no-default-features --features sim
+
+test-docs:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p wirestate --no-deps --all-features
+
+test-interop:
+	scripts/interop.sh
+
+test-autobahn:
+	$(CARGO) build --release -p wirestate --examples
+	scripts/autobahn.sh
+
+test-fuzz:
+	scripts/fuzz-smoke.sh
+
+bench:
+	$(CARGO) bench -p wirestate-benches
