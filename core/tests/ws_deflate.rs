@@ -227,3 +227,40 @@ fn rsv1_on_continuation_is_1002_even_with_deflate() {
     s.receive_data(&[cframe(0x41, &[0xf2, 0x48]), cframe(0xc0, &[0xcd])].concat());
     assert_eq!(closed_code(&events(&mut s)), 1002);
 }
+
+#[test]
+fn empty_compressed_messages_between_others() {
+    // zlib writes nothing for an empty message right after a sync flush; the
+    // frame must still decode (found by the wsproto interop test).
+    let mut p = Pair::with_compression(true);
+    let mut x = 12345u64;
+    for size in [0usize, 1, 125, 126, 4000] {
+        let data: Vec<u8> = (0..size)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        p.server
+            .send_message(MessageKind::Binary, &data, size > 64)
+            .unwrap();
+        p.server.send_text("").unwrap();
+        p.server.send_text("").unwrap();
+        p.client.send_text("").unwrap();
+        p.client.send_binary(&data).unwrap();
+        p.drive();
+        assert_eq!(
+            p.client_events,
+            [
+                Ev::Binary(data.clone()),
+                Ev::Text(String::new()),
+                Ev::Text(String::new())
+            ]
+        );
+        assert_eq!(p.server_events, [Ev::Text(String::new()), Ev::Binary(data)]);
+        p.client_events.clear();
+        p.server_events.clear();
+    }
+}

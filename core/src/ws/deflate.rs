@@ -261,6 +261,12 @@ impl Codec {
         if fin {
             if self.scratch.ends_with(&[0, 0, 0xff, 0xff]) {
                 self.scratch.truncate(self.scratch.len() - 4);
+            } else if self.scratch.is_empty() {
+                // Nothing new since the last sync flush (an empty message, or
+                // an empty last fragment): zlib writes nothing at all. The
+                // receiver will append 00 00 ff ff, so send the header byte of
+                // an empty stored block to complete it (RFC 7692 §7.2.3.6).
+                self.scratch.push(0x00);
             }
             if self.reset_compress {
                 c.reset();
@@ -458,6 +464,35 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn empty_messages_after_a_flush_stay_decodable() {
+        let cfg = DeflateConfig::default();
+        let p = Params {
+            server_no_context_takeover: false,
+            client_no_context_takeover: false,
+            server_max_window_bits: 15,
+            client_max_window_bits: 15,
+        };
+        let mut tx = Codec::new(Role::Server, &cfg, p);
+        let mut rx = Codec::new(Role::Client, &cfg, p);
+        for msg in [&b""[..], b"", b"abc", b"", b"", b"incompressible?\x8f\x01"] {
+            let z = tx.compress(msg, true).unwrap().to_vec();
+            assert!(!z.is_empty());
+            let mut out = Vec::new();
+            rx.decompress(&z, &mut out, 1000).unwrap();
+            rx.finish_message(&mut out, 1000).unwrap();
+            assert_eq!(out, msg);
+        }
+        // An empty last fragment after a non-empty one.
+        let a = tx.compress(b"part", false).unwrap().to_vec();
+        let b = tx.compress(b"", true).unwrap().to_vec();
+        let mut out = Vec::new();
+        rx.decompress(&a, &mut out, 1000).unwrap();
+        rx.decompress(&b, &mut out, 1000).unwrap();
+        rx.finish_message(&mut out, 1000).unwrap();
+        assert_eq!(out, b"part");
     }
 
     #[test]
