@@ -46,8 +46,10 @@ fn main() {
     let stream =
         TcpStream::connect(&addr).unwrap_or_else(|e| fail(&format!("connect {addr}: {e}")));
     let mut cfg = ClientConfig::new(host, path);
-    cfg.config.max_message_size = size.max(1 << 20) + 1024;
-    cfg.config.max_frame_size = cfg.config.max_message_size;
+    // Room for the echo, and for a compressed frame of incompressible data,
+    // which deflate makes slightly larger than the message.
+    cfg.config.max_message_size = size + (1 << 20);
+    cfg.config.max_frame_size = 2 * size + (1 << 20);
     cfg.config.max_write_buffer = 2 * size + (1 << 20);
     if compression {
         cfg.config.compression = Some(DeflateConfig::default());
