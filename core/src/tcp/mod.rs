@@ -11,7 +11,8 @@
 //! - [`congestion`]: NewReno (RFC 5681, RFC 6582) and CUBIC (RFC 9438);
 //! - [`timer`]: the connection's timers as one small table;
 //! - [`config`]: every knob, with its default and the reason for it;
-//! - [`isn`]: where initial sequence numbers come from (RFC 6528).
+//! - [`isn`]: where initial sequence numbers come from (RFC 6528);
+//! - [`connection`]: the RFC 9293 state machine built from the pieces above.
 //!
 //! None of these reads a clock or draws randomness: time is an argument and
 //! secrets come from the caller.
@@ -19,6 +20,7 @@
 pub mod assembler;
 pub mod config;
 pub mod congestion;
+pub mod connection;
 pub mod isn;
 pub mod recv_buffer;
 mod ring;
@@ -30,6 +32,7 @@ pub mod timer;
 pub use assembler::Assembler;
 pub use config::{Config, ConfigError, EndpointConfig, Keepalive};
 pub use congestion::{Algorithm as CongestionAlgorithm, Controller as CongestionController};
+pub use connection::{CloseError, Connection, Event, SendError, State, Stats};
 pub use isn::{FixedIsn, IsnGenerator, IsnSource};
 pub use recv_buffer::{RecvBuffer, SackBlocks};
 pub use rtt::{RttEstimator, RttSampler};

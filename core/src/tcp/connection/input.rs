@@ -1,0 +1,489 @@
+//! Segment arrival (RFC 9293 §3.10.7), in the order the RFC checks things:
+//! sequence number, RST, SYN, ACK, data, FIN.
+
+use super::{Connection, Event, State};
+use crate::tcp::seq::SeqNumber;
+use crate::tcp::timer::Timer;
+use crate::time::{Duration, Instant};
+use crate::wire::{TcpFlags, TcpRepr};
+
+/// What to do with the rest of a segment after a step.
+enum Flow {
+    Continue,
+    Drop,
+}
+
+impl Connection {
+    /// Processes a segment the endpoint routed to this connection.
+    ///
+    /// Never fails: whatever the segment says, the connection reacts as RFC
+    /// 9293 prescribes (dropping it, answering with an ACK or a RST, or
+    /// moving on), and reports what the application must know as events.
+    pub fn handle_segment(&mut self, now: Instant, seg: &TcpRepr<'_>) {
+        self.stats.segments_received += 1;
+        match self.state {
+            // A closed connection has nothing to say; the endpoint answers
+            // segments for unknown connections (RFC 9293 §3.10.7.1).
+            State::Closed | State::Listen => {}
+            State::SynSent => self.on_segment_syn_sent(now, seg),
+            _ => self.on_segment(now, seg),
+        }
+    }
+
+    /// RFC 9293 §3.10.7.3: our SYN is out; expect a SYN-ACK (or a SYN, for
+    /// a simultaneous open).
+    fn on_segment_syn_sent(&mut self, now: Instant, seg: &TcpRepr<'_>) {
+        let flags = seg.flags;
+        let ack = SeqNumber::new(seg.ack);
+        let has_ack = flags.contains(TcpFlags::ACK);
+        // First, the ACK must be for our SYN.
+        if has_ack && (ack.le(self.iss) || ack.gt(self.snd_max)) {
+            if !flags.contains(TcpFlags::RST) {
+                self.pending.rst = Some((ack, None));
+            }
+            return;
+        }
+        // Second, a RST counts only with an acceptable ACK (RFC 5961 §3.2
+        // keeps the same rule for SYN-SENT).
+        if flags.contains(TcpFlags::RST) {
+            if has_ack {
+                self.events.push_back(Event::Reset);
+                self.enter_closed();
+            }
+            return;
+        }
+        if !flags.contains(TcpFlags::SYN) {
+            return;
+        }
+        self.irs = SeqNumber::new(seg.seq);
+        self.rcv_nxt = self.irs + 1u32;
+        self.last_ack_sent = self.rcv_nxt;
+        self.opts.settle(seg);
+        self.on_options_settled(seg);
+        if has_ack {
+            // Our SYN is acknowledged: the connection is open.
+            self.snd_una = ack;
+            self.snd_wnd = u32::from(seg.window);
+            self.max_snd_wnd = self.snd_wnd;
+            self.snd_wl1 = self.irs;
+            self.snd_wl2 = ack;
+            self.rcv_adv = self.rcv_nxt + self.recv.window().min(0xffff);
+            self.take_handshake_rtt(now, seg, ack);
+            self.timers.stop(Timer::Retransmit);
+            self.set_state(State::Established);
+            self.events.push_back(Event::Connected);
+            self.on_established(now);
+            self.pending.ack = true;
+            // Data riding on the SYN-ACK is processed like any other.
+            self.process_text(now, seg, self.irs + 1u32);
+            self.process_fin(now, seg, self.irs + 1u32);
+        } else {
+            // Simultaneous open (RFC 9293 §3.5, figure 8): answer with a
+            // SYN-ACK and wait for the ACK of our SYN.
+            self.snd_wnd = u32::from(seg.window);
+            self.max_snd_wnd = self.snd_wnd;
+            self.snd_wl1 = self.irs;
+            self.rcv_adv = self.rcv_nxt + self.recv.window().min(0xffff);
+            self.set_state(State::SynReceived);
+            self.pending.syn = true;
+        }
+    }
+
+    /// Every state from SYN-RECEIVED on (RFC 9293 §3.10.7.4).
+    fn on_segment(&mut self, now: Instant, seg: &TcpRepr<'_>) {
+        let mut seq = SeqNumber::new(seg.seq);
+        let mut flags = seg.flags;
+        // A SYN-ACK retransmitted by a peer in a simultaneous open, or its
+        // repeated SYN: the SYN part is old news.
+        if self.state == State::SynReceived && flags.contains(TcpFlags::SYN) && seq == self.irs {
+            if !flags.contains(TcpFlags::ACK) {
+                self.pending.syn = true;
+                return;
+            }
+            flags.remove(TcpFlags::SYN);
+            seq += 1u32;
+        }
+        let syn = flags.contains(TcpFlags::SYN);
+        let rst = flags.contains(TcpFlags::RST);
+        let data_seq = seq + syn as u32;
+        let seg_len = seg.payload.len() + syn as usize + flags.contains(TcpFlags::FIN) as usize;
+
+        if self.config.keepalive.is_some() && self.state.is_synchronized() {
+            self.keepalive_count = 0;
+            self.arm_keepalive(now);
+        }
+
+        // PAWS (RFC 7323 §5.3): a timestamp older than the last one seen
+        // means an old duplicate; acknowledge and drop it.
+        if self.opts.timestamps && !rst {
+            if let Some((tsval, _)) = seg.timestamp {
+                if (tsval.wrapping_sub(self.ts_recent) as i32) < 0 {
+                    self.pending.ack = true;
+                    return;
+                }
+            }
+        }
+
+        // First: is the segment in the window?
+        if !self.acceptable(seq, seg_len) {
+            if self.state == State::TimeWait && flags.contains(TcpFlags::FIN) {
+                // The peer did not get our last ACK: send it again and
+                // restart the 2·MSL wait.
+                self.timers
+                    .set(Timer::TimeWait, now + self.config.time_wait());
+            }
+            if !rst {
+                if self.state == State::SynReceived {
+                    self.pending.syn = true;
+                } else {
+                    self.pending.ack = true;
+                }
+            }
+            // A zero window accepts no data, but ACKs still count.
+            let window_closed = self.rcv_adv.diff(self.rcv_nxt) <= 0;
+            if window_closed && seq == self.rcv_nxt && !rst && !syn && flags.contains(TcpFlags::ACK)
+            {
+                let _ = self.process_ack(now, seg, seq);
+            }
+            return;
+        }
+
+        // RFC 7323 §4.3: remember the timestamp to echo.
+        if self.opts.timestamps {
+            if let Some((tsval, _)) = seg.timestamp {
+                if seq.le(self.last_ack_sent) && (tsval.wrapping_sub(self.ts_recent) as i32) >= 0 {
+                    self.ts_recent = tsval;
+                }
+            }
+        }
+
+        // Second: RST.
+        if rst {
+            self.on_rst(seq);
+            return;
+        }
+
+        // Fourth: a SYN in a synchronized state is either an attack or a
+        // confused peer. RFC 5961 §4: answer with a challenge ACK.
+        if syn {
+            self.pending.ack = true;
+            return;
+        }
+
+        // Fifth: the ACK field.
+        if !flags.contains(TcpFlags::ACK) {
+            return;
+        }
+        if self.state == State::SynReceived {
+            let ack = SeqNumber::new(seg.ack);
+            if !(self.snd_una.lt(ack) && ack.le(self.snd_max)) {
+                self.pending.rst = Some((ack, None));
+                return;
+            }
+            self.snd_wnd = u32::from(seg.window) << self.opts.snd_shift;
+            self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
+            self.snd_wl1 = seq;
+            self.snd_wl2 = ack;
+            self.take_handshake_rtt(now, seg, ack);
+            // The SYN's sequence number is now acknowledged.
+            self.snd_una = self.iss + 1u32;
+            self.timers.stop(Timer::Retransmit);
+            self.set_state(State::Established);
+            self.events.push_back(Event::Connected);
+            self.on_established(now);
+            if self.close_requested {
+                self.set_state(State::FinWait1);
+            }
+        }
+        if let Flow::Drop = self.process_ack(now, seg, seq) {
+            return;
+        }
+        if self.state == State::Closed {
+            return;
+        }
+
+        // Seventh and eighth: data and FIN.
+        self.process_text(now, seg, data_seq);
+        self.process_fin(now, seg, data_seq);
+    }
+
+    /// RFC 9293 §3.10.7.4, first check, with its four cases.
+    fn acceptable(&self, seq: SeqNumber, len: usize) -> bool {
+        let window = self.rcv_adv.diff(self.rcv_nxt).max(0) as u32;
+        match (len, window) {
+            (0, 0) => seq == self.rcv_nxt,
+            (0, _) => seq.in_window(self.rcv_nxt, window),
+            (_, 0) => false,
+            (len, _) => {
+                let last = seq + (len as u32 - 1);
+                seq.in_window(self.rcv_nxt, window) || last.in_window(self.rcv_nxt, window)
+            }
+        }
+    }
+
+    /// A RST inside the window. RFC 5961 §3.2: only an exact match with
+    /// `RCV.NXT` resets; anything else in the window gets a challenge ACK.
+    fn on_rst(&mut self, seq: SeqNumber) {
+        if seq != self.rcv_nxt {
+            self.pending.ack = true;
+            return;
+        }
+        match self.state {
+            State::Closing | State::LastAck | State::TimeWait => self.enter_closed(),
+            _ => {
+                self.events.push_back(Event::Reset);
+                self.enter_closed();
+            }
+        }
+    }
+
+    /// The RTT of the handshake, when the SYN (or SYN-ACK) went out once.
+    fn take_handshake_rtt(&mut self, now: Instant, seg: &TcpRepr<'_>, ack: SeqNumber) {
+        let sample = self
+            .sampler
+            .on_ack(now, ack)
+            .or_else(|| self.timestamp_rtt(now, seg));
+        match sample {
+            Some(rtt) => self.rtt.on_sample(rtt),
+            None if self.rto_count > 0 => self.rtt.on_handshake_retransmitted(),
+            None => {}
+        }
+        self.rto_count = 0;
+    }
+
+    /// An RTT sample from the echoed timestamp (RFC 7323 §4.1).
+    fn timestamp_rtt(&self, now: Instant, seg: &TcpRepr<'_>) -> Option<Duration> {
+        if !self.opts.timestamps {
+            return None;
+        }
+        let (_, tsecr) = seg.timestamp?;
+        let elapsed = super::options::ts_clock(now, self.ts_offset).wrapping_sub(tsecr);
+        // Zero echoes and echoes from the future are no measurement.
+        if tsecr == 0 || elapsed > 0x7fff_ffff {
+            return None;
+        }
+        Some(Duration::from_millis(u64::from(elapsed)))
+    }
+
+    /// Things that start when the connection opens.
+    fn on_established(&mut self, now: Instant) {
+        self.arm_keepalive(now);
+        self.arm_send_timers(now);
+    }
+
+    pub(super) fn arm_keepalive(&mut self, now: Instant) {
+        if let Some(k) = self.config.keepalive {
+            if matches!(self.state, State::Established | State::CloseWait) {
+                self.timers.set(Timer::Keepalive, now + k.idle);
+            }
+        }
+    }
+
+    /// The ACK field in a synchronized state (RFC 9293 §3.10.7.4, fifth
+    /// check), with RFC 5681 duplicate ACKs and RFC 6582 recovery.
+    fn process_ack(&mut self, now: Instant, seg: &TcpRepr<'_>, seq: SeqNumber) -> Flow {
+        let ack = SeqNumber::new(seg.ack);
+        if ack.gt(self.snd_max) {
+            // It acknowledges something we never sent.
+            self.pending.ack = true;
+            return Flow::Drop;
+        }
+        let old_window = self.snd_wnd;
+        let in_range = self.snd_una.le(ack);
+        // Window update, only from a segment at least as new as the last
+        // one that updated it.
+        if in_range && (self.snd_wl1.lt(seq) || (self.snd_wl1 == seq && self.snd_wl2.le(ack))) {
+            self.snd_wnd = u32::from(seg.window) << self.opts.snd_shift;
+            self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
+            self.snd_wl1 = seq;
+            self.snd_wl2 = ack;
+        }
+        if ack.gt(self.snd_una) {
+            self.on_new_ack(now, seg, ack);
+        } else if ack == self.snd_una {
+            let duplicate = seg.payload.is_empty()
+                && !seg.flags.intersects(TcpFlags::SYN | TcpFlags::FIN)
+                && self.snd_wnd == old_window
+                // Answers to zero-window probes are not loss signals.
+                && self.snd_wnd > 0
+                && self.snd_max != self.snd_una;
+            if duplicate {
+                self.on_duplicate_ack(now);
+            }
+        }
+        if self.snd_wnd > 0 && self.timers.is_armed(Timer::Persist) {
+            // The window opened: leave persist mode, and send again from
+            // SND.UNA (a probe byte the peer did not take is resent with
+            // what follows it).
+            self.timers.stop(Timer::Persist);
+            self.persist_count = 0;
+            self.snd_nxt = self.snd_una;
+            self.timers.stop(Timer::Retransmit);
+            self.arm_send_timers(now);
+        } else if self.snd_wnd == 0 && self.send.sequence_len() > 0 {
+            self.arm_send_timers(now);
+        }
+        self.after_ack_state_changes(now);
+        Flow::Continue
+    }
+
+    fn on_new_ack(&mut self, now: Instant, seg: &TcpRepr<'_>, ack: SeqNumber) {
+        let acked = ack.distance_from(self.snd_una) as usize;
+        let data = self.send.ack(acked);
+        self.stats.bytes_acked += data as u64;
+        self.snd_una = ack;
+        if self.snd_nxt.lt(ack) {
+            self.snd_nxt = ack;
+        }
+        let sample = match self.timestamp_rtt(now, seg) {
+            Some(rtt) => Some(rtt),
+            None => self.sampler.on_ack(now, ack),
+        };
+        if let Some(rtt) = sample {
+            self.rtt.on_sample(rtt);
+        }
+        self.rtt.reset_backoff();
+        self.rto_count = 0;
+        let rtt = self.rtt.srtt().unwrap_or(self.rtt.rto());
+        if self.cc.in_recovery() {
+            if ack.ge(self.recover) {
+                self.cc.on_exit_recovery(self.flight_size());
+            } else {
+                // RFC 6582 §3.2 step 5: a partial ACK; the next hole is lost too.
+                self.cc.on_partial_ack(data);
+                self.pending.retransmit = true;
+            }
+        } else {
+            self.cc.on_ack(now, data, rtt);
+        }
+        self.dup_acks = 0;
+        // RFC 6298 §5.2 and §5.3: stop the timer when all is acknowledged,
+        // otherwise restart it.
+        self.timers.stop(Timer::Retransmit);
+        self.timers.stop(Timer::UserTimeout);
+        self.arm_send_timers(now);
+        if self.write_blocked && self.send.free() > 0 && self.state.can_send() {
+            self.write_blocked = false;
+            self.events.push_back(Event::Writable);
+        }
+    }
+
+    fn on_duplicate_ack(&mut self, now: Instant) {
+        self.dup_acks += 1;
+        self.stats.dup_acks += 1;
+        if self.cc.in_recovery() {
+            // RFC 5681 §3.2 step 4: each further duplicate means a segment left.
+            self.cc.inflate(1);
+            return;
+        }
+        // RFC 6582 §3.2 step 2: three duplicates start fast retransmit,
+        // unless they may be echoes of a recovery that just ended.
+        if self.dup_acks == 3 && self.snd_una.gt(self.recover) {
+            self.recover = self.snd_max;
+            self.cc.on_enter_recovery(now, self.flight_size());
+            self.cc.inflate(3);
+            self.pending.retransmit = true;
+            self.stats.fast_retransmits += 1;
+        }
+    }
+
+    /// Our FIN acknowledged: FIN-WAIT-1 → FIN-WAIT-2, CLOSING → TIME-WAIT,
+    /// LAST-ACK → CLOSED.
+    fn after_ack_state_changes(&mut self, now: Instant) {
+        if !self.send.fin_acked() {
+            return;
+        }
+        match self.state {
+            State::FinWait1 => {
+                self.set_state(State::FinWait2);
+                self.timers.stop(Timer::Retransmit);
+                self.timers.stop(Timer::UserTimeout);
+                if let Some(limit) = self.config.fin_wait2_timeout {
+                    self.timers.set(Timer::FinWait2, now + limit);
+                }
+            }
+            State::Closing => self.enter_time_wait(now),
+            State::LastAck => self.enter_closed(),
+            _ => {}
+        }
+    }
+
+    /// RFC 9293 §3.10.7.4, seventh check: the segment text.
+    fn process_text(&mut self, now: Instant, seg: &TcpRepr<'_>, data_seq: SeqNumber) {
+        if seg.payload.is_empty() || !self.state.can_receive() || self.peer_fin {
+            return;
+        }
+        let ahead = data_seq.diff(self.rcv_nxt);
+        let (offset, data) = if ahead < 0 {
+            let skip = ahead.unsigned_abs() as usize;
+            if skip >= seg.payload.len() {
+                // All old: a retransmission we already have.
+                self.pending.ack = true;
+                return;
+            }
+            (0, &seg.payload[skip..])
+        } else {
+            (ahead as usize, seg.payload)
+        };
+        let had_holes = self.recv.has_holes();
+        let was_empty = self.recv.is_empty();
+        let advanced = self.recv.insert(offset, data);
+        self.rcv_nxt += advanced;
+        self.stats.bytes_received += advanced as u64;
+        if advanced > 0 && was_empty {
+            self.events.push_back(Event::Readable);
+        }
+        // RFC 9293 §3.8.6.3 and RFC 5681 §4.2: acknowledge at once when
+        // data arrives out of order or fills a hole; otherwise at least
+        // every second full segment, or when the delayed-ACK timer fires.
+        if offset > 0 || had_holes || advanced < data.len() {
+            self.pending.ack = true;
+        } else if self.quick_acks > 0 {
+            self.quick_acks -= 1;
+            self.pending.ack = true;
+        } else {
+            let unacked = self.rcv_nxt.distance_from(self.last_ack_sent) as usize;
+            match self.config.delayed_ack {
+                Some(delay) if unacked < 2 * usize::from(self.opts.local_mss) => {
+                    self.timers.set_if_stopped(Timer::DelayedAck, now + delay);
+                }
+                _ => self.pending.ack = true,
+            }
+        }
+    }
+
+    /// RFC 9293 §3.10.7.4, eighth check: the FIN, once every byte before it
+    /// has arrived.
+    fn process_fin(&mut self, now: Instant, seg: &TcpRepr<'_>, data_seq: SeqNumber) {
+        if self.peer_fin || !self.state.can_receive() {
+            return;
+        }
+        if seg.flags.contains(TcpFlags::FIN) {
+            let fin_seq = data_seq + seg.payload.len();
+            let offset = fin_seq.diff(self.rcv_nxt);
+            if offset >= 0 {
+                self.recv.insert_fin(offset as usize);
+            }
+        }
+        if !self.recv.fin_reached() {
+            return;
+        }
+        self.peer_fin = true;
+        self.rcv_nxt += 1u32;
+        self.pending.ack = true;
+        self.timers.stop(Timer::DelayedAck);
+        self.events.push_back(Event::PeerFinished);
+        match self.state {
+            State::SynReceived | State::Established => self.set_state(State::CloseWait),
+            State::FinWait1 => {
+                if self.send.fin_acked() {
+                    self.enter_time_wait(now);
+                } else {
+                    self.set_state(State::Closing);
+                }
+            }
+            State::FinWait2 => self.enter_time_wait(now),
+            _ => {}
+        }
+    }
+}

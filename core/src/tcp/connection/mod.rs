@@ -1,0 +1,576 @@
+//! One TCP connection as a state machine (RFC 9293).
+//!
+//! The connection works at the segment level: it takes parsed segments
+//! ([`TcpRepr`]) that the endpoint has already matched to it, and writes
+//! whole TCP segments (header, options, payload, checksum) into buffers the
+//! caller owns. IP headers, demultiplexing, listeners and SYN cookies are
+//! the endpoint's business.
+//!
+//! The code is split by concern:
+//!
+//! - [`state`]: the eleven RFC 9293 states;
+//! - [`event`]: events, errors and statistics;
+//! - `options`: what the SYNs negotiated (MSS, window scale, timestamps, SACK);
+//! - `input`: segment arrival, RFC 9293 §3.10.7;
+//! - `output`: building segments — SYNs, data, FIN, ACKs, RSTs, probes;
+//! - `timeout`: what each timer does when it fires.
+
+pub mod event;
+mod input;
+mod options;
+mod output;
+pub mod state;
+mod timeout;
+
+#[cfg(test)]
+mod tests;
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use core::net::SocketAddr;
+
+pub use event::{CloseError, Event, SendError, Stats};
+use options::Negotiated;
+pub use state::State;
+
+use super::config::Config;
+use super::congestion::Controller;
+use super::recv_buffer::RecvBuffer;
+use super::rtt::{RttEstimator, RttSampler};
+use super::send_buffer::SendBuffer;
+use super::seq::SeqNumber;
+use super::timer::{Timer, TimerTable};
+use crate::time::{Duration, Instant};
+use crate::wire::{ChecksumMode, TcpRepr};
+
+/// Segments that must go out at the next [`Connection::poll_transmit`],
+/// besides new data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Pending {
+    /// (Re)send our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED).
+    syn: bool,
+    /// Send an acknowledgment now.
+    ack: bool,
+    /// Retransmit the first unacknowledged segment (fast retransmit, or a
+    /// partial ACK in recovery).
+    retransmit: bool,
+    /// Send a zero-window probe.
+    probe: bool,
+    /// Send a keepalive probe.
+    keepalive: bool,
+    /// A RST to send: (sequence number, acknowledgment number if any).
+    rst: Option<(SeqNumber, Option<SeqNumber>)>,
+}
+
+/// One TCP connection.
+///
+/// # Driving it
+///
+/// The methods come in four kinds, as everywhere in this crate:
+///
+/// 1. **getters** — [`state`](Self::state), [`stats`](Self::stats),
+///    [`local`](Self::local), [`remote`](Self::remote),
+///    [`readable`](Self::readable), [`writable`](Self::writable),
+///    [`is_closed`](Self::is_closed), … — never change anything;
+/// 2. **input** — [`handle_segment`](Self::handle_segment) for every segment
+///    the endpoint routes here, [`handle_timeout`](Self::handle_timeout)
+///    when the time from `poll_timeout` has come (calling it early is
+///    harmless);
+/// 3. **application calls** — [`send`](Self::send), [`recv`](Self::recv),
+///    [`close`](Self::close) (our FIN: half-close, reading goes on),
+///    [`abort`](Self::abort) (RST);
+/// 4. **output** — [`poll_transmit`](Self::poll_transmit) (call until it
+///    returns `None`), [`poll_event`](Self::poll_event),
+///    [`poll_timeout`](Self::poll_timeout).
+///
+/// After any input or application call, drain `poll_transmit` and
+/// `poll_event`, then re-arm the timer from `poll_timeout`.
+///
+/// Nothing the peer sends makes a method fail or panic: bad segments are
+/// dropped, answered with an ACK or a RST as RFC 9293 says, and reported
+/// through events when they end the connection.
+#[derive(Debug)]
+pub struct Connection {
+    config: Arc<Config>,
+    local: SocketAddr,
+    remote: SocketAddr,
+    state: State,
+    /// Opened by a listener (passive open).
+    passive: bool,
+
+    // Send sequence space, RFC 9293 §3.3.1.
+    iss: SeqNumber,
+    snd_una: SeqNumber,
+    snd_nxt: SeqNumber,
+    /// One past the highest sequence number ever sent; `snd_nxt` falls
+    /// back below it after a retransmission timeout.
+    snd_max: SeqNumber,
+    /// The peer's window, scaled, in bytes.
+    snd_wnd: u32,
+    /// The largest window the peer has offered (sender SWS avoidance).
+    max_snd_wnd: u32,
+    snd_wl1: SeqNumber,
+    snd_wl2: SeqNumber,
+
+    // Receive sequence space.
+    irs: SeqNumber,
+    rcv_nxt: SeqNumber,
+    /// The right edge of the window we last advertised.
+    rcv_adv: SeqNumber,
+    /// The ACK number we last sent (RFC 7323 §4.3 `Last.ACK.sent`).
+    last_ack_sent: SeqNumber,
+
+    opts: Negotiated,
+    /// The last timestamp worth echoing (RFC 7323 `TS.Recent`).
+    ts_recent: u32,
+    /// Offset of our timestamp clock.
+    ts_offset: u32,
+
+    send: SendBuffer,
+    recv: RecvBuffer,
+    rtt: RttEstimator,
+    sampler: RttSampler,
+    cc: Controller,
+    timers: TimerTable,
+
+    /// Duplicate ACKs in a row.
+    dup_acks: u32,
+    /// The NewReno `recover` point (RFC 6582 §3.2).
+    recover: SeqNumber,
+    /// Retransmission timeouts in a row (SYN retries included).
+    rto_count: u32,
+    /// Zero-window probes in a row.
+    persist_count: u32,
+    /// Keepalive probes in a row without answer.
+    keepalive_count: u32,
+    /// In-order segments still to acknowledge at once after the handshake.
+    quick_acks: u8,
+
+    pending: Pending,
+    /// The application was told the send buffer is full.
+    write_blocked: bool,
+    /// The application asked to close while the handshake was unfinished.
+    close_requested: bool,
+    /// The peer's FIN was received in order.
+    peer_fin: bool,
+
+    events: VecDeque<Event>,
+    stats: Stats,
+}
+
+impl Connection {
+    /// Active open (RFC 9293 §3.10.1): a connection in SYN-SENT from
+    /// `local` to `remote` whose SYN goes out at the next `poll_transmit`.
+    ///
+    /// `iss` is the initial send sequence number, from the endpoint's
+    /// [`IsnSource`](crate::tcp::IsnSource). The configuration is not
+    /// validated here; the endpoint does that once.
+    pub fn connect(
+        now: Instant,
+        config: Arc<Config>,
+        local: SocketAddr,
+        remote: SocketAddr,
+        iss: SeqNumber,
+    ) -> Connection {
+        let mut conn = Connection::new(now, config, local, remote, iss, false);
+        conn.state = State::SynSent;
+        conn.pending.syn = true;
+        conn
+    }
+
+    /// Passive open: the SYN `syn` arrived for a listener on `local`. The
+    /// connection starts in SYN-RECEIVED and its SYN-ACK goes out at the
+    /// next `poll_transmit`.
+    ///
+    /// The caller has checked that `syn` has SYN set and neither ACK nor
+    /// RST (RFC 9293 §3.10.7.2).
+    pub fn accept(
+        now: Instant,
+        config: Arc<Config>,
+        local: SocketAddr,
+        remote: SocketAddr,
+        iss: SeqNumber,
+        syn: &TcpRepr<'_>,
+    ) -> Connection {
+        let mut conn = Connection::new(now, config, local, remote, iss, true);
+        conn.state = State::SynReceived;
+        conn.irs = SeqNumber::new(syn.seq);
+        conn.rcv_nxt = conn.irs + 1u32;
+        conn.last_ack_sent = conn.rcv_nxt;
+        conn.rcv_adv = conn.rcv_nxt + conn.recv.window().min(0xffff);
+        conn.opts.settle(syn);
+        conn.on_options_settled(syn);
+        // The window in a SYN is never scaled (RFC 7323 §2.2).
+        conn.snd_wnd = u32::from(syn.window);
+        conn.max_snd_wnd = conn.snd_wnd;
+        conn.snd_wl1 = conn.irs;
+        conn.pending.syn = true;
+        conn
+    }
+
+    fn new(
+        _now: Instant,
+        config: Arc<Config>,
+        local: SocketAddr,
+        remote: SocketAddr,
+        iss: SeqNumber,
+        passive: bool,
+    ) -> Connection {
+        let opts = Negotiated::offer(&config, remote.is_ipv6());
+        let cc = Controller::new(config.congestion, opts.send_mss(), config.initial_window);
+        Connection {
+            local,
+            remote,
+            state: State::Closed,
+            passive,
+            iss,
+            snd_una: iss,
+            snd_nxt: iss,
+            snd_max: iss,
+            snd_wnd: 0,
+            max_snd_wnd: 0,
+            snd_wl1: SeqNumber::default(),
+            snd_wl2: iss,
+            irs: SeqNumber::default(),
+            rcv_nxt: SeqNumber::default(),
+            rcv_adv: SeqNumber::default(),
+            last_ack_sent: SeqNumber::default(),
+            opts,
+            ts_recent: 0,
+            ts_offset: iss.get().rotate_left(16),
+            send: SendBuffer::new(config.send_buffer),
+            recv: RecvBuffer::new(config.recv_buffer, config.max_reassembly_ranges),
+            rtt: RttEstimator::new(config.initial_rto, config.min_rto, config.max_rto),
+            sampler: RttSampler::new(),
+            cc,
+            timers: TimerTable::new(),
+            dup_acks: 0,
+            recover: iss,
+            rto_count: 0,
+            persist_count: 0,
+            keepalive_count: 0,
+            quick_acks: 0,
+            pending: Pending::default(),
+            write_blocked: false,
+            close_requested: false,
+            peer_fin: false,
+            events: VecDeque::new(),
+            stats: Stats::default(),
+            config,
+        }
+    }
+
+    /// After the peer's SYN: sizes that depend on the negotiated options.
+    fn on_options_settled(&mut self, syn: &TcpRepr<'_>) {
+        self.cc.set_mss(self.opts.send_mss());
+        if self.opts.timestamps {
+            if let Some((tsval, _)) = syn.timestamp {
+                self.ts_recent = tsval;
+            }
+        }
+        // Acknowledge the first few segments at once, so the peer's slow
+        // start is not held back by delayed ACKs.
+        self.quick_acks = 16;
+    }
+
+    // ----- getters -------------------------------------------------------
+
+    /// The RFC 9293 state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// Counters and estimates.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Our address and port.
+    pub fn local(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// The peer's address and port.
+    pub fn remote(&self) -> SocketAddr {
+        self.remote
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Whether the connection came from a listener.
+    pub fn is_passive(&self) -> bool {
+        self.passive
+    }
+
+    /// Whether the connection reached CLOSED and can be dropped.
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Closed && self.pending.rst.is_none()
+    }
+
+    /// Bytes ready for [`recv`](Self::recv).
+    pub fn readable(&self) -> usize {
+        self.recv.len()
+    }
+
+    /// Whether the peer has finished sending and every byte has been read.
+    pub fn is_read_finished(&self) -> bool {
+        self.peer_fin && self.recv.is_empty()
+    }
+
+    /// How many bytes [`send`](Self::send) would take now.
+    pub fn writable(&self) -> usize {
+        if self.state.can_send() {
+            self.send.free()
+        } else {
+            0
+        }
+    }
+
+    /// Bytes written and not yet acknowledged.
+    pub fn unacknowledged(&self) -> usize {
+        self.send.len()
+    }
+
+    /// The smoothed round-trip time, once measured.
+    pub fn srtt(&self) -> Option<Duration> {
+        self.rtt.srtt()
+    }
+
+    /// The current retransmission timeout.
+    pub fn rto(&self) -> Duration {
+        self.rtt.rto()
+    }
+
+    /// The congestion window in bytes.
+    pub fn cwnd(&self) -> usize {
+        self.cc.window()
+    }
+
+    /// The slow-start threshold in bytes.
+    pub fn ssthresh(&self) -> usize {
+        self.cc.ssthresh()
+    }
+
+    /// The payload size of a full segment we send.
+    pub fn send_mss(&self) -> usize {
+        self.opts.send_mss()
+    }
+
+    /// The peer's current window in bytes.
+    pub fn peer_window(&self) -> u32 {
+        self.snd_wnd
+    }
+
+    /// When `timer` is due, if armed (for tests and tracing).
+    pub fn timer(&self, timer: Timer) -> Option<Instant> {
+        self.timers.get(timer)
+    }
+
+    // ----- application calls ---------------------------------------------
+
+    /// Queues `data` for sending and returns how much was taken (less than
+    /// all of it when the send buffer fills; [`Event::Writable`] says when
+    /// there is room again).
+    ///
+    /// Data written during the handshake goes out once it completes.
+    pub fn send(&mut self, data: &[u8]) -> Result<usize, SendError> {
+        if !self.state.can_send() || self.send.is_finished() {
+            return Err(SendError::Closed);
+        }
+        let n = self.send.write(data);
+        if n < data.len() {
+            self.write_blocked = true;
+        }
+        Ok(n)
+    }
+
+    /// Reads received bytes into `buf` and returns how many. Zero means
+    /// nothing is ready; [`is_read_finished`](Self::is_read_finished) tells
+    /// the end of the stream apart.
+    ///
+    /// Reading opens the receive window; when that matters to the peer a
+    /// window update goes out at the next `poll_transmit`.
+    pub fn recv(&mut self, buf: &mut [u8]) -> usize {
+        let n = self.recv.read(buf);
+        if n > 0 {
+            self.after_read();
+        }
+        n
+    }
+
+    /// Closes our direction (RFC 9293 §3.10.4): a FIN follows the data
+    /// already written. Receiving goes on until the peer closes too.
+    pub fn close(&mut self, now: Instant) -> Result<(), CloseError> {
+        match self.state {
+            State::SynSent => {
+                // Nothing was promised to anyone yet: just forget it.
+                self.timers.stop_all();
+                self.enter_closed();
+                Ok(())
+            }
+            State::SynReceived if !self.close_requested => {
+                // The FIN goes out once the handshake completes.
+                self.close_requested = true;
+                self.send.finish();
+                Ok(())
+            }
+            State::Established => {
+                self.send.finish();
+                self.set_state(State::FinWait1);
+                self.arm_send_timers(now);
+                Ok(())
+            }
+            State::CloseWait => {
+                self.send.finish();
+                self.set_state(State::LastAck);
+                self.arm_send_timers(now);
+                Ok(())
+            }
+            _ => Err(CloseError::AlreadyClosed),
+        }
+    }
+
+    /// Resets the connection (RFC 9293 §3.10.5): a RST goes out at the next
+    /// `poll_transmit` when the peer knows about us, buffered data is
+    /// discarded, and the connection is CLOSED at once.
+    pub fn abort(&mut self, _now: Instant) {
+        match self.state {
+            State::SynReceived
+            | State::Established
+            | State::FinWait1
+            | State::FinWait2
+            | State::CloseWait => {
+                self.pending.rst = Some((self.snd_nxt, None));
+            }
+            _ => {}
+        }
+        if self.state != State::Closed {
+            self.timers.stop_all();
+            self.enter_closed();
+        }
+    }
+
+    // ----- output --------------------------------------------------------
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next()
+    }
+
+    // ----- shared helpers -------------------------------------------------
+
+    fn checksums(&self) -> ChecksumMode {
+        if self.config.checksum_offload {
+            ChecksumMode::OFFLOADED
+        } else {
+            ChecksumMode::FULL
+        }
+    }
+
+    fn set_state(&mut self, to: State) {
+        let from = self.state;
+        if from == to {
+            return;
+        }
+        self.state = to;
+        if self.config.state_change_events {
+            self.events.push_back(Event::StateChanged { from, to });
+        }
+    }
+
+    fn enter_closed(&mut self) {
+        self.set_state(State::Closed);
+        self.timers.stop_all();
+        self.events.push_back(Event::Closed);
+    }
+
+    /// Ends the connection because the peer stopped answering.
+    fn time_out(&mut self) {
+        self.events.push_back(Event::TimedOut);
+        self.enter_closed();
+    }
+
+    /// Enters TIME-WAIT: only the 2·MSL timer stays armed (RFC 9293 §3.6.1).
+    fn enter_time_wait(&mut self, now: Instant) {
+        self.set_state(State::TimeWait);
+        self.timers.stop_all();
+        self.timers
+            .set(Timer::TimeWait, now + self.config.time_wait());
+    }
+
+    /// Bytes in flight: sent and not acknowledged, as far as `snd_nxt`.
+    fn flight_size(&self) -> usize {
+        self.snd_nxt.distance_from(self.snd_una) as usize
+    }
+
+    /// Whether our FIN has been sent (it sits at `snd_una + data`).
+    fn fin_sent(&self) -> bool {
+        match self.send.fin_offset() {
+            Some(offset) => self.snd_nxt.distance_from(self.snd_una) as usize > offset,
+            None => self.send.fin_acked(),
+        }
+    }
+
+    /// After sending something that needs acknowledging: make sure the
+    /// retransmission and user timers run (RFC 6298 §5.1).
+    fn arm_send_timers(&mut self, now: Instant) {
+        if self.snd_wnd == 0 && self.state.is_synchronized() && self.send.sequence_len() > 0 {
+            // Waiting on the window: the persist timer takes over.
+            self.timers.stop(Timer::Retransmit);
+            if !self.timers.is_armed(Timer::Persist) {
+                self.timers
+                    .set(Timer::Persist, now + self.persist_interval());
+            }
+            return;
+        }
+        if self.snd_max != self.snd_una {
+            self.timers
+                .set_if_stopped(Timer::Retransmit, now + self.rtt.rto());
+            if let Some(limit) = self.config.user_timeout {
+                self.timers.set_if_stopped(Timer::UserTimeout, now + limit);
+            }
+        }
+    }
+
+    /// The wait before the next zero-window probe: the RTO, doubling per
+    /// unanswered probe, within the RTO bounds (RFC 9293 §3.8.6.1).
+    fn persist_interval(&self) -> Duration {
+        let base = self.rtt.rto();
+        let shift = self.persist_count.min(16);
+        base.saturating_mul(1 << shift).min(self.config.max_rto)
+    }
+
+    /// The window we would advertise now, as (field value, right edge).
+    fn window_to_send(&self) -> (u16, SeqNumber) {
+        let current = self.rcv_adv.diff(self.rcv_nxt).max(0) as usize;
+        let window = self
+            .recv
+            .window_to_advertise(current, usize::from(self.opts.local_mss));
+        let field = (window >> self.opts.rcv_shift).min(0xffff);
+        let edge = self.rcv_nxt + (field << self.opts.rcv_shift);
+        (field as u16, edge)
+    }
+
+    /// After the application read: if the window grew enough to matter to
+    /// a peer that may be waiting on it, announce it now.
+    fn after_read(&mut self) {
+        if !self.state.can_receive() || self.peer_fin {
+            return;
+        }
+        let current = self.rcv_adv.diff(self.rcv_nxt).max(0) as usize;
+        let (_, edge) = self.window_to_send();
+        let grown = edge.diff(self.rcv_adv).max(0) as usize;
+        let threshold = usize::from(self.opts.local_mss).min(self.recv.capacity() / 2);
+        if grown >= threshold.max(1) && current < self.recv.capacity() / 2 {
+            self.pending.ack = true;
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! Building segments: what goes out at each `poll_transmit`, in order of
+//! urgency — a RST, a SYN or SYN-ACK, a retransmission, a probe, new data
+//! (or a FIN), and finally a bare ACK.
+
+use super::options::ts_clock;
+use super::{Connection, State};
+use crate::tcp::recv_buffer::MAX_SACK_BLOCKS;
+use crate::tcp::seq::SeqNumber;
+use crate::tcp::timer::Timer;
+use crate::time::Instant;
+use crate::wire::{TcpFlags, TcpPacket, TcpRepr};
+
+/// Which bytes of the send buffer a segment carries.
+#[derive(Debug, Clone, Copy)]
+struct Payload {
+    /// Offset after `SND.UNA`.
+    offset: usize,
+    len: usize,
+}
+
+impl Connection {
+    /// Writes the next segment to send into `buf` and returns its length,
+    /// or `None` when there is nothing to send. Call it until it returns
+    /// `None`.
+    ///
+    /// The segment is complete — header, options, payload and (unless
+    /// checksum offload is configured) the checksum over the IPv4 or IPv6
+    /// pseudo-header of [`local`](Self::local) → [`remote`](Self::remote).
+    /// The caller puts the IP header in front. `buf` should hold at least
+    /// 60 bytes plus the MSS; a shorter buffer gets a shorter segment, and
+    /// one below 60 bytes gets nothing.
+    #[must_use = "the segment must be sent"]
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        if buf.len() < crate::wire::tcp::MAX_HEADER_LEN {
+            return None;
+        }
+        if let Some((seq, ack)) = self.pending.rst.take() {
+            return Some(self.emit_rst(buf, seq, ack));
+        }
+        match self.state {
+            State::Closed | State::Listen => None,
+            State::SynSent | State::SynReceived => {
+                if self.pending.syn {
+                    Some(self.emit_syn(now, buf))
+                } else if self.pending.ack && self.state == State::SynReceived {
+                    self.pending.ack = false;
+                    Some(self.emit_syn(now, buf))
+                } else {
+                    None
+                }
+            }
+            _ => self.transmit_synchronized(now, buf),
+        }
+    }
+
+    fn transmit_synchronized(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        if self.pending.retransmit {
+            self.pending.retransmit = false;
+            if let Some(n) = self.retransmit_first(now, buf) {
+                return Some(n);
+            }
+        }
+        if self.pending.probe {
+            self.pending.probe = false;
+            if let Some(n) = self.send_probe(now, buf) {
+                return Some(n);
+            }
+        }
+        if self.pending.keepalive {
+            self.pending.keepalive = false;
+            // RFC 9293 §3.8.4: a segment with an old sequence number makes
+            // the peer answer with an ACK.
+            let seq = self.snd_una - 1u32;
+            return Some(self.emit(now, buf, seq, TcpFlags::ACK, None));
+        }
+        if let Some(n) = self.send_data(now, buf) {
+            return Some(n);
+        }
+        if self.pending.ack {
+            let seq = self.snd_nxt;
+            return Some(self.emit(now, buf, seq, TcpFlags::ACK, None));
+        }
+        None
+    }
+
+    /// Retransmits the segment at `SND.UNA` (fast retransmit, partial ACK).
+    fn retransmit_first(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        let len = self.send.len().min(self.opts.send_mss());
+        let fin = self.send.fin_offset() == Some(len) && self.fin_sent();
+        if len == 0 && !fin {
+            return None;
+        }
+        let mut flags = TcpFlags::ACK;
+        if fin {
+            flags.insert(TcpFlags::FIN);
+        }
+        self.sampler.on_retransmit();
+        self.stats.retransmits += 1;
+        self.stats.bytes_retransmitted += len as u64;
+        let payload = Payload { offset: 0, len };
+        let seq = self.snd_una;
+        let n = self.emit(now, buf, seq, flags, Some(payload));
+        self.arm_send_timers(now);
+        Some(n)
+    }
+
+    /// A zero-window probe: one byte at `SND.UNA`, sent whatever the window.
+    fn send_probe(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        if self.send.is_empty() {
+            return None;
+        }
+        if self.snd_nxt == self.snd_una {
+            self.snd_nxt = self.snd_una + 1u32;
+            if self.snd_nxt.gt(self.snd_max) {
+                self.snd_max = self.snd_nxt;
+            }
+        } else {
+            self.stats.retransmits += 1;
+        }
+        let payload = Payload { offset: 0, len: 1 };
+        let seq = self.snd_una;
+        Some(self.emit(now, buf, seq, TcpFlags::ACK, Some(payload)))
+    }
+
+    /// New data (or a retransmission after a timeout) from `SND.NXT`, and
+    /// the FIN when the data before it is out.
+    fn send_data(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        if !matches!(
+            self.state,
+            State::Established
+                | State::CloseWait
+                | State::FinWait1
+                | State::Closing
+                | State::LastAck
+        ) {
+            return None;
+        }
+        let offset = self.flight_size();
+        let unsent = self.send.len().saturating_sub(offset);
+        let window = (self.snd_wnd as usize).min(self.cc.window());
+        let usable = window.saturating_sub(offset);
+        let mss = self.opts.send_mss();
+        let sack_room = self.sack_option_len();
+        let mut len = unsent.min(usable).min(mss.saturating_sub(sack_room).max(1));
+        let room = buf.len().saturating_sub(crate::wire::tcp::MAX_HEADER_LEN);
+        len = len.min(room);
+        let fin_queued = self.send.fin_offset() == Some(offset + len);
+        let fin = fin_queued
+            && matches!(
+                self.state,
+                State::FinWait1 | State::Closing | State::LastAck
+            );
+        if len == 0 && !fin {
+            if unsent > 0 && self.snd_wnd == 0 {
+                self.arm_send_timers(now);
+            }
+            return None;
+        }
+        let retransmission = self.snd_nxt.lt(self.snd_max);
+        if len > 0 && !fin && !retransmission {
+            // Nagle (RFC 9293 §3.7.4) and sender-side silly window
+            // avoidance (§3.8.6.2.1): send a full segment, or everything
+            // that is queued when nothing is in flight (or Nagle is off),
+            // or at least half the largest window the peer ever offered.
+            let full = len >= mss.saturating_sub(sack_room);
+            let all = len == unsent && (self.config.nodelay || offset == 0);
+            let half_window = offset == 0 && len >= (self.max_snd_wnd as usize) / 2;
+            if !(full || all || half_window) {
+                return None;
+            }
+        }
+        let mut flags = TcpFlags::ACK;
+        if len > 0 && len == unsent {
+            flags.insert(TcpFlags::PSH);
+        }
+        if fin {
+            flags.insert(TcpFlags::FIN);
+        }
+        let seq = self.snd_nxt;
+        let n = self.emit(now, buf, seq, flags, Some(Payload { offset, len }));
+        self.snd_nxt += len + fin as usize;
+        if self.snd_nxt.gt(self.snd_max) {
+            self.snd_max = self.snd_nxt;
+        }
+        if retransmission {
+            self.sampler.on_retransmit();
+            self.stats.retransmits += 1;
+            self.stats.bytes_retransmitted += len as u64;
+        } else {
+            self.sampler.start(now, self.snd_nxt);
+        }
+        self.arm_send_timers(now);
+        Some(n)
+    }
+
+    /// Our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED).
+    fn emit_syn(&mut self, now: Instant, buf: &mut [u8]) -> usize {
+        self.pending.syn = false;
+        let synack = self.state == State::SynReceived;
+        let mut flags = TcpFlags::SYN;
+        if synack {
+            flags.insert(TcpFlags::ACK);
+        }
+        // RFC 7323 §2.2: the window in a SYN is never scaled.
+        let window = self.recv.window().min(0xffff) as u16;
+        let repr = TcpRepr {
+            src_port: self.local.port(),
+            dst_port: self.remote.port(),
+            seq: self.iss.get(),
+            ack: if synack { self.rcv_nxt.get() } else { 0 },
+            flags,
+            window,
+            mss: Some(self.opts.local_mss),
+            window_scale: self.opts.scaling.then_some(self.opts.rcv_shift),
+            sack_permitted: self.opts.sack,
+            timestamp: self.opts.timestamps.then(|| {
+                (
+                    ts_clock(now, self.ts_offset),
+                    if synack { self.ts_recent } else { 0 },
+                )
+            }),
+            ..TcpRepr::default()
+        };
+        if synack {
+            self.rcv_adv = self.rcv_nxt + u32::from(window);
+            self.last_ack_sent = self.rcv_nxt;
+        }
+        if self.snd_nxt == self.iss {
+            self.snd_nxt = self.iss + 1u32;
+            self.snd_max = self.snd_nxt;
+            self.sampler.start(now, self.snd_nxt);
+        } else {
+            self.sampler.on_retransmit();
+            self.stats.retransmits += 1;
+        }
+        self.timers
+            .set_if_stopped(Timer::Retransmit, now + self.rtt.rto());
+        self.finish(buf, &repr, None)
+    }
+
+    fn emit_rst(&mut self, buf: &mut [u8], seq: SeqNumber, ack: Option<SeqNumber>) -> usize {
+        let mut flags = TcpFlags::RST;
+        if ack.is_some() {
+            flags.insert(TcpFlags::ACK);
+        }
+        let repr = TcpRepr {
+            src_port: self.local.port(),
+            dst_port: self.remote.port(),
+            seq: seq.get(),
+            ack: ack.map_or(0, SeqNumber::get),
+            flags,
+            ..TcpRepr::default()
+        };
+        self.finish(buf, &repr, None)
+    }
+
+    /// The length of the SACK option the next ACK would carry.
+    fn sack_option_len(&self) -> usize {
+        if !self.opts.sack || !self.recv.has_holes() {
+            return 0;
+        }
+        let max = if self.opts.timestamps {
+            3
+        } else {
+            MAX_SACK_BLOCKS
+        };
+        let blocks = self.recv.assembler().range_count().min(max);
+        4 + 8 * blocks
+    }
+
+    /// A segment in a synchronized state: ACK set, window, timestamps, SACK.
+    fn emit(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        seq: SeqNumber,
+        flags: TcpFlags,
+        payload: Option<Payload>,
+    ) -> usize {
+        let (window, edge) = self.window_to_send();
+        let mut repr = TcpRepr {
+            src_port: self.local.port(),
+            dst_port: self.remote.port(),
+            seq: seq.get(),
+            ack: self.rcv_nxt.get(),
+            flags,
+            window,
+            timestamp: self
+                .opts
+                .timestamps
+                .then(|| (ts_clock(now, self.ts_offset), self.ts_recent)),
+            ..TcpRepr::default()
+        };
+        if self.opts.sack && self.recv.has_holes() {
+            let max = if self.opts.timestamps {
+                3
+            } else {
+                MAX_SACK_BLOCKS
+            };
+            let blocks = self.recv.sack_blocks(self.rcv_nxt, max);
+            for (slot, &(l, r)) in repr.sack_ranges.iter_mut().zip(blocks.as_slice()) {
+                *slot = Some((l.get(), r.get()));
+            }
+        }
+        if edge.gt(self.rcv_adv) {
+            self.rcv_adv = edge;
+        }
+        self.last_ack_sent = self.rcv_nxt;
+        self.pending.ack = false;
+        self.timers.stop(Timer::DelayedAck);
+        self.finish(buf, &repr, payload)
+    }
+
+    /// Copies the payload in after the header, emits the header and counts.
+    fn finish(&mut self, buf: &mut [u8], repr: &TcpRepr<'_>, payload: Option<Payload>) -> usize {
+        let header_len = repr.header_len();
+        let mut len = 0;
+        if let Some(p) = payload {
+            let room = buf.len().saturating_sub(header_len);
+            len = self
+                .send
+                .copy_to(p.offset, &mut buf[header_len..header_len + p.len.min(room)]);
+        }
+        repr.emit_header(
+            &mut TcpPacket::new_unchecked(&mut *buf),
+            len,
+            self.local.ip(),
+            self.remote.ip(),
+            self.checksums(),
+        );
+        self.stats.segments_sent += 1;
+        self.stats.bytes_sent += len as u64;
+        header_len + len
+    }
+}

@@ -1,0 +1,231 @@
+//! Closing: FIN in every state, half-close, simultaneous close, RST.
+
+use super::*;
+
+/// The peer's next sequence number after the handshake.
+const P: u32 = PEER_ISS + 1;
+/// Ours.
+const L: u32 = ISS + 1;
+
+#[test]
+fn active_close_through_fin_wait_and_time_wait() {
+    let mut conn = established(plain());
+    conn.send(b"bye").unwrap();
+    conn.close(at(10)).unwrap();
+    assert_eq!(conn.state(), State::FinWait1);
+    assert_eq!(conn.send(b"more"), Err(SendError::Closed));
+    // The FIN rides on the last data segment.
+    let seg = output(&mut conn, at(10)).unwrap();
+    assert_eq!(
+        (seg.seq, seg.payload.as_slice(), seg.flags),
+        (L, &b"bye"[..], ACK | PSH | FIN)
+    );
+    expect_nothing(&mut conn, at(10));
+    input(&mut conn, at(20), &Seg::new(P, L + 4, ACK));
+    assert_eq!(conn.state(), State::FinWait2);
+    assert_eq!(conn.timer(Timer::Retransmit), None);
+    // Half-close: the peer can still send.
+    input(&mut conn, at(30), &Seg::new(P, L + 4, ACK).data(b"late"));
+    assert_eq!(output(&mut conn, at(30)).unwrap().ack, P + 4);
+    input(&mut conn, at(40), &Seg::new(P + 4, L + 4, ACK | FIN));
+    assert_eq!(conn.state(), State::TimeWait);
+    let ack = output(&mut conn, at(40)).unwrap();
+    assert_eq!((ack.seq, ack.ack, ack.flags), (L + 4, P + 5, ACK));
+    assert_eq!(events(&mut conn), [Event::Readable, Event::PeerFinished]);
+    // 2·MSL = 60 s by default.
+    assert_eq!(conn.poll_timeout(), Some(at(40) + Duration::from_secs(60)));
+    conn.handle_timeout(at(40) + Duration::from_secs(60));
+    assert_eq!(conn.state(), State::Closed);
+    assert_eq!(events(&mut conn), [Event::Closed]);
+    let mut buf = [0u8; 8];
+    assert_eq!(conn.recv(&mut buf), 4);
+    assert!(conn.is_read_finished());
+}
+
+#[test]
+fn passive_close_through_close_wait_and_last_ack() {
+    let mut conn = established(plain());
+    input(&mut conn, at(20), &Seg::new(P, L, ACK | FIN));
+    assert_eq!(conn.state(), State::CloseWait);
+    assert_eq!(events(&mut conn), [Event::PeerFinished]);
+    assert_eq!(output(&mut conn, at(20)).unwrap().ack, P + 1);
+    assert!(conn.is_read_finished());
+    // We may still send.
+    conn.send(b"reply").unwrap();
+    assert_eq!(output(&mut conn, at(21)).unwrap().payload, b"reply");
+    conn.close(at(22)).unwrap();
+    assert_eq!(conn.state(), State::LastAck);
+    let fin = output(&mut conn, at(22)).unwrap();
+    assert_eq!((fin.seq, fin.flags), (L + 5, ACK | FIN));
+    input(&mut conn, at(30), &Seg::new(P + 1, L + 6, ACK));
+    assert_eq!(conn.state(), State::Closed);
+    assert_eq!(events(&mut conn), [Event::Closed]);
+    assert!(conn.is_closed());
+}
+
+#[test]
+fn simultaneous_close_through_closing() {
+    let mut conn = established(plain());
+    conn.close(at(10)).unwrap();
+    let fin = output(&mut conn, at(10)).unwrap();
+    assert_eq!((fin.seq, fin.flags), (L, ACK | FIN));
+    // The peer's FIN crosses ours and does not acknowledge it.
+    input(&mut conn, at(15), &Seg::new(P, L, ACK | FIN));
+    assert_eq!(conn.state(), State::Closing);
+    assert_eq!(output(&mut conn, at(15)).unwrap().ack, P + 1);
+    input(&mut conn, at(20), &Seg::new(P + 1, L + 1, ACK));
+    assert_eq!(conn.state(), State::TimeWait);
+}
+
+#[test]
+fn fin_that_acknowledges_our_fin_goes_straight_to_time_wait() {
+    let mut conn = established(plain());
+    conn.close(at(10)).unwrap();
+    output(&mut conn, at(10)).unwrap();
+    input(&mut conn, at(15), &Seg::new(P, L + 1, ACK | FIN));
+    assert_eq!(conn.state(), State::TimeWait);
+}
+
+#[test]
+fn out_of_order_fin_waits_for_the_data_before_it() {
+    let mut conn = established(plain());
+    input(
+        &mut conn,
+        at(15),
+        &Seg::new(P + 3, L, ACK | FIN).data(b"def"),
+    );
+    assert_eq!(conn.state(), State::Established);
+    assert_eq!(output(&mut conn, at(15)).unwrap().ack, P);
+    input(&mut conn, at(16), &Seg::new(P, L, ACK).data(b"abc"));
+    assert_eq!(conn.state(), State::CloseWait);
+    assert_eq!(output(&mut conn, at(16)).unwrap().ack, P + 7);
+    assert_eq!(events(&mut conn), [Event::Readable, Event::PeerFinished]);
+}
+
+#[test]
+fn time_wait_acknowledges_a_retransmitted_fin_and_restarts() {
+    let mut conn = established(plain());
+    conn.close(at(10)).unwrap();
+    output(&mut conn, at(10)).unwrap();
+    input(&mut conn, at(15), &Seg::new(P, L + 1, ACK | FIN));
+    drain(&mut conn, at(15));
+    // Our ACK was lost; the FIN comes again 30 s later.
+    let later = at(15) + Duration::from_secs(30);
+    input(&mut conn, later, &Seg::new(P, L + 1, ACK | FIN));
+    let ack = output(&mut conn, later).unwrap();
+    assert_eq!((ack.seq, ack.ack), (L + 1, P + 1));
+    assert_eq!(conn.poll_timeout(), Some(later + Duration::from_secs(60)));
+}
+
+#[test]
+fn fin_retransmitted_on_timeout() {
+    let mut conn = established(plain());
+    conn.close(at(10)).unwrap();
+    output(&mut conn, at(10)).unwrap();
+    let t = conn.poll_timeout().unwrap();
+    conn.handle_timeout(t);
+    let again = output(&mut conn, t).unwrap();
+    assert_eq!((again.seq, again.flags), (L, ACK | FIN));
+}
+
+#[test]
+fn close_in_syn_received_sends_fin_after_the_handshake() {
+    let syn = Seg::new(PEER_ISS, 0, SYN);
+    let mut conn = Connection::accept(
+        at(0),
+        Arc::new(plain()),
+        LOCAL,
+        REMOTE,
+        SeqNumber::new(ISS),
+        &syn.repr(),
+    );
+    output(&mut conn, at(0)).unwrap();
+    conn.close(at(1)).unwrap();
+    assert_eq!(conn.state(), State::SynReceived);
+    input(&mut conn, at(5), &Seg::new(P, L, ACK));
+    assert_eq!(conn.state(), State::FinWait1);
+    let fin = output(&mut conn, at(5)).unwrap();
+    assert_eq!((fin.seq, fin.flags), (L, ACK | FIN));
+}
+
+#[test]
+fn reset_in_each_synchronized_state() {
+    type Setup = fn(&mut Connection);
+    let setups: [(&str, Setup); 4] = [
+        ("ESTABLISHED", |_| {}),
+        ("FIN-WAIT-1", |c| {
+            c.close(at(10)).unwrap();
+            drain(c, at(10));
+        }),
+        ("CLOSE-WAIT", |c| {
+            input(c, at(10), &Seg::new(P, L, ACK | FIN));
+            drain(c, at(10));
+        }),
+        ("FIN-WAIT-2", |c| {
+            c.close(at(10)).unwrap();
+            drain(c, at(10));
+            input(c, at(11), &Seg::new(P, L + 1, ACK));
+        }),
+    ];
+    for (name, setup) in setups {
+        let mut conn = established(plain());
+        setup(&mut conn);
+        assert_eq!(conn.state().name(), name);
+        events(&mut conn);
+        let rcv_nxt = if name == "CLOSE-WAIT" { P + 1 } else { P };
+        input(&mut conn, at(20), &Seg::new(rcv_nxt, 0, RST));
+        assert_eq!(conn.state(), State::Closed, "{name}");
+        assert_eq!(events(&mut conn), [Event::Reset, Event::Closed], "{name}");
+        assert_eq!(conn.poll_timeout(), None);
+    }
+}
+
+#[test]
+fn reset_in_last_ack_and_closing_just_closes() {
+    let mut conn = established(plain());
+    input(&mut conn, at(10), &Seg::new(P, L, ACK | FIN));
+    conn.close(at(11)).unwrap();
+    drain(&mut conn, at(11));
+    events(&mut conn);
+    input(&mut conn, at(20), &Seg::new(P + 1, 0, RST));
+    assert_eq!(events(&mut conn), [Event::Closed]);
+}
+
+#[test]
+fn rst_in_window_but_not_exact_gets_a_challenge_ack() {
+    let mut conn = established(plain());
+    input(&mut conn, at(20), &Seg::new(P + 100, 0, RST));
+    assert_eq!(conn.state(), State::Established);
+    let challenge = output(&mut conn, at(20)).unwrap();
+    assert_eq!((challenge.seq, challenge.ack, challenge.flags), (L, P, ACK));
+    // Outside the window: silently dropped.
+    input(&mut conn, at(21), &Seg::new(P + 1_000_000, 0, RST));
+    expect_nothing(&mut conn, at(21));
+    assert_eq!(conn.state(), State::Established);
+}
+
+#[test]
+fn syn_in_established_gets_a_challenge_ack() {
+    let mut conn = established(plain());
+    input(&mut conn, at(20), &Seg::new(P + 10, 0, SYN));
+    assert_eq!(conn.state(), State::Established);
+    let challenge = output(&mut conn, at(20)).unwrap();
+    assert_eq!((challenge.ack, challenge.flags), (P, ACK));
+}
+
+#[test]
+fn abort_sends_rst() {
+    let mut conn = established(plain());
+    conn.send(b"unsent").unwrap();
+    conn.abort(at(20));
+    assert_eq!(conn.state(), State::Closed);
+    assert!(!conn.is_closed());
+    let rst = output(&mut conn, at(20)).unwrap();
+    assert_eq!((rst.seq, rst.flags), (L, RST));
+    expect_nothing(&mut conn, at(20));
+    assert!(conn.is_closed());
+    assert_eq!(events(&mut conn), [Event::Closed]);
+    // Segments after the end are ignored.
+    input(&mut conn, at(21), &Seg::new(P, L, ACK).data(b"x"));
+    expect_nothing(&mut conn, at(21));
+}

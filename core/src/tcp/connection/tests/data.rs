@@ -1,0 +1,409 @@
+//! Data transfer: segmentation, windows, ACK policy, reassembly, SACK,
+//! Nagle, retransmission and recovery.
+
+use super::*;
+
+fn pattern(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i % 251) as u8).collect()
+}
+
+#[test]
+fn sends_full_segments_within_the_initial_window() {
+    let mut conn = established(plain());
+    let data = pattern(20_000);
+    assert_eq!(conn.send(&data), Ok(20_000));
+    let segs = drain(&mut conn, at(10));
+    // Initial window: 10 segments of 1000.
+    assert_eq!(segs.len(), 10);
+    for (i, seg) in segs.iter().enumerate() {
+        assert_eq!(seg.seq, ISS + 1 + 1000 * i as u32);
+        assert_eq!(seg.payload, data[1000 * i..1000 * (i + 1)]);
+        assert_eq!(seg.ack, PEER_ISS + 1);
+    }
+    assert_eq!(conn.timer(Timer::Retransmit), Some(at(10) + conn.rto()));
+    // Each ACK grows the window by one segment in slow start: two ACKs, four segments.
+    input(
+        &mut conn,
+        at(30),
+        &Seg::new(PEER_ISS + 1, ISS + 1 + 2000, ACK),
+    );
+    assert_eq!(conn.cwnd(), 11_000);
+    input(
+        &mut conn,
+        at(30),
+        &Seg::new(PEER_ISS + 1, ISS + 1 + 4000, ACK),
+    );
+    assert_eq!(drain(&mut conn, at(30)).len(), 6);
+    assert_eq!(conn.stats().bytes_acked, 4000);
+}
+
+#[test]
+fn the_peer_window_limits_sending() {
+    let mut conn = established(plain());
+    input(
+        &mut conn,
+        at(10),
+        &Seg::new(PEER_ISS + 1, ISS + 1, ACK).window(2500),
+    );
+    conn.send(&pattern(5000)).unwrap();
+    let segs = drain(&mut conn, at(10));
+    let lens: Vec<usize> = segs.iter().map(|s| s.payload.len()).collect();
+    // Two full segments; the 500 bytes left of the window wait (sender
+    // silly window avoidance: less than a segment, data in flight).
+    assert_eq!(lens, [1000, 1000]);
+    input(
+        &mut conn,
+        at(20),
+        &Seg::new(PEER_ISS + 1, ISS + 1 + 2000, ACK).window(4000),
+    );
+    let lens: Vec<usize> = drain(&mut conn, at(20))
+        .iter()
+        .map(|s| s.payload.len())
+        .collect();
+    assert_eq!(lens, [1000, 1000, 1000]);
+}
+
+#[test]
+fn nagle_holds_small_segments_while_data_is_in_flight() {
+    let mut conn = established(plain());
+    conn.send(b"a").unwrap();
+    assert_eq!(output(&mut conn, at(10)).unwrap().payload, b"a");
+    conn.send(b"b").unwrap();
+    conn.send(b"c").unwrap();
+    expect_nothing(&mut conn, at(10));
+    input(&mut conn, at(20), &Seg::new(PEER_ISS + 1, ISS + 2, ACK));
+    let seg = output(&mut conn, at(20)).unwrap();
+    assert_eq!(seg.payload, b"bc");
+    assert!(seg.flags.contains(PSH));
+
+    let mut conn = established(Config {
+        nodelay: true,
+        ..plain()
+    });
+    conn.send(b"a").unwrap();
+    conn.send(b"b").unwrap();
+    assert_eq!(output(&mut conn, at(10)).unwrap().payload, b"ab");
+    conn.send(b"c").unwrap();
+    assert_eq!(output(&mut conn, at(10)).unwrap().payload, b"c");
+}
+
+#[test]
+fn receives_in_order_data() {
+    let mut conn = established(plain());
+    input(
+        &mut conn,
+        at(20),
+        &Seg::new(PEER_ISS + 1, ISS + 1, ACK).data(b"hello"),
+    );
+    assert_eq!(events(&mut conn), [Event::Readable]);
+    let ack = output(&mut conn, at(20)).unwrap();
+    assert_eq!(ack.ack, PEER_ISS + 6);
+    input(
+        &mut conn,
+        at(21),
+        &Seg::new(PEER_ISS + 6, ISS + 1, ACK).data(b" world"),
+    );
+    // Still unread: no second Readable.
+    assert_eq!(events(&mut conn), []);
+    let mut buf = [0u8; 64];
+    assert_eq!(conn.recv(&mut buf), 11);
+    assert_eq!(&buf[..11], b"hello world");
+    assert_eq!(conn.stats().bytes_received, 11);
+}
+
+#[test]
+fn delayed_ack_after_the_quick_acks() {
+    let mut conn = established(Config {
+        delayed_ack: Some(ms(40)),
+        ..plain()
+    });
+    let mut seq = PEER_ISS + 1;
+    let mut now = 20;
+    // The first 16 segments are acknowledged one by one.
+    for _ in 0..16 {
+        input(
+            &mut conn,
+            at(now),
+            &Seg::new(seq, ISS + 1, ACK).data(&[0; 1000]),
+        );
+        seq += 1000;
+        assert_eq!(output(&mut conn, at(now)).unwrap().ack, seq);
+        now += 1;
+        let mut sink = [0u8; 1000];
+        conn.recv(&mut sink);
+        drain(&mut conn, at(now));
+    }
+    // Then one segment waits for the timer ...
+    input(
+        &mut conn,
+        at(now),
+        &Seg::new(seq, ISS + 1, ACK).data(&[0; 1000]),
+    );
+    seq += 1000;
+    expect_nothing(&mut conn, at(now));
+    assert_eq!(conn.poll_timeout(), Some(at(now + 40)));
+    conn.handle_timeout(at(now + 40));
+    assert_eq!(output(&mut conn, at(now + 40)).unwrap().ack, seq);
+    // ... and every second full segment is acknowledged at once.
+    now += 50;
+    input(
+        &mut conn,
+        at(now),
+        &Seg::new(seq, ISS + 1, ACK).data(&[0; 1000]),
+    );
+    expect_nothing(&mut conn, at(now));
+    input(
+        &mut conn,
+        at(now),
+        &Seg::new(seq + 1000, ISS + 1, ACK).data(&[0; 1000]),
+    );
+    assert_eq!(output(&mut conn, at(now)).unwrap().ack, seq + 2000);
+    assert_eq!(conn.timer(Timer::DelayedAck), None);
+}
+
+#[test]
+fn out_of_order_data_is_reassembled_and_acked_at_once() {
+    let mut conn = established(Config {
+        sack: true,
+        ..plain()
+    });
+    // The peer did not offer SACK here, so no blocks: only duplicate ACKs.
+    input(
+        &mut conn,
+        at(20),
+        &Seg::new(PEER_ISS + 1 + 10, ISS + 1, ACK).data(b"klmno"),
+    );
+    assert_eq!(events(&mut conn), []);
+    let dup = output(&mut conn, at(20)).unwrap();
+    assert_eq!((dup.ack, dup.sack.len()), (PEER_ISS + 1, 0));
+    input(
+        &mut conn,
+        at(21),
+        &Seg::new(PEER_ISS + 1, ISS + 1, ACK).data(b"abcdefghij"),
+    );
+    assert_eq!(output(&mut conn, at(21)).unwrap().ack, PEER_ISS + 16);
+    let mut buf = [0u8; 32];
+    let n = conn.recv(&mut buf);
+    assert_eq!(&buf[..n], b"abcdefghijklmno");
+}
+
+#[test]
+fn sack_blocks_describe_the_holes() {
+    let mut conn = client(Config {
+        sack: true,
+        ..plain()
+    });
+    output(&mut conn, at(0)).unwrap();
+    let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
+    synack.sack_permitted = true;
+    input(&mut conn, at(10), &synack);
+    drain(&mut conn, at(10));
+    let base = PEER_ISS + 1;
+    input(
+        &mut conn,
+        at(20),
+        &Seg::new(base + 100, ISS + 1, ACK).data(&[1; 100]),
+    );
+    input(
+        &mut conn,
+        at(20),
+        &Seg::new(base + 300, ISS + 1, ACK).data(&[1; 100]),
+    );
+    let segs = drain(&mut conn, at(20));
+    let last = segs.last().unwrap();
+    assert_eq!(last.ack, base);
+    assert_eq!(
+        last.sack,
+        [(base + 300, base + 400), (base + 100, base + 200)]
+    );
+    // Filling the first hole leaves one block.
+    input(
+        &mut conn,
+        at(21),
+        &Seg::new(base, ISS + 1, ACK).data(&[1; 100]),
+    );
+    let ack = output(&mut conn, at(21)).unwrap();
+    assert_eq!(ack.ack, base + 200);
+    assert_eq!(ack.sack, [(base + 300, base + 400)]);
+}
+
+#[test]
+fn duplicate_and_old_data_is_acknowledged_not_stored() {
+    let mut conn = established(plain());
+    input(
+        &mut conn,
+        at(20),
+        &Seg::new(PEER_ISS + 1, ISS + 1, ACK).data(b"abc"),
+    );
+    drain(&mut conn, at(20));
+    input(
+        &mut conn,
+        at(21),
+        &Seg::new(PEER_ISS + 1, ISS + 1, ACK).data(b"abc"),
+    );
+    assert_eq!(output(&mut conn, at(21)).unwrap().ack, PEER_ISS + 4);
+    // Overlapping: only the new part counts.
+    input(
+        &mut conn,
+        at(22),
+        &Seg::new(PEER_ISS + 2, ISS + 1, ACK).data(b"bcde"),
+    );
+    assert_eq!(output(&mut conn, at(22)).unwrap().ack, PEER_ISS + 6);
+    assert_eq!(conn.readable(), 5);
+    // Far outside the window: a duplicate ACK, nothing stored.
+    input(
+        &mut conn,
+        at(23),
+        &Seg::new(PEER_ISS + 1_000_000, ISS + 1, ACK).data(b"zz"),
+    );
+    assert_eq!(output(&mut conn, at(23)).unwrap().ack, PEER_ISS + 6);
+    assert_eq!(conn.readable(), 5);
+}
+
+#[test]
+fn ack_of_unsent_data_is_answered_and_ignored() {
+    let mut conn = established(plain());
+    conn.send(b"abc").unwrap();
+    drain(&mut conn, at(10));
+    input(&mut conn, at(20), &Seg::new(PEER_ISS + 1, ISS + 100, ACK));
+    assert_eq!(conn.unacknowledged(), 3);
+    let ack = output(&mut conn, at(20)).unwrap();
+    assert_eq!((ack.seq, ack.ack), (ISS + 4, PEER_ISS + 1));
+}
+
+#[test]
+fn retransmission_timeout_backs_off_and_collapses_the_window() {
+    let mut conn = established(plain());
+    conn.send(&pattern(3000)).unwrap();
+    assert_eq!(drain(&mut conn, at(10)).len(), 3);
+    let rto = conn.rto();
+    let first = at(10) + rto;
+    assert_eq!(conn.poll_timeout(), Some(first));
+    conn.handle_timeout(first);
+    let again = drain(&mut conn, first);
+    // One segment: the window is down to one MSS.
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].seq, ISS + 1);
+    assert_eq!(conn.cwnd(), 1000);
+    // CUBIC: ssthresh = β·cwnd = 0.7 · 10 segments.
+    assert_eq!(conn.ssthresh(), 7000);
+    assert_eq!(conn.rto(), rto * 2);
+    assert_eq!(conn.poll_timeout(), Some(first + rto * 2));
+    // The ACK of the retransmission: no RTT sample (Karn), more is sent.
+    input(
+        &mut conn,
+        first + ms(10),
+        &Seg::new(PEER_ISS + 1, ISS + 1001, ACK),
+    );
+    assert_eq!(conn.srtt(), Some(ms(10)));
+    let next = drain(&mut conn, first + ms(10));
+    assert_eq!(
+        next.iter().map(|s| s.seq).collect::<Vec<_>>(),
+        [ISS + 1001, ISS + 2001]
+    );
+    assert_eq!(conn.stats().timeouts, 1);
+}
+
+#[test]
+fn too_many_retransmissions_time_out() {
+    let mut conn = established(Config {
+        max_retransmissions: 3,
+        ..plain()
+    });
+    conn.send(b"x").unwrap();
+    drain(&mut conn, at(10));
+    let mut sent = 0;
+    while let Some(t) = conn.poll_timeout() {
+        conn.handle_timeout(t);
+        sent += drain(&mut conn, t).len();
+    }
+    assert_eq!(sent, 3);
+    assert_eq!(events(&mut conn), [Event::TimedOut, Event::Closed]);
+}
+
+#[test]
+fn fast_retransmit_and_newreno_partial_ack() {
+    let mut conn = established(Config {
+        congestion: crate::tcp::CongestionAlgorithm::NewReno,
+        ..plain()
+    });
+    conn.send(&pattern(10_000)).unwrap();
+    assert_eq!(drain(&mut conn, at(10)).len(), 10);
+    // Segments 1 and 3 are lost; the rest produce duplicate ACKs.
+    let dup = Seg::new(PEER_ISS + 1, ISS + 1, ACK);
+    input(&mut conn, at(30), &dup);
+    input(&mut conn, at(30), &dup);
+    expect_nothing(&mut conn, at(30));
+    input(&mut conn, at(30), &dup);
+    let rexmit = output(&mut conn, at(30)).unwrap();
+    assert_eq!(rexmit.seq, ISS + 1);
+    assert_eq!(rexmit.payload.len(), 1000);
+    assert_eq!(conn.stats().fast_retransmits, 1);
+    // ssthresh = flight / 2 = 5000; cwnd = ssthresh + 3 segments.
+    assert_eq!(conn.ssthresh(), 5000);
+    assert_eq!(conn.cwnd(), 8000);
+    // Partial ACK up to the second hole: retransmit it at once.
+    input(
+        &mut conn,
+        at(40),
+        &Seg::new(PEER_ISS + 1, ISS + 1 + 2000, ACK),
+    );
+    let next = output(&mut conn, at(40)).unwrap();
+    assert_eq!(next.seq, ISS + 1 + 2000);
+    // Full ACK ends recovery.
+    input(
+        &mut conn,
+        at(50),
+        &Seg::new(PEER_ISS + 1, ISS + 1 + 10_000, ACK),
+    );
+    assert_eq!(conn.cwnd(), 1000.max(conn.cwnd()));
+    assert!(conn.cwnd() <= 5000);
+    assert_eq!(conn.unacknowledged(), 0);
+    assert_eq!(conn.timer(Timer::Retransmit), None);
+}
+
+#[test]
+fn send_buffer_full_then_writable() {
+    let mut conn = established(Config {
+        send_buffer: 4000,
+        ..plain()
+    });
+    assert_eq!(conn.send(&pattern(6000)), Ok(4000));
+    assert_eq!(conn.writable(), 0);
+    drain(&mut conn, at(10));
+    input(&mut conn, at(20), &Seg::new(PEER_ISS + 1, ISS + 1001, ACK));
+    assert_eq!(events(&mut conn), [Event::Writable]);
+    assert_eq!(conn.writable(), 1000);
+}
+
+#[test]
+fn window_update_after_the_application_reads() {
+    let mut conn = established(Config {
+        recv_buffer: 4000,
+        ..plain()
+    });
+    for i in 0..4 {
+        input(
+            &mut conn,
+            at(20),
+            &Seg::new(PEER_ISS + 1 + 1000 * i, ISS + 1, ACK).data(&[7; 1000]),
+        );
+    }
+    let acks = drain(&mut conn, at(20));
+    assert_eq!(acks.last().unwrap().window, 0);
+    // A fifth segment does not fit: dropped, acknowledged.
+    input(
+        &mut conn,
+        at(21),
+        &Seg::new(PEER_ISS + 4001, ISS + 1, ACK).data(&[7; 1000]),
+    );
+    assert_eq!(output(&mut conn, at(21)).unwrap().ack, PEER_ISS + 4001);
+    let mut buf = [0u8; 500];
+    conn.recv(&mut buf);
+    // 500 bytes is below min(MSS, half the buffer): no update yet.
+    expect_nothing(&mut conn, at(22));
+    let mut buf = [0u8; 3500];
+    conn.recv(&mut buf);
+    let update = output(&mut conn, at(23)).unwrap();
+    assert_eq!((update.ack, update.window), (PEER_ISS + 4001, 4000));
+}

@@ -1,0 +1,148 @@
+//! Timers: persist, keepalive, user timeout, FIN-WAIT-2.
+
+use super::*;
+use crate::tcp::config::Keepalive;
+
+const P: u32 = PEER_ISS + 1;
+const L: u32 = ISS + 1;
+
+#[test]
+fn zero_window_probes_back_off_until_the_window_opens() {
+    let mut conn = established(plain());
+    input(&mut conn, at(10), &Seg::new(P, L, ACK).window(0));
+    conn.send(b"hello").unwrap();
+    expect_nothing(&mut conn, at(10));
+    let rto = conn.rto();
+    assert_eq!(conn.timer(Timer::Persist), Some(at(10) + rto));
+    assert_eq!(conn.timer(Timer::Retransmit), None);
+    let mut now = at(10);
+    let mut gaps = Vec::new();
+    for _ in 0..3 {
+        let t = conn.poll_timeout().unwrap();
+        gaps.push(t - now);
+        now = t;
+        conn.handle_timeout(now);
+        let probe = output(&mut conn, now).unwrap();
+        assert_eq!((probe.seq, probe.payload.as_slice()), (L, &b"h"[..]));
+        // The peer still has no room.
+        input(&mut conn, now, &Seg::new(P, L, ACK).window(0));
+        expect_nothing(&mut conn, now);
+    }
+    assert_eq!(gaps, [rto, rto * 2, rto * 4]);
+    assert_eq!(conn.state(), State::Established);
+    // The window opens: everything goes.
+    input(&mut conn, now, &Seg::new(P, L, ACK).window(1000));
+    let seg = output(&mut conn, now).unwrap();
+    assert_eq!((seg.seq, seg.payload.as_slice()), (L, &b"hello"[..]));
+    assert_eq!(conn.timer(Timer::Persist), None);
+    assert!(conn.timer(Timer::Retransmit).is_some());
+}
+
+#[test]
+fn a_zero_window_probe_is_answered_with_an_ack() {
+    let mut conn = established(Config {
+        recv_buffer: 1000,
+        ..plain()
+    });
+    input(&mut conn, at(10), &Seg::new(P, L, ACK).data(&[0; 1000]));
+    assert_eq!(output(&mut conn, at(10)).unwrap().window, 0);
+    input(&mut conn, at(20), &Seg::new(P + 1000, L, ACK).data(b"x"));
+    let ack = output(&mut conn, at(20)).unwrap();
+    assert_eq!((ack.ack, ack.window), (P + 1000, 0));
+    assert_eq!(conn.readable(), 1000);
+}
+
+#[test]
+fn keepalive_probes_then_gives_up() {
+    let k = Keepalive {
+        idle: Duration::from_secs(100),
+        interval: Duration::from_secs(10),
+        probes: 3,
+    };
+    let mut conn = established(Config {
+        keepalive: Some(k),
+        ..plain()
+    });
+    assert_eq!(conn.timer(Timer::Keepalive), Some(at(10) + k.idle));
+    let mut probes = 0;
+    while let Some(t) = conn.poll_timeout() {
+        conn.handle_timeout(t);
+        for seg in drain(&mut conn, t) {
+            // An old sequence number with no data makes the peer answer.
+            assert_eq!((seg.seq, seg.payload.len()), (L - 1, 0));
+            probes += 1;
+        }
+    }
+    assert_eq!(probes, 3);
+    assert_eq!(events(&mut conn), [Event::TimedOut, Event::Closed]);
+}
+
+#[test]
+fn keepalive_answered_keeps_the_connection() {
+    let k = Keepalive {
+        idle: Duration::from_secs(100),
+        interval: Duration::from_secs(10),
+        probes: 3,
+    };
+    let mut conn = established(Config {
+        keepalive: Some(k),
+        ..plain()
+    });
+    let t = conn.poll_timeout().unwrap();
+    conn.handle_timeout(t);
+    assert_eq!(output(&mut conn, t).unwrap().seq, L - 1);
+    input(&mut conn, t + ms(20), &Seg::new(P, L, ACK));
+    assert_eq!(conn.timer(Timer::Keepalive), Some(t + ms(20) + k.idle));
+    assert_eq!(conn.state(), State::Established);
+}
+
+#[test]
+fn keepalive_is_off_by_default() {
+    let conn = established(plain());
+    assert_eq!(conn.timer(Timer::Keepalive), None);
+    assert_eq!(conn.poll_timeout(), None);
+}
+
+#[test]
+fn user_timeout_aborts_unacknowledged_data() {
+    let mut conn = established(Config {
+        user_timeout: Some(Duration::from_secs(5)),
+        ..plain()
+    });
+    conn.send(b"x").unwrap();
+    drain(&mut conn, at(10));
+    assert_eq!(
+        conn.timer(Timer::UserTimeout),
+        Some(at(10) + Duration::from_secs(5))
+    );
+    while let Some(t) = conn.poll_timeout() {
+        conn.handle_timeout(t);
+        drain(&mut conn, t);
+    }
+    assert_eq!(events(&mut conn), [Event::TimedOut, Event::Closed]);
+}
+
+#[test]
+fn fin_wait_2_gives_up_after_its_timeout() {
+    let mut conn = established(plain());
+    conn.close(at(10)).unwrap();
+    drain(&mut conn, at(10));
+    input(&mut conn, at(20), &Seg::new(P, L + 1, ACK));
+    assert_eq!(conn.state(), State::FinWait2);
+    assert_eq!(conn.poll_timeout(), Some(at(20) + Duration::from_secs(60)));
+    conn.handle_timeout(at(20) + Duration::from_secs(60));
+    assert_eq!(conn.state(), State::Closed);
+    assert_eq!(events(&mut conn), [Event::Closed]);
+}
+
+#[test]
+fn spurious_timeouts_are_harmless() {
+    let mut conn = established(plain());
+    conn.handle_timeout(at(11));
+    expect_nothing(&mut conn, at(11));
+    conn.send(b"x").unwrap();
+    drain(&mut conn, at(12));
+    conn.handle_timeout(at(13));
+    expect_nothing(&mut conn, at(13));
+    assert_eq!(conn.stats().timeouts, 0);
+}

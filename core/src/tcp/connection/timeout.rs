@@ -1,0 +1,111 @@
+//! What each timer does when it fires.
+
+use super::{Connection, State};
+use crate::tcp::timer::Timer;
+use crate::time::Instant;
+
+impl Connection {
+    /// Handles every timer due at `now`. Calling it early, or twice, is
+    /// harmless: only expired timers act.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(timer) = self.timers.pop_expired(now) {
+            match timer {
+                Timer::Retransmit => self.on_retransmit_timeout(now),
+                Timer::DelayedAck => self.pending.ack = true,
+                Timer::Persist => self.on_persist_timeout(now),
+                Timer::Keepalive => self.on_keepalive_timeout(now),
+                Timer::FinWait2 => {
+                    if self.state == State::FinWait2 {
+                        self.enter_closed();
+                    }
+                }
+                Timer::TimeWait => {
+                    if self.state == State::TimeWait {
+                        self.enter_closed();
+                    }
+                }
+                Timer::UserTimeout => {
+                    if self.snd_max != self.snd_una {
+                        self.time_out();
+                    }
+                }
+            }
+            if self.state == State::Closed {
+                self.timers.stop_all();
+                return;
+            }
+        }
+    }
+
+    /// RFC 6298 §5.4–§5.6: retransmit the earliest unacknowledged segment,
+    /// back the timer off, and give up after the configured number of tries.
+    fn on_retransmit_timeout(&mut self, now: Instant) {
+        let limit = match self.state {
+            State::SynSent => self.config.syn_retries,
+            State::SynReceived => self.config.synack_retries,
+            _ => self.config.max_retransmissions,
+        };
+        if self.snd_max == self.snd_una && self.state.is_synchronized() {
+            // Nothing outstanding: a stale timer.
+            return;
+        }
+        if self.rto_count >= limit {
+            self.time_out();
+            return;
+        }
+        self.rto_count += 1;
+        self.stats.timeouts += 1;
+        self.rtt.on_timeout();
+        self.sampler.on_retransmit();
+        if self.state.is_synchronized() {
+            // RFC 5681 §3.1: collapse the window; ssthresh only drops on the
+            // first timeout of this data.
+            let flight = self.snd_max.distance_from(self.snd_una) as usize;
+            self.cc.on_rto(now, flight, self.rto_count == 1);
+            // Go back to SND.UNA; RFC 6582 §3.2 step 4 after a timeout:
+            // duplicate ACKs from before it must not start fast retransmit.
+            self.snd_nxt = self.snd_una;
+            self.recover = self.snd_max;
+            self.dup_acks = 0;
+        } else {
+            self.pending.syn = true;
+        }
+        self.timers.set(Timer::Retransmit, now + self.rtt.rto());
+    }
+
+    /// RFC 9293 §3.8.6.1: probe a zero window, backing off like the RTO.
+    /// Probing goes on as long as the peer answers (RFC 1122 §4.2.2.17).
+    fn on_persist_timeout(&mut self, now: Instant) {
+        if self.snd_wnd > 0 || self.send.is_empty() || !self.state.is_synchronized() {
+            self.persist_count = 0;
+            return;
+        }
+        self.pending.probe = true;
+        self.persist_count = self.persist_count.saturating_add(1);
+        self.timers
+            .set(Timer::Persist, now + self.persist_interval());
+    }
+
+    /// RFC 9293 §3.8.4: after the idle time, probe; after the configured
+    /// number of unanswered probes, give up.
+    fn on_keepalive_timeout(&mut self, now: Instant) {
+        let Some(k) = self.config.keepalive else {
+            return;
+        };
+        if !matches!(self.state, State::Established | State::CloseWait) {
+            return;
+        }
+        if self.snd_max != self.snd_una {
+            // Data in flight: the retransmission timer is watching.
+            self.timers.set(Timer::Keepalive, now + k.idle);
+            return;
+        }
+        if self.keepalive_count >= k.probes {
+            self.time_out();
+            return;
+        }
+        self.keepalive_count += 1;
+        self.pending.keepalive = true;
+        self.timers.set(Timer::Keepalive, now + k.interval);
+    }
+}
