@@ -24,10 +24,18 @@ fn key_block(key: [u8; 4], offset: usize) -> [u8; BLOCK] {
 
 /// XORs `buf` in place with `key`, as if `buf` started `offset` bytes into a
 /// masked payload. Applying the same call twice restores the input.
+#[inline]
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
-    if buf.len() < 16 {
-        for (i, b) in buf.iter_mut().enumerate() {
-            *b ^= key[(offset + i) % 4];
+    if buf.len() < BLOCK {
+        // Short payloads: one 32-bit XOR per four bytes, no block to build.
+        let word = u32::from_le_bytes(key).rotate_right(8 * (offset % 4) as u32);
+        let mut chunks = buf.chunks_exact_mut(4);
+        for c in &mut chunks {
+            let v = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) ^ word;
+            c.copy_from_slice(&v.to_le_bytes());
+        }
+        for (b, k) in chunks.into_remainder().iter_mut().zip(word.to_le_bytes()) {
+            *b ^= k;
         }
         return;
     }
@@ -45,6 +53,7 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
 
 /// Appends `src` to `dst`, masked (or unmasked: the operation is its own
 /// inverse) with `key` starting `offset` bytes into the payload.
+#[inline]
 pub fn extend_masked(dst: &mut alloc::vec::Vec<u8>, src: &[u8], key: [u8; 4], offset: usize) {
     let start = dst.len();
     dst.extend_from_slice(src);

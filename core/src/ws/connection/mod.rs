@@ -62,13 +62,11 @@ const TIMERS: [Timer; 4] = [
     Timer::Close,
 ];
 
-/// An event waiting for the application; payloads are ranges of the
-/// connection's buffers so that receiving allocates nothing per message.
+/// An event waiting for the application. Payloads are ranges of the
+/// connection's buffers, so receiving allocates nothing per message; the rare
+/// events that own data are boxed to keep this small (24 bytes).
 #[derive(Debug)]
 enum Pending {
-    Request(Box<Request>),
-    Accepted(Box<Accepted>),
-    Rejected(Box<Rejected>),
     Message {
         kind: MessageKind,
         start: usize,
@@ -76,10 +74,10 @@ enum Pending {
     },
     Chunk {
         kind: MessageKind,
-        start: usize,
-        end: usize,
         first: bool,
         last: bool,
+        start: usize,
+        end: usize,
     },
     Ping {
         start: usize,
@@ -94,12 +92,21 @@ enum Pending {
         start: usize,
         end: usize,
     },
+    Writable,
+    Owned(Box<Owned>),
+}
+
+/// Events that carry their own data.
+#[derive(Debug)]
+enum Owned {
+    Request(Request),
+    Accepted(Accepted),
+    Rejected(Rejected),
     Closed {
         code: u16,
         reason: String,
         clean: bool,
     },
-    Writable,
 }
 
 /// Marker: the connection has been failed or closed; stop processing input.
@@ -193,8 +200,8 @@ pub struct Connection {
     /// Unmasked compressed input on its way to the inflater.
     zbuf: Vec<u8>,
     pending: VecDeque<Pending>,
-    /// The event last handed out; kept so its borrows stay valid.
-    current: Option<Pending>,
+    /// The last owned event handed out; kept so its borrows stay valid.
+    current: Option<Box<Owned>>,
     out: Vec<u8>,
     out_pos: usize,
     tx_fragment: Option<TxFragment>,
@@ -346,56 +353,55 @@ impl Connection {
     /// The next event, borrowed from the connection until the next call that
     /// takes `&mut self`. Returns `None` when there is none.
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
-        self.current = None;
-        if self.pending.is_empty() {
+        let Some(p) = self.pending.pop_front() else {
             self.reclaim();
             return None;
-        }
-        self.current = self.pending.pop_front();
-        let cur = self.current.as_ref()?;
-        Some(match cur {
-            Pending::Request(r) => Event::Request(r),
-            Pending::Accepted(a) => Event::Accepted(a),
-            Pending::Rejected(r) => Event::Rejected(r),
+        };
+        Some(match p {
             Pending::Message {
                 kind: MessageKind::Binary,
                 start,
                 end,
-            } => Event::Binary(&self.rbuf[*start..*end]),
+            } => Event::Binary(&self.rbuf[start..end]),
             // Text was validated as it arrived; this second check cannot fail.
             Pending::Message {
                 kind: MessageKind::Text,
                 start,
                 end,
-            } => Event::Text(simdutf8::basic::from_utf8(&self.rbuf[*start..*end]).unwrap_or("")),
+            } => Event::Text(simdutf8::basic::from_utf8(&self.rbuf[start..end]).unwrap_or("")),
             Pending::Chunk {
                 kind,
-                start,
-                end,
                 first,
                 last,
+                start,
+                end,
             } => Event::MessageChunk {
-                kind: *kind,
-                data: &self.rbuf[*start..*end],
-                first: *first,
-                last: *last,
+                kind,
+                data: &self.rbuf[start..end],
+                first,
+                last,
             },
-            Pending::Ping { start, end } => Event::Ping(&self.cbuf[*start..*end]),
-            Pending::Pong { start, end } => Event::Pong(&self.cbuf[*start..*end]),
+            Pending::Ping { start, end } => Event::Ping(&self.cbuf[start..end]),
+            Pending::Pong { start, end } => Event::Pong(&self.cbuf[start..end]),
             Pending::CloseReceived { code, start, end } => Event::CloseReceived {
-                code: *code,
-                reason: core::str::from_utf8(&self.cbuf[*start..*end]).unwrap_or(""),
-            },
-            Pending::Closed {
                 code,
-                reason,
-                clean,
-            } => Event::Closed {
-                code: *code,
-                reason,
-                clean: *clean,
+                reason: core::str::from_utf8(&self.cbuf[start..end]).unwrap_or(""),
             },
             Pending::Writable => Event::Writable,
+            Pending::Owned(owned) => match &**self.current.insert(owned) {
+                Owned::Request(r) => Event::Request(r),
+                Owned::Accepted(a) => Event::Accepted(a),
+                Owned::Rejected(r) => Event::Rejected(r),
+                Owned::Closed {
+                    code,
+                    reason,
+                    clean,
+                } => Event::Closed {
+                    code: *code,
+                    reason,
+                    clean: *clean,
+                },
+            },
         })
     }
 
@@ -611,11 +617,11 @@ impl Connection {
             return;
         }
         self.closed_reported = true;
-        self.push(Pending::Closed {
+        self.push(Pending::Owned(Box::new(Owned::Closed {
             code,
             reason: reason.into(),
             clean,
-        });
+        })));
     }
 
     /// _Fail the WebSocket Connection_ (RFC 6455 §7.1.7) because of the peer:
@@ -687,15 +693,15 @@ impl Connection {
 
     /// A Request event for the application (server).
     fn push_request(&mut self, r: Request) {
-        self.push(Pending::Request(Box::new(r)));
+        self.push(Pending::Owned(Box::new(Owned::Request(r))));
     }
 
     fn push_accepted(&mut self, a: Accepted) {
-        self.push(Pending::Accepted(Box::new(a)));
+        self.push(Pending::Owned(Box::new(Owned::Accepted(a))));
     }
 
     fn push_rejected(&mut self, r: Rejected) {
-        self.push(Pending::Rejected(Box::new(r)));
+        self.push(Pending::Owned(Box::new(Owned::Rejected(r))));
     }
 
     /// The handshake is complete: start the open-state timers.

@@ -101,6 +101,12 @@ impl Connection {
 
     pub(super) fn receive_frames(&mut self, mut input: &[u8]) {
         while !input.is_empty() && !self.rx.stopped {
+            if self.rx.hdr_len == 0 && self.rx.frame.is_none() && self.rx.message.is_none() {
+                if let Some(used) = self.whole_frame(input) {
+                    input = &input[used..];
+                    continue;
+                }
+            }
             if let Some(frame) = self.rx.frame {
                 let n = usize::try_from(frame.remaining)
                     .unwrap_or(usize::MAX)
@@ -156,6 +162,68 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// The fast path: `input` starts with a whole, final, uncompressed data
+    /// frame that breaks no rule and fits every limit, and no message is in
+    /// progress. Takes it in one go and returns its length; `None` hands
+    /// everything else (including every error) to the general path.
+    #[inline]
+    fn whole_frame(&mut self, input: &[u8]) -> Option<usize> {
+        let (b0, b1) = match input {
+            [b0, b1, ..] => (*b0, *b1),
+            _ => return None,
+        };
+        let kind = match b0 {
+            0x81 => MessageKind::Text,
+            0x82 => MessageKind::Binary,
+            _ => return None,
+        };
+        let masked = b1 & 0x80 != 0;
+        if masked != (self.role == Role::Server) {
+            return None;
+        }
+        let (len, mut at) = match b1 & 0x7f {
+            126 => (
+                usize::from(u16::from_be_bytes([*input.get(2)?, *input.get(3)?])),
+                4,
+            ),
+            127 => return None,
+            n => (usize::from(n), 2),
+        };
+        let mask = if masked {
+            let k = input.get(at..at + 4)?;
+            at += 4;
+            Some([k[0], k[1], k[2], k[3]])
+        } else {
+            None
+        };
+        let payload = input.get(at..at + len)?;
+        if len > self.config.max_frame_size || len > self.config.max_message_size {
+            return None;
+        }
+        let start = self.rbuf.len();
+        append(&mut self.rbuf, payload, mask, 0);
+        if kind == MessageKind::Text && simdutf8::basic::from_utf8(&self.rbuf[start..]).is_err() {
+            // Let the general path find the exact byte and fail.
+            self.rbuf.truncate(start);
+            return None;
+        }
+        let end = self.rbuf.len();
+        self.stats.frames_received += 1;
+        self.stats.messages_received += 1;
+        self.pending.push_back(if self.config.streaming {
+            Pending::Chunk {
+                kind,
+                first: true,
+                last: true,
+                start,
+                end,
+            }
+        } else {
+            Pending::Message { kind, start, end }
+        });
+        Some(at + len)
     }
 
     fn begin_frame(&mut self, h: FrameHeader) -> Step {
