@@ -107,9 +107,10 @@ pub struct Config {
     /// Maximum segment lifetime. TIME-WAIT lasts twice this. Default 30 s,
     /// giving Linux's 60 s TIME-WAIT; RFC 9293 §3.4.2 suggests 2 minutes.
     pub msl: Duration,
-    /// How long FIN-WAIT-2 may last once our side is fully closed before
-    /// the connection is dropped, or `None` to wait forever as RFC 9293
-    /// allows. Default 60 s (Linux's `tcp_fin_timeout`).
+    /// How long a connection in FIN-WAIT-2 may hear nothing from the peer
+    /// before it is dropped, or `None` to wait forever as RFC 9293 allows.
+    /// Every segment received restarts the wait, so a peer that is still
+    /// sending is never cut off. Default 60 s (Linux's `tcp_fin_timeout`).
     pub fin_wait2_timeout: Option<Duration>,
     /// Offer and accept window scaling (RFC 7323 §2). Default on.
     pub window_scaling: bool,

@@ -97,6 +97,13 @@ impl Connection {
         // repeated SYN: the SYN part is old news.
         if self.state == State::SynReceived && flags.contains(TcpFlags::SYN) && seq == self.irs {
             if !flags.contains(TcpFlags::ACK) {
+                // A retransmitted SYN: echo its timestamp, not the first
+                // one's, so the peer's RTT sample is not inflated.
+                if let (true, Some((tsval, _))) = (self.opts.timestamps, seg.timestamp) {
+                    if (tsval.wrapping_sub(self.ts_recent) as i32) > 0 {
+                        self.ts_recent = tsval;
+                    }
+                }
                 self.pending.syn = true;
                 return;
             }
@@ -111,6 +118,13 @@ impl Connection {
         if self.config.keepalive.is_some() && self.state.is_synchronized() {
             self.keepalive_count = 0;
             self.arm_keepalive(now);
+        }
+        // The FIN-WAIT-2 limit is on silence: a peer still sending keeps
+        // the connection.
+        if self.state == State::FinWait2 {
+            if let Some(limit) = self.config.fin_wait2_timeout {
+                self.timers.set(Timer::FinWait2, now + limit);
+            }
         }
 
         // PAWS (RFC 7323 §5.3): a timestamp older than the last one seen
@@ -139,10 +153,12 @@ impl Connection {
                     self.pending.ack = true;
                 }
             }
-            // A zero window accepts no data, but ACKs still count.
-            let window_closed = self.rcv_adv.diff(self.rcv_nxt) <= 0;
-            if window_closed && seq == self.rcv_nxt && !rst && !syn && flags.contains(TcpFlags::ACK)
-            {
+            // RFC 9293 asks for special allowance for valid ACKs on
+            // segments that are otherwise unacceptable (a zero window, or a
+            // peer whose sequence number fell behind after retransmitting):
+            // the data is dropped, the ACK field still counts when it passes
+            // the RFC 5961 §5 range check inside `process_ack`.
+            if self.state.is_synchronized() && !rst && !syn && flags.contains(TcpFlags::ACK) {
                 let _ = self.process_ack(now, seg, seq);
             }
             return;
@@ -262,6 +278,15 @@ impl Connection {
         if tsecr == 0 || elapsed > 0x7fff_ffff {
             return None;
         }
+        // An echo of a segment sent before the last timeout may be the
+        // answer to any copy: the same ambiguity Karn's rule avoids. After
+        // losses the peer echoes the segment that last advanced its window,
+        // which can be many RTOs old, and would inflate the estimate.
+        if let Some(rto_ts) = self.ts_rto {
+            if (tsecr.wrapping_sub(rto_ts) as i32) < 0 {
+                return None;
+            }
+        }
         Some(Duration::from_millis(u64::from(elapsed)))
     }
 
@@ -283,8 +308,10 @@ impl Connection {
     /// check), with RFC 5681 duplicate ACKs and RFC 6582 recovery.
     fn process_ack(&mut self, now: Instant, seg: &TcpRepr<'_>, seq: SeqNumber) -> Flow {
         let ack = SeqNumber::new(seg.ack);
-        if ack.gt(self.snd_max) {
-            // It acknowledges something we never sent.
+        // RFC 5961 §5: an ACK of something never sent, or of data older
+        // than the largest window allows, is answered and ignored.
+        let oldest = self.snd_una - self.max_snd_wnd;
+        if ack.gt(self.snd_max) || ack.lt(oldest) {
             self.pending.ack = true;
             return Flow::Drop;
         }

@@ -125,6 +125,9 @@ pub struct Connection {
     ts_recent: u32,
     /// Offset of our timestamp clock.
     ts_offset: u32,
+    /// Our timestamp clock when the retransmission timer last fired; echoes
+    /// of older timestamps say nothing about the current round trip.
+    ts_rto: Option<u32>,
 
     send: SendBuffer,
     recv: RecvBuffer,
@@ -238,6 +241,7 @@ impl Connection {
             opts,
             ts_recent: 0,
             ts_offset: iss.get().rotate_left(16),
+            ts_rto: None,
             send: SendBuffer::new(config.send_buffer),
             recv: RecvBuffer::new(config.recv_buffer, config.max_reassembly_ranges),
             rtt: RttEstimator::new(config.initial_rto, config.min_rto, config.max_rto),

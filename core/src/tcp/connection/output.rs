@@ -77,7 +77,10 @@ impl Connection {
             return Some(n);
         }
         if self.pending.ack {
-            let seq = self.snd_nxt;
+            // A bare ACK carries the highest sequence number sent: after a
+            // timeout `snd_nxt` may lag behind what the peer already has,
+            // and a sequence number below its RCV.NXT would be rejected.
+            let seq = self.snd_max;
             return Some(self.emit(now, buf, seq, TcpFlags::ACK, None));
         }
         None

@@ -55,6 +55,7 @@ impl Connection {
         }
         self.rto_count += 1;
         self.stats.timeouts += 1;
+        self.ts_rto = Some(super::options::ts_clock(now, self.ts_offset));
         self.rtt.on_timeout();
         self.sampler.on_retransmit();
         if self.state.is_synchronized() {
