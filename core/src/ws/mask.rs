@@ -55,9 +55,33 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
 /// inverse) with `key` starting `offset` bytes into the payload.
 #[inline]
 pub fn extend_masked(dst: &mut alloc::vec::Vec<u8>, src: &[u8], key: [u8; 4], offset: usize) {
+    if src.len() < 4 * BLOCK {
+        let start = dst.len();
+        dst.extend_from_slice(src);
+        apply_mask(&mut dst[start..], key, offset);
+        return;
+    }
+    // Zero-fill (write-only, fast), then one XOR pass from the source: less
+    // memory traffic than copying everything and XORing it in place again.
     let start = dst.len();
-    dst.extend_from_slice(src);
-    apply_mask(&mut dst[start..], key, offset);
+    dst.resize(start + src.len(), 0);
+    let block = key_block(key, offset);
+    let out = &mut dst[start..];
+    let mut d = out.chunks_exact_mut(BLOCK);
+    let mut s = src.chunks_exact(BLOCK);
+    for (dc, sc) in (&mut d).zip(&mut s) {
+        for ((o, i), k) in dc.iter_mut().zip(sc).zip(block.iter()) {
+            *o = *i ^ *k;
+        }
+    }
+    for ((o, i), k) in d
+        .into_remainder()
+        .iter_mut()
+        .zip(s.remainder())
+        .zip(block.iter())
+    {
+        *o = *i ^ *k;
+    }
 }
 
 /// Generates masking keys and handshake nonces from a caller-provided seed.
