@@ -8,6 +8,7 @@
 //! - [`assembler`] and [`recv_buffer`]: received bytes, out-of-order
 //!   reassembly in bounded memory, the receive window and SACK blocks;
 //! - [`rtt`]: the RFC 6298 round-trip estimator and retransmission timeout;
+//! - [`scoreboard`]: what the peer SACKed, for RFC 6675 loss recovery;
 //! - [`congestion`]: NewReno (RFC 5681, RFC 6582) and CUBIC (RFC 9438);
 //! - [`timer`]: the connection's timers as one small table;
 //! - [`config`]: every knob, with its default and the reason for it;
@@ -25,6 +26,7 @@ pub mod isn;
 pub mod recv_buffer;
 mod ring;
 pub mod rtt;
+pub mod scoreboard;
 pub mod send_buffer;
 pub mod seq;
 pub mod timer;

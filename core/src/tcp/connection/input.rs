@@ -305,7 +305,7 @@ impl Connection {
     }
 
     /// The ACK field in a synchronized state (RFC 9293 §3.10.7.4, fifth
-    /// check), with RFC 5681 duplicate ACKs and RFC 6582 recovery.
+    /// check); loss recovery itself lives in `recovery`.
     fn process_ack(&mut self, now: Instant, seg: &TcpRepr<'_>, seq: SeqNumber) -> Flow {
         let ack = SeqNumber::new(seg.ack);
         // RFC 5961 §5: an ACK of something never sent, or of data older
@@ -327,14 +327,16 @@ impl Connection {
         }
         if ack.gt(self.snd_una) {
             self.on_new_ack(now, seg, ack);
+            self.take_sack(seg);
         } else if ack == self.snd_una {
-            let duplicate = seg.payload.is_empty()
+            let newly_sacked = self.take_sack(seg);
+            let outstanding = self.snd_max != self.snd_una;
+            let classic = seg.payload.is_empty()
                 && !seg.flags.intersects(TcpFlags::SYN | TcpFlags::FIN)
                 && self.snd_wnd == old_window
                 // Answers to zero-window probes are not loss signals.
-                && self.snd_wnd > 0
-                && self.snd_max != self.snd_una;
-            if duplicate {
+                && self.snd_wnd > 0;
+            if outstanding && (classic || newly_sacked > 0) {
                 self.on_duplicate_ack(now);
             }
         }
@@ -372,18 +374,7 @@ impl Connection {
         self.rtt.reset_backoff();
         self.rto_count = 0;
         let rtt = self.rtt.srtt().unwrap_or(self.rtt.rto());
-        if self.cc.in_recovery() {
-            if ack.ge(self.recover) {
-                self.cc.on_exit_recovery(self.flight_size());
-            } else {
-                // RFC 6582 §3.2 step 5: a partial ACK; the next hole is lost too.
-                self.cc.on_partial_ack(data);
-                self.pending.retransmit = true;
-            }
-        } else {
-            self.cc.on_ack(now, data, rtt);
-        }
-        self.dup_acks = 0;
+        self.recovery_on_new_ack(now, ack, data, rtt);
         // RFC 6298 §5.2 and §5.3: stop the timer when all is acknowledged,
         // otherwise restart it.
         self.timers.stop(Timer::Retransmit);
@@ -392,25 +383,6 @@ impl Connection {
         if self.write_blocked && self.send.free() > 0 && self.state.can_send() {
             self.write_blocked = false;
             self.events.push_back(Event::Writable);
-        }
-    }
-
-    fn on_duplicate_ack(&mut self, now: Instant) {
-        self.dup_acks += 1;
-        self.stats.dup_acks += 1;
-        if self.cc.in_recovery() {
-            // RFC 5681 §3.2 step 4: each further duplicate means a segment left.
-            self.cc.inflate(1);
-            return;
-        }
-        // RFC 6582 §3.2 step 2: three duplicates start fast retransmit,
-        // unless they may be echoes of a recovery that just ended.
-        if self.dup_acks == 3 && self.snd_una.gt(self.recover) {
-            self.recover = self.snd_max;
-            self.cc.on_enter_recovery(now, self.flight_size());
-            self.cc.inflate(3);
-            self.pending.retransmit = true;
-            self.stats.fast_retransmits += 1;
         }
     }
 

@@ -19,6 +19,7 @@ pub mod event;
 mod input;
 mod options;
 mod output;
+mod recovery;
 pub mod state;
 mod timeout;
 
@@ -37,11 +38,15 @@ use super::config::Config;
 use super::congestion::Controller;
 use super::recv_buffer::RecvBuffer;
 use super::rtt::{RttEstimator, RttSampler};
+use super::scoreboard::Scoreboard;
 use super::send_buffer::SendBuffer;
 use super::seq::SeqNumber;
 use super::timer::{Timer, TimerTable};
 use crate::time::{Duration, Instant};
 use crate::wire::{ChecksumMode, TcpRepr};
+
+/// The most SACKed ranges the sender tracks.
+const SCOREBOARD_RANGES: usize = 16;
 
 /// Segments that must go out at the next [`Connection::poll_transmit`],
 /// besides new data.
@@ -138,6 +143,12 @@ pub struct Connection {
 
     /// Duplicate ACKs in a row.
     dup_acks: u32,
+    /// What the peer reported holding past `snd_una` (RFC 6675).
+    scoreboard: Scoreboard,
+    /// Fast recovery is SACK-based (RFC 6675) rather than NewReno.
+    sack_recovery: bool,
+    /// The next byte SACK recovery may retransmit (RFC 6675 `HighRxt`).
+    rexmit_next: SeqNumber,
     /// The NewReno `recover` point (RFC 6582 §3.2).
     recover: SeqNumber,
     /// Retransmission timeouts in a row (SYN retries included).
@@ -249,6 +260,9 @@ impl Connection {
             cc,
             timers: TimerTable::new(),
             dup_acks: 0,
+            scoreboard: Scoreboard::new(SCOREBOARD_RANGES),
+            sack_recovery: false,
+            rexmit_next: iss,
             recover: iss,
             rto_count: 0,
             persist_count: 0,

@@ -56,13 +56,25 @@ impl Connection {
     fn transmit_synchronized(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         if self.pending.retransmit {
             self.pending.retransmit = false;
-            if let Some(n) = self.retransmit_first(now, buf) {
+            if let Some((seq, len)) = self.next_sack_retransmission(true) {
+                self.rexmit_next = seq + len;
+                if let Some(n) = self.retransmit_at(now, buf, seq, len) {
+                    return Some(n);
+                }
+            } else if let Some(n) = self.retransmit_first(now, buf) {
                 return Some(n);
             }
         }
         if self.pending.probe {
             self.pending.probe = false;
             if let Some(n) = self.send_probe(now, buf) {
+                return Some(n);
+            }
+        }
+        if let Some((seq, len)) = self.next_sack_retransmission(false) {
+            // RFC 6675 §5 (NextSeg rule 1): the first hole not yet resent.
+            self.rexmit_next = seq + len;
+            if let Some(n) = self.retransmit_at(now, buf, seq, len) {
                 return Some(n);
             }
         }
@@ -86,10 +98,26 @@ impl Connection {
         None
     }
 
-    /// Retransmits the segment at `SND.UNA` (fast retransmit, partial ACK).
+    /// Retransmits the segment at `SND.UNA` (NewReno fast retransmit,
+    /// partial ACK).
     fn retransmit_first(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
-        let len = self.send.len().min(self.opts.send_mss());
-        let fin = self.send.fin_offset() == Some(len) && self.fin_sent();
+        let seq = self.snd_una;
+        self.retransmit_at(now, buf, seq, self.opts.send_mss())
+    }
+
+    /// Resends up to `max` bytes starting at `seq` (already sent once),
+    /// with the FIN if it follows them and was sent before.
+    fn retransmit_at(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        seq: SeqNumber,
+        max: usize,
+    ) -> Option<usize> {
+        let offset = seq.distance_from(self.snd_una) as usize;
+        let room = buf.len().saturating_sub(crate::wire::tcp::MAX_HEADER_LEN);
+        let len = self.send.len().saturating_sub(offset).min(max).min(room);
+        let fin = self.send.fin_offset() == Some(offset + len) && self.fin_sent();
         if len == 0 && !fin {
             return None;
         }
@@ -100,9 +128,7 @@ impl Connection {
         self.sampler.on_retransmit();
         self.stats.retransmits += 1;
         self.stats.bytes_retransmitted += len as u64;
-        let payload = Payload { offset: 0, len };
-        let seq = self.snd_una;
-        let n = self.emit(now, buf, seq, flags, Some(payload));
+        let n = self.emit(now, buf, seq, flags, Some(Payload { offset, len }));
         self.arm_send_timers(now);
         Some(n)
     }
@@ -138,13 +164,27 @@ impl Connection {
         ) {
             return None;
         }
+        let retransmission = self.snd_nxt.lt(self.snd_max);
+        if retransmission {
+            // Resending after a timeout: skip what the peer SACKed.
+            while let Some(end) = self.scoreboard.sacked_end(self.snd_nxt) {
+                self.snd_nxt = end.min(self.snd_max);
+            }
+        }
+        let retransmission = self.snd_nxt.lt(self.snd_max);
         let offset = self.flight_size();
         let unsent = self.send.len().saturating_sub(offset);
-        let window = (self.snd_wnd as usize).min(self.cc.window());
-        let usable = window.saturating_sub(offset);
+        let usable = (self.snd_wnd as usize)
+            .saturating_sub(offset)
+            .min(self.cwnd_room());
         let mss = self.opts.send_mss();
         let sack_room = self.sack_option_len();
         let mut len = unsent.min(usable).min(mss.saturating_sub(sack_room).max(1));
+        if retransmission {
+            if let Some(next) = self.scoreboard.next_sacked(self.snd_nxt) {
+                len = len.min(next.distance_from(self.snd_nxt) as usize);
+            }
+        }
         let room = buf.len().saturating_sub(crate::wire::tcp::MAX_HEADER_LEN);
         len = len.min(room);
         let fin_queued = self.send.fin_offset() == Some(offset + len);
@@ -159,7 +199,6 @@ impl Connection {
             }
             return None;
         }
-        let retransmission = self.snd_nxt.lt(self.snd_max);
         if len > 0 && !fin && !retransmission {
             // Nagle (RFC 9293 §3.7.4) and sender-side silly window
             // avoidance (§3.8.6.2.1): send a full segment, or everything

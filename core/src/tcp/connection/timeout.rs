@@ -63,11 +63,11 @@ impl Connection {
             // first timeout of this data.
             let flight = self.snd_max.distance_from(self.snd_una) as usize;
             self.cc.on_rto(now, flight, self.rto_count == 1);
-            // Go back to SND.UNA; RFC 6582 §3.2 step 4 after a timeout:
-            // duplicate ACKs from before it must not start fast retransmit.
+            // Go back to SND.UNA (skipping what the peer SACKed); after a
+            // timeout, duplicate ACKs from before it must not start fast
+            // retransmit (RFC 6582 §3.2 step 4: `recover` = SND.MAX).
             self.snd_nxt = self.snd_una;
-            self.recover = self.snd_max;
-            self.dup_acks = 0;
+            self.recovery_on_timeout();
         } else {
             self.pending.syn = true;
         }

@@ -407,3 +407,74 @@ fn window_update_after_the_application_reads() {
     let update = output(&mut conn, at(23)).unwrap();
     assert_eq!((update.ack, update.window), (PEER_ISS + 4001, 4000));
 }
+
+/// An established connection whose peer allowed SACK, NewReno window
+/// arithmetic for round numbers.
+fn established_sack() -> Connection {
+    let mut conn = client(Config {
+        sack: true,
+        congestion: crate::tcp::CongestionAlgorithm::NewReno,
+        ..plain()
+    });
+    output(&mut conn, at(0)).unwrap();
+    let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
+    synack.mss = Some(1000);
+    synack.sack_permitted = true;
+    input(&mut conn, at(10), &synack);
+    drain(&mut conn, at(10));
+    events(&mut conn);
+    conn
+}
+
+#[test]
+fn sack_recovery_resends_only_the_holes() {
+    const L: u32 = ISS + 1;
+    const P: u32 = PEER_ISS + 1;
+    let mut conn = established_sack();
+    conn.send(&pattern(20_000)).unwrap();
+    assert_eq!(drain(&mut conn, at(10)).len(), 10);
+    // Segments 0 and 3 are lost; the others arrive and are SACKed.
+    let sack = |blocks: &[(u32, u32)]| Seg {
+        sack: blocks.iter().map(|&(a, b)| (L + a, L + b)).collect(),
+        ..Seg::new(P, L, ACK)
+    };
+    input(&mut conn, at(30), &sack(&[(1000, 2000)]));
+    input(&mut conn, at(30), &sack(&[(1000, 3000)]));
+    expect_nothing(&mut conn, at(30));
+    input(&mut conn, at(31), &sack(&[(4000, 5000), (1000, 3000)]));
+    // Third duplicate: recovery, and the first hole goes out at once.
+    let first = drain(&mut conn, at(31));
+    assert_eq!(
+        first
+            .iter()
+            .map(|s| (s.seq - L, s.payload.len()))
+            .collect::<Vec<_>>(),
+        [(0, 1000)]
+    );
+    assert_eq!((conn.ssthresh(), conn.cwnd()), (5000, 5000));
+    // Segment 5 SACKed: pipe = 10000 − 4000 SACKed − 1000 lost = 5000, no room.
+    input(&mut conn, at(32), &sack(&[(4000, 6000), (1000, 3000)]));
+    expect_nothing(&mut conn, at(32));
+    // Segment 6: room for one segment, which is the second hole.
+    input(&mut conn, at(33), &sack(&[(4000, 7000), (1000, 3000)]));
+    let second = drain(&mut conn, at(33));
+    assert_eq!(
+        second
+            .iter()
+            .map(|s| (s.seq - L, s.payload.len()))
+            .collect::<Vec<_>>(),
+        [(3000, 1000)]
+    );
+    // Segment 7: no holes left, so new data.
+    input(&mut conn, at(34), &sack(&[(4000, 8000), (1000, 3000)]));
+    let fresh = drain(&mut conn, at(34));
+    assert_eq!(
+        fresh.iter().map(|s| s.seq - L).collect::<Vec<_>>(),
+        [10_000]
+    );
+    // The retransmissions arrive: everything is acknowledged, recovery ends.
+    input(&mut conn, at(50), &Seg::new(P, L + 10_000, ACK));
+    assert_eq!(conn.stats().retransmits, 2);
+    assert_eq!(conn.stats().fast_retransmits, 1);
+    assert!(conn.cwnd() <= 5000);
+}

@@ -1,0 +1,261 @@
+//! The sender's SACK scoreboard (RFC 6675 §3): which bytes past `SND.UNA`
+//! the peer has reported holding.
+//!
+//! Ranges are kept as sequence numbers, sorted, disjoint and non-adjacent,
+//! all inside `(SND.UNA, SND.MAX]`. Their number is capped, like the
+//! receiver's reassembly list, so a peer sending many small SACK blocks
+//! cannot make it grow: when full, the range furthest from `SND.UNA` is
+//! forgotten (that only makes the sender retransmit a little more).
+//!
+//! Everything here is advisory. The cumulative ACK stays the only proof of
+//! delivery (RFC 2018 §8: a receiver may discard SACKed data), so SACKed
+//! bytes are kept in the send buffer until acknowledged, and a timeout
+//! clears nothing the scoreboard says.
+
+use super::seq::SeqNumber;
+use alloc::vec::Vec;
+
+/// How many SACKed segments (or segments' worth of bytes) above a hole
+/// mark it lost (RFC 6675 `DupThresh`, RFC 5681's three duplicate ACKs).
+pub const DUP_THRESH: usize = 3;
+
+/// The SACKed ranges `[start, end)` past `SND.UNA`.
+#[derive(Debug, Clone, Default)]
+pub struct Scoreboard {
+    ranges: Vec<(SeqNumber, SeqNumber)>,
+    max_ranges: usize,
+}
+
+impl Scoreboard {
+    /// An empty scoreboard holding at most `max_ranges` ranges (at least one).
+    pub const fn new(max_ranges: usize) -> Self {
+        Scoreboard {
+            ranges: Vec::new(),
+            max_ranges: if max_ranges == 0 { 1 } else { max_ranges },
+        }
+    }
+
+    /// Whether nothing is SACKed.
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// The SACKed ranges, lowest first.
+    pub fn ranges(&self) -> &[(SeqNumber, SeqNumber)] {
+        &self.ranges
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        self.ranges.clear();
+    }
+
+    /// Drops what the cumulative ACK `snd_una` now covers.
+    pub fn advance(&mut self, snd_una: SeqNumber) {
+        let gone = self.ranges.iter().take_while(|r| r.1.le(snd_una)).count();
+        self.ranges.drain(..gone);
+        if let Some(first) = self.ranges.first_mut() {
+            if first.0.lt(snd_una) {
+                first.0 = snd_una;
+            }
+        }
+    }
+
+    /// Records the SACK blocks of one ACK. Blocks outside
+    /// `(snd_una, snd_max]`, empty or reversed ones (and so D-SACK blocks
+    /// below `snd_una`, RFC 2883) are ignored. Returns how many bytes were
+    /// newly SACKed.
+    pub fn update(
+        &mut self,
+        snd_una: SeqNumber,
+        snd_max: SeqNumber,
+        blocks: &[(SeqNumber, SeqNumber)],
+    ) -> usize {
+        self.advance(snd_una);
+        let before = self.sacked_bytes();
+        for &(start, end) in blocks {
+            if !(snd_una.lt(start) && start.lt(end) && end.le(snd_max)) {
+                continue;
+            }
+            self.insert(start, end);
+        }
+        self.sacked_bytes().saturating_sub(before)
+    }
+
+    fn insert(&mut self, start: SeqNumber, end: SeqNumber) {
+        // First range ending at or after `start`, one past the last
+        // starting at or before `end`: those merge with the new one.
+        let first = self.ranges.partition_point(|r| r.1.lt(start));
+        let last = first + self.ranges[first..].partition_point(|r| r.0.le(end));
+        if first == last {
+            if self.ranges.len() >= self.max_ranges {
+                // Keep the ranges nearest SND.UNA: they matter most for
+                // choosing retransmissions.
+                if first >= self.ranges.len() {
+                    return;
+                }
+                self.ranges.pop();
+            }
+            self.ranges.insert(first, (start, end));
+        } else {
+            let merged = (
+                start.min(self.ranges[first].0),
+                end.max(self.ranges[last - 1].1),
+            );
+            self.ranges[first] = merged;
+            self.ranges.drain(first + 1..last);
+        }
+    }
+
+    /// Bytes SACKed in all.
+    pub fn sacked_bytes(&self) -> usize {
+        self.ranges
+            .iter()
+            .map(|r| r.1.distance_from(r.0) as usize)
+            .sum()
+    }
+
+    /// Bytes SACKed at or above `seq`.
+    pub fn sacked_above(&self, seq: SeqNumber) -> usize {
+        self.ranges
+            .iter()
+            .filter(|r| r.1.gt(seq))
+            .map(|r| r.1.distance_from(r.0.max(seq)) as usize)
+            .sum()
+    }
+
+    /// One past the highest SACKed byte (RFC 6675 `HighACK`-side bound of
+    /// the holes), if any.
+    pub fn highest(&self) -> Option<SeqNumber> {
+        self.ranges.last().map(|r| r.1)
+    }
+
+    /// If `seq` lies inside a SACKed range, the end of that range.
+    pub fn sacked_end(&self, seq: SeqNumber) -> Option<SeqNumber> {
+        self.ranges
+            .iter()
+            .find(|r| r.0.le(seq) && seq.lt(r.1))
+            .map(|r| r.1)
+    }
+
+    /// The start of the first SACKed range after `seq`, if any.
+    pub fn next_sacked(&self, seq: SeqNumber) -> Option<SeqNumber> {
+        self.ranges.iter().map(|r| r.0).find(|s| SeqNumber::gt(*s, seq))
+    }
+
+    /// RFC 6675 `IsLost(seq)`: the byte is presumed lost when at least
+    /// `DUP_THRESH` segments' worth of data above it has been SACKed.
+    pub fn is_lost(&self, seq: SeqNumber, mss: usize) -> bool {
+        self.sacked_above(seq) >= DUP_THRESH * mss.max(1)
+            || self.ranges.iter().filter(|r| r.0.gt(seq)).count() >= DUP_THRESH
+    }
+
+    /// The first hole at or after `from` and below the highest SACKed byte:
+    /// `(start, length)`. Holes above the highest SACK are not holes yet,
+    /// just data in flight.
+    pub fn next_hole(&self, from: SeqNumber) -> Option<(SeqNumber, usize)> {
+        let mut at = from;
+        for &(start, end) in &self.ranges {
+            if end.le(at) {
+                continue;
+            }
+            if start.gt(at) {
+                return Some((at, start.distance_from(at) as usize));
+            }
+            at = end;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn s(v: u32) -> SeqNumber {
+        SeqNumber::new(v)
+    }
+
+    fn board(blocks: &[(u32, u32)]) -> Scoreboard {
+        let mut b = Scoreboard::new(8);
+        let blocks: Vec<_> = blocks.iter().map(|&(a, z)| (s(a), s(z))).collect();
+        b.update(s(1000), s(10_000), &blocks);
+        b
+    }
+
+    #[test]
+    fn merges_and_ignores_bogus_blocks() {
+        let mut b = Scoreboard::new(8);
+        let new = b.update(
+            s(1000),
+            s(5000),
+            &[
+                (s(2000), s(3000)),
+                (s(3000), s(3500)),
+                (s(500), s(900)),
+                (s(4000), s(6000)),
+                (s(4000), s(3999)),
+            ],
+        );
+        assert_eq!(new, 1500);
+        assert_eq!(b.ranges(), &[(s(2000), s(3500))]);
+        assert_eq!(b.update(s(1000), s(5000), &[(s(1500), s(2500))]), 500);
+        assert_eq!(b.ranges(), &[(s(1500), s(3500))]);
+        assert_eq!(b.highest(), Some(s(3500)));
+    }
+
+    #[test]
+    fn advance_prunes() {
+        let mut b = board(&[(2000, 3000), (4000, 5000)]);
+        b.advance(s(2500));
+        assert_eq!(b.ranges(), &[(s(2500), s(3000)), (s(4000), s(5000))]);
+        b.advance(s(4500));
+        assert_eq!(b.ranges(), &[(s(4500), s(5000))]);
+        b.advance(s(5000));
+        assert!(b.is_empty());
+    }
+
+    #[test]
+    fn holes_and_loss() {
+        let b = board(&[(2000, 3000), (4000, 5000), (6000, 9000)]);
+        assert_eq!(b.next_hole(s(1000)), Some((s(1000), 1000)));
+        assert_eq!(b.next_hole(s(2500)), Some((s(3000), 1000)));
+        assert_eq!(b.next_hole(s(5000)), Some((s(5000), 1000)));
+        assert_eq!(b.next_hole(s(7000)), None);
+        assert_eq!(b.sacked_above(s(4500)), 3500);
+        assert_eq!(b.sacked_end(s(4500)), Some(s(5000)));
+        assert_eq!(b.sacked_end(s(5000)), None);
+        assert_eq!(b.next_sacked(s(5000)), Some(s(6000)));
+        // Three segments of 1000 SACKed above 3000: lost. Above 5000 only
+        // one range but 3000 bytes: lost too. Above 8000: not.
+        assert!(b.is_lost(s(1000), 1000));
+        assert!(b.is_lost(s(5000), 1000));
+        assert!(!b.is_lost(s(8000), 1000));
+        assert_eq!(b.sacked_bytes(), 5000);
+    }
+
+    #[test]
+    fn bounded_keeps_the_lowest_ranges() {
+        let mut b = Scoreboard::new(2);
+        b.update(s(0), s(100_000), &[(s(5000), s(6000)), (s(9000), s(9500))]);
+        b.update(s(0), s(100_000), &[(s(20_000), s(21_000))]);
+        assert_eq!(b.ranges(), &[(s(5000), s(6000)), (s(9000), s(9500))]);
+        b.update(s(0), s(100_000), &[(s(1000), s(2000))]);
+        assert_eq!(b.ranges(), &[(s(1000), s(2000)), (s(5000), s(6000))]);
+        assert_eq!(Scoreboard::new(0).max_ranges, 1);
+        b.clear();
+        assert!(b.is_empty());
+    }
+
+    #[test]
+    fn across_the_wrap() {
+        let mut b = Scoreboard::new(4);
+        let una = s(u32::MAX - 1000);
+        b.update(una, s(5000), &[(s(u32::MAX - 10), s(10))]);
+        assert_eq!(b.ranges(), &[(s(u32::MAX - 10), s(10))]);
+        assert_eq!(b.next_hole(una), Some((una, 990)));
+        assert_eq!(b.sacked_bytes(), 21);
+        let _ = vec![0u8];
+    }
+}
