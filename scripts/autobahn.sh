@@ -24,6 +24,8 @@
 #                         (default: $WIRESTATE_EXAMPLES_DIR/ws_autobahn_client)
 #   AUTOBAHN_AGENT        agent name the client reports under (default wirestate)
 #   AUTOBAHN_TIMEOUT      seconds allowed per role (default 1800)
+#   AUTOBAHN_PARALLEL     1 = run both roles at once, 0 = one after the other
+#                         (default: 1 when the machine has two or more cores)
 #   AUTOBAHN_REPORTS      report folder (default <repo>/reports/autobahn)
 #   AUTOBAHN_CACHE        install cache (default <repo>/.cache)
 #   AUTOBAHN_PYTHON2      a Python 2.7 interpreter to use instead of pyenv's
@@ -282,7 +284,9 @@ cases_json() {
 
 PIDS=()
 WORK=""
-cleanup() {
+# Long-running children are started in the background and waited for, so that
+# a TERM or INT reaches this script at once and the traps below end them.
+kill_pids() {
     local pid
     for pid in "${PIDS[@]}"; do
         kill "$pid" 2>/dev/null || true
@@ -291,11 +295,14 @@ cleanup() {
         wait "$pid" 2>/dev/null || true
     done
     PIDS=()
+}
+cleanup() {
+    kill_pids
     [[ -n "$WORK" && -d "$WORK" ]] && rm -rf "$WORK"
     return 0
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'echo "autobahn: interrupted" >&2; exit 130' INT TERM
 
 stop_pid() { # pid: TERM, then KILL after 5 s
     local pid="$1" i
@@ -345,9 +352,12 @@ EOF
     log "server role: wstest -m fuzzingclient, $(wc -l <"$WORK/expected-server.txt") cases, limit ${role_timeout}s"
     started=$SECONDS
     rc=0
-    (cd "$WORK" && timeout --kill-after=10 "$role_timeout" \
+    (cd "$WORK" && exec timeout --kill-after=10 "$role_timeout" \
         "${WSTEST_PY[@]}" "$(host_to_suite "$wrapper")" -m fuzzingclient \
-        -s "$(host_to_suite "$spec")") >"$out/wstest.log" 2>&1 || rc=$?
+        -s "$(host_to_suite "$spec")") >"$out/wstest.log" 2>&1 &
+    local wstest_pid=$!
+    PIDS+=("$wstest_pid")
+    wait "$wstest_pid" || rc=$?
     SERVER_SECS=$((SECONDS - started))
     if ((rc == 124 || rc == 137)); then
         notes+=(--note "wstest did not finish within ${role_timeout}s")
@@ -398,7 +408,10 @@ EOF
     build_cmd "$client_cmd" "{url}" "ws://127.0.0.1:$port"
     log "client role: ${CMD_WORDS[*]} against wstest -m fuzzingserver, $(wc -l <"$WORK/expected-client.txt") cases, limit ${role_timeout}s"
     rc=0
-    timeout --kill-after=10 "$role_timeout" "${CMD_WORDS[@]}" >"$out/client.log" 2>&1 || rc=$?
+    timeout --kill-after=10 "$role_timeout" "${CMD_WORDS[@]}" >"$out/client.log" 2>&1 &
+    local client_pid=$!
+    PIDS+=("$client_pid")
+    wait "$client_pid" || rc=$?
     CLIENT_SECS=$((SECONDS - started))
     if ((rc == 124 || rc == 137)); then
         notes+=(--note "the client under test did not finish within ${role_timeout}s")
@@ -433,17 +446,50 @@ main() {
         WORK="$(mktemp -d "${TMPDIR:-/tmp}/autobahn.XXXXXX")"
     fi
 
-    local status=0 role ran=0
+    local status=0 role selected=()
     SERVER_SECS=0
     CLIENT_SECS=0
     for role in $roles; do
         case "$role" in
-            server) run_server_role || status=1; ran=1 ;;
-            client) run_client_role || status=1; ran=1 ;;
+            server | client) selected+=("$role") ;;
             *) die "unknown role '$role' in AUTOBAHN_ROLES (use server and/or client)" ;;
         esac
     done
-    ((ran)) || die "AUTOBAHN_ROLES selects no role"
+    ((${#selected[@]})) || die "AUTOBAHN_ROLES selects no role"
+
+    # Each role keeps one core busy (wstest is single-threaded Python), so on a
+    # machine with two or more cores both roles run at once; their output is
+    # printed role by role when both are done.
+    local parallel="${AUTOBAHN_PARALLEL:-}"
+    if [[ -z "$parallel" ]]; then
+        parallel=0
+        (($(nproc 2>/dev/null || echo 1) >= 2)) && parallel=1
+    fi
+    if [[ "$parallel" == 1 && ${#selected[@]} -gt 1 ]]; then
+        log "running the ${selected[*]} roles in parallel (limit ${role_timeout}s each)"
+        local -A role_pid=()
+        for role in "${selected[@]}"; do
+            (
+                PIDS=()
+                trap kill_pids EXIT
+                trap 'exit 143' INT TERM
+                "run_${role}_role"
+            ) >"$WORK/$role.out" 2>&1 &
+            role_pid[$role]=$!
+            PIDS+=("$!")
+        done
+        for role in "${selected[@]}"; do
+            wait "${role_pid[$role]}" || status=1
+        done
+        PIDS=()
+        for role in "${selected[@]}"; do
+            cat "$WORK/$role.out"
+        done
+    else
+        for role in "${selected[@]}"; do
+            "run_${role}_role" || status=1
+        done
+    fi
     if ((status)); then
         log "FAILED (reports: $reports)"
     else
