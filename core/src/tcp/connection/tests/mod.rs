@@ -9,6 +9,7 @@ mod data;
 mod handshake;
 #[cfg(feature = "sim")]
 mod pair;
+mod robust;
 mod timers;
 
 use super::*;
