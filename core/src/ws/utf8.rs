@@ -28,6 +28,25 @@ fn sequence_len(lead: u8) -> usize {
     }
 }
 
+/// The length of `data` without a trailing multi-byte sequence that is not
+/// finished (judging by its lead byte alone; validation checks the rest).
+fn complete_prefix_len(data: &[u8]) -> usize {
+    let n = data.len();
+    for back in 1..=n.min(3) {
+        let b = data[n - back];
+        if b & 0xC0 != 0x80 {
+            let need = match b {
+                0xF0..=0xFF => 4,
+                0xE0..=0xEF => 3,
+                0xC0..=0xDF => 2,
+                _ => 1,
+            };
+            return if need > back { n - back } else { n };
+        }
+    }
+    n
+}
+
 impl Utf8Validator {
     /// A validator at the start of a text.
     pub const fn new() -> Self {
@@ -39,7 +58,27 @@ impl Utf8Validator {
 
     /// Checks the next piece. `Ok` means everything so far is valid UTF-8 or
     /// a valid prefix of it.
-    pub fn feed(&mut self, mut data: &[u8]) -> Result<(), InvalidUtf8> {
+    pub fn feed(&mut self, data: &[u8]) -> Result<(), InvalidUtf8> {
+        self.feed_with(data, |_| {})
+    }
+
+    /// Checks the next piece and appends its complete code points to `out`
+    /// (an unfinished one at the end is held until the next piece). The text
+    /// is validated once, and `out` receives it as `&str` pieces, so no
+    /// second check is needed to hand it out as a string.
+    pub fn push(
+        &mut self,
+        data: &[u8],
+        out: &mut alloc::string::String,
+    ) -> Result<(), InvalidUtf8> {
+        self.feed_with(data, |s| out.push_str(s))
+    }
+
+    fn feed_with(
+        &mut self,
+        mut data: &[u8],
+        mut sink: impl FnMut(&str),
+    ) -> Result<(), InvalidUtf8> {
         if self.partial_len > 0 {
             let have = usize::from(self.partial_len);
             let need = sequence_len(self.partial[0]) - have;
@@ -47,7 +86,10 @@ impl Utf8Validator {
             self.partial[have..have + take].copy_from_slice(&data[..take]);
             let total = have + take;
             match core::str::from_utf8(&self.partial[..total]) {
-                Ok(_) => self.partial_len = 0,
+                Ok(s) => {
+                    sink(s);
+                    self.partial_len = 0;
+                }
                 Err(e) if e.error_len().is_none() => {
                     // Still a valid prefix; `take == data.len()` here.
                     self.partial_len = total as u8;
@@ -57,18 +99,23 @@ impl Utf8Validator {
             }
             data = &data[take..];
         }
-        match simdutf8::compat::from_utf8(data) {
-            Ok(_) => Ok(()),
-            Err(e) => match e.error_len() {
-                Some(_) => Err(InvalidUtf8),
-                None => {
-                    let tail = &data[e.valid_up_to()..];
+        let cut = complete_prefix_len(data);
+        match simdutf8::basic::from_utf8(&data[..cut]) {
+            Ok(s) => sink(s),
+            Err(_) => return Err(InvalidUtf8),
+        }
+        let tail = &data[cut..];
+        if !tail.is_empty() {
+            // At most three bytes that must start a valid sequence.
+            match core::str::from_utf8(tail) {
+                Err(e) if e.error_len().is_none() && e.valid_up_to() == 0 => {
                     self.partial[..tail.len()].copy_from_slice(tail);
                     self.partial_len = tail.len() as u8;
-                    Ok(())
                 }
-            },
+                _ => return Err(InvalidUtf8),
+            }
         }
+        Ok(())
     }
 
     /// Number of bytes of an unfinished code point held at the end of what
@@ -146,6 +193,24 @@ mod tests {
         assert!(v.is_complete());
     }
 
+    #[test]
+    fn push_appends_only_complete_code_points() {
+        let text = "a€𝄞ñ";
+        let bytes = text.as_bytes();
+        for split in 0..=bytes.len() {
+            let mut v = Utf8Validator::new();
+            let mut out = alloc::string::String::new();
+            v.push(&bytes[..split], &mut out).unwrap();
+            assert!(text.starts_with(&out));
+            assert_eq!(out.len() + v.incomplete_len(), split);
+            v.push(&bytes[split..], &mut out).unwrap();
+            assert_eq!(out, text);
+        }
+        let mut v = Utf8Validator::new();
+        let mut out = alloc::string::String::new();
+        assert_eq!(v.push(b"ok\xf4\x90", &mut out), Err(InvalidUtf8));
+    }
+
     proptest::proptest! {
         #[test]
         fn agrees_with_std(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
@@ -161,6 +226,14 @@ mod tests {
             }
             let ok = ok && v.is_complete();
             proptest::prop_assert_eq!(ok, core::str::from_utf8(&bytes).is_ok());
+            // push agrees, and what it appended is the text itself.
+            let mut v = Utf8Validator::new();
+            let mut out = alloc::string::String::new();
+            let pushed = v.push(&bytes, &mut out).is_ok() && v.is_complete();
+            proptest::prop_assert_eq!(pushed, ok);
+            if ok {
+                proptest::prop_assert_eq!(out.as_bytes(), &bytes[..]);
+            }
         }
     }
 }

@@ -191,8 +191,11 @@ pub struct Connection {
     subprotocol: Option<String>,
     codec: Option<Box<Codec>>,
     rx: Rx,
-    /// Payloads of pending data events, and the message being received.
+    /// Payloads of pending binary events, and the binary message being
+    /// received; also the landing place of inflated text before it is checked.
     rbuf: Vec<u8>,
+    /// Payloads of pending text events, checked once on arrival.
+    tbuf: String,
     /// Payloads of pending control events.
     cbuf: Vec<u8>,
     /// The control frame being received.
@@ -249,6 +252,7 @@ impl Connection {
             codec: None,
             rx: Rx::default(),
             rbuf: Vec::new(),
+            tbuf: String::new(),
             cbuf: Vec::new(),
             ctrl: Vec::new(),
             zbuf: Vec::new(),
@@ -363,12 +367,12 @@ impl Connection {
                 start,
                 end,
             } => Event::Binary(&self.rbuf[start..end]),
-            // Text was validated as it arrived; this second check cannot fail.
+            // Ranges in `tbuf` always fall on character boundaries.
             Pending::Message {
                 kind: MessageKind::Text,
                 start,
                 end,
-            } => Event::Text(simdutf8::basic::from_utf8(&self.rbuf[start..end]).unwrap_or("")),
+            } => Event::Text(self.tbuf.get(start..end).unwrap_or("")),
             Pending::Chunk {
                 kind,
                 first,
@@ -377,7 +381,10 @@ impl Connection {
                 end,
             } => Event::MessageChunk {
                 kind,
-                data: &self.rbuf[start..end],
+                data: match kind {
+                    MessageKind::Text => &self.tbuf.as_bytes()[start..end],
+                    MessageKind::Binary => &self.rbuf[start..end],
+                },
                 first,
                 last,
             },
@@ -591,17 +598,38 @@ impl Connection {
             return;
         }
         self.cbuf.clear();
-        let len = self.rbuf.len();
-        let keep = self.rx.message_start().unwrap_or(len).min(len);
-        if keep == len {
+        let (rkeep, tkeep) = match self.rx.message_start() {
+            Some((MessageKind::Text, start)) => (self.rbuf.len(), start),
+            Some((MessageKind::Binary, start)) => (start, self.tbuf.len()),
+            None => (self.rbuf.len(), self.tbuf.len()),
+        };
+        let rkeep = rkeep.min(self.rbuf.len());
+        if rkeep == self.rbuf.len() {
             self.rbuf.clear();
             if self.rbuf.capacity() > 8 << 20 {
                 self.rbuf = Vec::new();
             }
-        } else if keep > 0 {
-            self.rbuf.drain(..keep);
+        } else if rkeep > 0 {
+            self.rbuf.drain(..rkeep);
         }
-        self.rx.shift_message(keep);
+        let tkeep = if self.tbuf.is_char_boundary(tkeep) {
+            tkeep
+        } else {
+            self.tbuf.len()
+        };
+        if tkeep == self.tbuf.len() {
+            self.tbuf.clear();
+            if self.tbuf.capacity() > 8 << 20 {
+                self.tbuf = String::new();
+            }
+        } else if tkeep > 0 {
+            self.tbuf.drain(..tkeep);
+        }
+        match self.rx.message_start() {
+            Some((MessageKind::Text, _)) => self.rx.shift_message(tkeep),
+            Some((MessageKind::Binary, _)) => self.rx.shift_message(rkeep),
+            None => {}
+        }
     }
 
     fn push(&mut self, p: Pending) {

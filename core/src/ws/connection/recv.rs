@@ -28,7 +28,8 @@ struct Frame {
 struct Message {
     kind: MessageKind,
     compressed: bool,
-    /// Offset in `rbuf` of the first byte not yet handed out.
+    /// Offset of the first byte not yet handed out, in `tbuf` for text
+    /// and `rbuf` for binary.
     start: usize,
     /// Bytes of the message so far (after inflation).
     size: usize,
@@ -49,12 +50,12 @@ pub(super) struct Rx {
 }
 
 impl Rx {
-    /// Where the kept part of the message in progress starts in `rbuf`.
-    pub(super) fn message_start(&self) -> Option<usize> {
-        self.message.as_ref().map(|m| m.start)
+    /// The message in progress: its kind and where its kept part starts.
+    pub(super) fn message_start(&self) -> Option<(MessageKind, usize)> {
+        self.message.as_ref().map(|m| (m.kind, m.start))
     }
 
-    /// `rbuf` lost its first `by` bytes.
+    /// The buffer of the message in progress lost its first `by` bytes.
     pub(super) fn shift_message(&mut self, by: usize) {
         if let Some(m) = self.message.as_mut() {
             m.start -= by.min(m.start);
@@ -202,14 +203,20 @@ impl Connection {
         if len > self.config.max_frame_size || len > self.config.max_message_size {
             return None;
         }
-        let start = self.rbuf.len();
-        append(&mut self.rbuf, payload, mask, 0);
-        if kind == MessageKind::Text && simdutf8::basic::from_utf8(&self.rbuf[start..]).is_err() {
-            // Let the general path find the exact byte and fail.
-            self.rbuf.truncate(start);
-            return None;
-        }
-        let end = self.rbuf.len();
+        let (start, end) = if kind == MessageKind::Text {
+            // Unmask into scratch, check once, keep it as a string.
+            self.zbuf.clear();
+            append(&mut self.zbuf, payload, mask, 0);
+            // Invalid text: the general path finds the byte and fails.
+            let text = simdutf8::basic::from_utf8(&self.zbuf).ok()?;
+            let start = self.tbuf.len();
+            self.tbuf.push_str(text);
+            (start, self.tbuf.len())
+        } else {
+            let start = self.rbuf.len();
+            append(&mut self.rbuf, payload, mask, 0);
+            (start, self.rbuf.len())
+        };
         self.stats.frames_received += 1;
         self.stats.messages_received += 1;
         self.pending.push_back(if self.config.streaming {
@@ -292,7 +299,11 @@ impl Connection {
                             MessageKind::Binary
                         },
                         compressed: h.rsv1,
-                        start: self.rbuf.len(),
+                        start: if op == OpCode::Text {
+                            self.tbuf.len()
+                        } else {
+                            self.rbuf.len()
+                        },
                         size: 0,
                         utf8: Utf8Validator::new(),
                         chunked: false,
@@ -304,7 +315,10 @@ impl Connection {
                     if m.size.saturating_add(len) > self.config.max_message_size {
                         return Err(self.fail(close::MESSAGE_TOO_BIG, "message too large"));
                     }
-                    self.rbuf.reserve(len.min(4 << 20));
+                    match m.kind {
+                        MessageKind::Text => self.tbuf.reserve(len.min(4 << 20)),
+                        MessageKind::Binary => self.rbuf.reserve(len.min(4 << 20)),
+                    }
                 }
             }
         }
@@ -343,6 +357,8 @@ impl Connection {
         let Some(m) = self.rx.message.as_mut() else {
             return Ok(());
         };
+        // Bytes of the message, unmasked and inflated, land at the end of
+        // `rbuf`; text moves on from there into `tbuf` once checked.
         let before = self.rbuf.len();
         if m.compressed {
             self.zbuf.clear();
@@ -357,13 +373,20 @@ impl Connection {
             append(&mut self.rbuf, data, frame.mask, frame.offset);
             m.size += data.len();
         }
-        if m.kind == MessageKind::Text && m.utf8.feed(&self.rbuf[before..]).is_err() {
-            return Err((close::INVALID_PAYLOAD, "invalid UTF-8 in text message"));
+        if m.kind == MessageKind::Text {
+            let ok = m.utf8.push(&self.rbuf[before..], &mut self.tbuf).is_ok();
+            self.rbuf.truncate(before);
+            if !ok {
+                return Err((close::INVALID_PAYLOAD, "invalid UTF-8 in text message"));
+            }
         }
         // The chunk that completes a message is reported by `end_frame`.
         let completes = frame.fin && frame.remaining == data.len() as u64;
         if self.config.streaming && !completes {
-            let end = self.rbuf.len() - m.utf8.incomplete_len();
+            let end = match m.kind {
+                MessageKind::Text => self.tbuf.len(),
+                MessageKind::Binary => self.rbuf.len(),
+            };
             if end > m.start {
                 self.pending.push_back(Pending::Chunk {
                     kind: m.kind,
@@ -401,8 +424,12 @@ impl Connection {
                 let (code, reason) = inflate_failure(e);
                 return Err(self.fail(code, reason));
             }
-            if m.kind == MessageKind::Text && m.utf8.feed(&self.rbuf[before..]).is_err() {
-                return Err(self.fail(close::INVALID_PAYLOAD, "invalid UTF-8 in text message"));
+            if m.kind == MessageKind::Text {
+                let ok = m.utf8.push(&self.rbuf[before..], &mut self.tbuf).is_ok();
+                self.rbuf.truncate(before);
+                if !ok {
+                    return Err(self.fail(close::INVALID_PAYLOAD, "invalid UTF-8 in text message"));
+                }
             }
         }
         if m.kind == MessageKind::Text && !m.utf8.is_complete() {
@@ -412,7 +439,10 @@ impl Connection {
             ));
         }
         self.stats.messages_received += 1;
-        let end = self.rbuf.len();
+        let end = match m.kind {
+            MessageKind::Text => self.tbuf.len(),
+            MessageKind::Binary => self.rbuf.len(),
+        };
         let p = if self.config.streaming {
             Pending::Chunk {
                 kind: m.kind,
