@@ -278,9 +278,12 @@ fn client_accepts_valid_response() {
     assert_eq!(c.subprotocol(), Some("chat"));
 }
 
+/// A named way to build a server response from the expected accept key.
+type ResponseCase = (&'static str, Box<dyn Fn(&str) -> String>);
+
 #[test]
 fn client_refuses_bad_responses() {
-    let cases: Vec<(&str, Box<dyn Fn(&str) -> String>)> = vec![
+    let cases: Vec<ResponseCase> = vec![
         (
             "wrong accept",
             Box::new(|_| ok_response("AAAAAAAAAAAAAAAAAAAAAAAAAAA=", "")),
