@@ -52,50 +52,66 @@ impl Timer {
 }
 
 /// One optional deadline per [`Timer`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+///
+/// Deadlines are stored as raw nanoseconds with `u64::MAX` meaning "not
+/// armed", which halves the table's size against `Option<Instant>` (it sits
+/// in every connection). Arming a timer at [`Instant::MAX`] is therefore
+/// the same as stopping it: that instant never comes anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimerTable {
-    deadlines: [Option<Instant>; Timer::COUNT],
+    deadlines: [u64; Timer::COUNT],
+}
+
+const UNARMED: u64 = u64::MAX;
+
+impl Default for TimerTable {
+    fn default() -> Self {
+        TimerTable::new()
+    }
 }
 
 impl TimerTable {
     /// A table with every timer stopped.
     pub const fn new() -> Self {
         TimerTable {
-            deadlines: [None; Timer::COUNT],
+            deadlines: [UNARMED; Timer::COUNT],
         }
     }
 
     /// Arms `timer` to fire at `at`, replacing any earlier deadline.
     pub fn set(&mut self, timer: Timer, at: Instant) {
-        self.deadlines[timer.index()] = Some(at);
+        self.deadlines[timer.index()] = at.as_nanos();
     }
 
     /// Arms `timer` unless it is already armed.
     pub fn set_if_stopped(&mut self, timer: Timer, at: Instant) {
         let slot = &mut self.deadlines[timer.index()];
-        if slot.is_none() {
-            *slot = Some(at);
+        if *slot == UNARMED {
+            *slot = at.as_nanos();
         }
     }
 
     /// Stops `timer`.
     pub fn stop(&mut self, timer: Timer) {
-        self.deadlines[timer.index()] = None;
+        self.deadlines[timer.index()] = UNARMED;
     }
 
     /// Stops every timer.
     pub fn stop_all(&mut self) {
-        self.deadlines = [None; Timer::COUNT];
+        self.deadlines = [UNARMED; Timer::COUNT];
     }
 
     /// When `timer` fires, if armed.
     pub fn get(&self, timer: Timer) -> Option<Instant> {
-        self.deadlines[timer.index()]
+        match self.deadlines[timer.index()] {
+            UNARMED => None,
+            at => Some(Instant::from_nanos(at)),
+        }
     }
 
     /// Whether `timer` is armed.
     pub fn is_armed(&self, timer: Timer) -> bool {
-        self.deadlines[timer.index()].is_some()
+        self.deadlines[timer.index()] != UNARMED
     }
 
     /// Whether `timer` is armed and due at `now`.
@@ -105,7 +121,10 @@ impl TimerTable {
 
     /// The earliest deadline of all armed timers.
     pub fn next(&self) -> Option<Instant> {
-        self.deadlines.iter().flatten().min().copied()
+        match self.deadlines.iter().min().copied() {
+            None | Some(UNARMED) => None,
+            Some(at) => Some(Instant::from_nanos(at)),
+        }
     }
 
     /// The earliest armed timer and its deadline (the lowest index wins a tie).
@@ -129,7 +148,7 @@ impl TimerTable {
 
     /// Whether no timer is armed.
     pub fn is_idle(&self) -> bool {
-        self.deadlines.iter().all(Option::is_none)
+        self.deadlines.iter().all(|&d| d == UNARMED)
     }
 }
 
@@ -168,6 +187,11 @@ mod tests {
         assert_eq!(timers.get(Timer::Persist), Some(t(100)));
         timers.stop_all();
         assert!(timers.is_idle());
+        // Instant::MAX is "never": the same as not armed.
+        timers.set(Timer::TimeWait, Instant::MAX);
+        assert!(timers.is_idle());
+        assert_eq!(TimerTable::default(), TimerTable::new());
+        assert_eq!(core::mem::size_of::<TimerTable>(), 8 * Timer::COUNT);
     }
 
     #[test]

@@ -175,14 +175,14 @@ impl Connection {
 
         // Second: RST.
         if rst {
-            self.on_rst(seq);
+            self.on_rst(now, seq);
             return;
         }
 
         // Fourth: a SYN in a synchronized state is either an attack or a
         // confused peer. RFC 5961 §4: answer with a challenge ACK.
         if syn {
-            self.pending.ack = true;
+            self.challenge_ack(now);
             return;
         }
 
@@ -239,9 +239,9 @@ impl Connection {
 
     /// A RST inside the window. RFC 5961 §3.2: only an exact match with
     /// `RCV.NXT` resets; anything else in the window gets a challenge ACK.
-    fn on_rst(&mut self, seq: SeqNumber) {
+    fn on_rst(&mut self, now: Instant, seq: SeqNumber) {
         if seq != self.rcv_nxt {
-            self.pending.ack = true;
+            self.challenge_ack(now);
             return;
         }
         match self.state {
@@ -250,6 +250,22 @@ impl Connection {
                 self.events.push_back(Event::Reset);
                 self.enter_closed();
             }
+        }
+    }
+
+    /// Queues a challenge ACK (RFC 5961 §3.2, §4.2), at most
+    /// `challenge_ack_limit` per second (RFC 5961 §7) so that an attacker
+    /// cannot use us to flood, nor count our answers.
+    fn challenge_ack(&mut self, now: Instant) {
+        if now.saturating_duration_since(Instant::from_nanos(self.challenge_epoch))
+            >= Duration::from_secs(1)
+        {
+            self.challenge_epoch = now.as_nanos();
+            self.challenge_count = 0;
+        }
+        if self.challenge_count < self.config.challenge_ack_limit {
+            self.challenge_count += 1;
+            self.pending.ack = true;
         }
     }
 

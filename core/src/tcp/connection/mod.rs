@@ -157,6 +157,12 @@ pub struct Connection {
     persist_count: u32,
     /// Keepalive probes in a row without answer.
     keepalive_count: u32,
+    /// Challenge ACKs sent in the current one-second window, and when that
+    /// window began (ns).
+    challenge_count: u32,
+    challenge_epoch: u64,
+    /// When data was last sent (ns), for the restart after idle.
+    last_data_sent: u64,
     /// In-order segments still to acknowledge at once after the handshake.
     quick_acks: u8,
 
@@ -267,6 +273,9 @@ impl Connection {
             rto_count: 0,
             persist_count: 0,
             keepalive_count: 0,
+            challenge_count: 0,
+            challenge_epoch: 0,
+            last_data_sent: 0,
             quick_acks: 0,
             pending: Pending::default(),
             write_blocked: false,

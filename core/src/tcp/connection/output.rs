@@ -172,6 +172,15 @@ impl Connection {
             }
         }
         let retransmission = self.snd_nxt.lt(self.snd_max);
+        if self.snd_max == self.snd_una
+            && self.stats.bytes_sent > 0
+            && now.saturating_duration_since(Instant::from_nanos(self.last_data_sent))
+                > self.rtt.rto()
+        {
+            // RFC 5681 §4.1: after an idle period longer than the RTO the
+            // window's view of the path is stale; restart from IW.
+            self.cc.on_idle_restart(now);
+        }
         let offset = self.flight_size();
         let unsent = self.send.len().saturating_sub(offset);
         let usable = (self.snd_wnd as usize)
@@ -231,6 +240,7 @@ impl Connection {
         } else {
             self.sampler.start(now, self.snd_nxt);
         }
+        self.last_data_sent = now.as_nanos();
         self.arm_send_timers(now);
         Some(n)
     }

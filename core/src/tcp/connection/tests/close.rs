@@ -229,3 +229,26 @@ fn abort_sends_rst() {
     input(&mut conn, at(21), &Seg::new(P, L, ACK).data(b"x"));
     expect_nothing(&mut conn, at(21));
 }
+
+#[test]
+fn challenge_acks_are_rate_limited() {
+    let mut conn = established(Config {
+        challenge_ack_limit: 2,
+        ..plain()
+    });
+    for _ in 0..5 {
+        input(&mut conn, at(20), &Seg::new(P + 100, 0, RST));
+    }
+    // The first two RSTs use up this second's budget; their challenges
+    // coalesce into one pending ACK, and the next five get nothing.
+    let mut answered = 0;
+    for i in 0..5 {
+        input(&mut conn, at(20 + i), &Seg::new(P + 100, 0, RST));
+        answered += drain(&mut conn, at(20 + i)).len();
+    }
+    assert_eq!(answered, 1);
+    // A second later the budget is back.
+    input(&mut conn, at(1100), &Seg::new(P + 10, 0, SYN));
+    assert_eq!(drain(&mut conn, at(1100)).len(), 1);
+    assert_eq!(conn.state(), State::Established);
+}

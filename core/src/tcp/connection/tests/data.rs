@@ -478,3 +478,32 @@ fn sack_recovery_resends_only_the_holes() {
     assert_eq!(conn.stats().fast_retransmits, 1);
     assert!(conn.cwnd() <= 5000);
 }
+
+#[test]
+fn window_restarts_after_idle() {
+    let mut conn = established(plain());
+    conn.send(&pattern(30_000)).unwrap();
+    let mut now = 10;
+    // Grow the window well past its initial 10 segments.
+    for _ in 0..3 {
+        let segs = drain(&mut conn, at(now));
+        now += 10;
+        let last = segs.last().unwrap();
+        input(
+            &mut conn,
+            at(now),
+            &Seg::new(PEER_ISS + 1, last.seq + last.payload.len() as u32, ACK),
+        );
+    }
+    assert!(conn.cwnd() > 10_000);
+    drain(&mut conn, at(now));
+    input(
+        &mut conn,
+        at(now + 5),
+        &Seg::new(PEER_ISS + 1, ISS + 1 + 30_000, ACK),
+    );
+    // Ten seconds of silence, then more data: back to the initial window.
+    conn.send(&pattern(30_000)).unwrap();
+    assert_eq!(drain(&mut conn, at(now + 10_000)).len(), 10);
+    assert_eq!(conn.cwnd(), 10_000);
+}
