@@ -73,6 +73,9 @@ impl Connection {
             self.set_state(State::Established);
             self.events.push_back(Event::Connected);
             self.on_established(now);
+            if self.close_requested {
+                self.set_state(State::FinWait1);
+            }
             self.pending.ack = true;
             // Data riding on the SYN-ACK is processed like any other.
             self.process_text(now, seg, self.irs + 1u32);

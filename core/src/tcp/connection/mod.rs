@@ -6,6 +6,76 @@
 //! caller owns. IP headers, demultiplexing, listeners and SYN cookies are
 //! the endpoint's business.
 //!
+//! # The driving loop
+//!
+//! Two connections wired back to back, the way an endpoint (or a test)
+//! drives them: feed input, drain `poll_transmit` and `poll_event`, and
+//! sleep until `poll_timeout`.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use wirestate::tcp::{Config, Connection, Event, SeqNumber, State};
+//! use wirestate::time::Instant;
+//! use wirestate::wire::{ChecksumMode, TcpRepr};
+//!
+//! let config = Arc::new(Config::default());
+//! let (a, b) = ("10.0.0.1:40000".parse().unwrap(), "10.0.0.2:80".parse().unwrap());
+//! let mut now = Instant::ZERO;
+//! let mut buf = [0u8; 1600];
+//!
+//! // Active open; the endpoint would wrap this SYN in an IP packet.
+//! let mut client = Connection::connect(now, config.clone(), a, b, SeqNumber::new(1));
+//! let n = client.poll_transmit(now, &mut buf).unwrap();
+//! let syn = TcpRepr::parse_segment(&buf[..n], a.ip(), b.ip(), ChecksumMode::FULL).unwrap();
+//! // Passive open, as a listener would on that SYN.
+//! let mut server = Connection::accept(now, config, b, a, SeqNumber::new(7), &syn);
+//!
+//! client.send(b"hello").unwrap();
+//! client.close(now).unwrap(); // half-close: FIN after the data
+//! let mut received = Vec::new();
+//! loop {
+//!     // Everything each side wants to send goes to the other.
+//!     let mut moved = false;
+//!     while let Some(n) = client.poll_transmit(now, &mut buf) {
+//!         let seg = TcpRepr::parse_segment(&buf[..n], a.ip(), b.ip(), ChecksumMode::FULL).unwrap();
+//!         server.handle_segment(now, &seg);
+//!         moved = true;
+//!     }
+//!     while let Some(n) = server.poll_transmit(now, &mut buf) {
+//!         let seg = TcpRepr::parse_segment(&buf[..n], b.ip(), a.ip(), ChecksumMode::FULL).unwrap();
+//!         client.handle_segment(now, &seg);
+//!         moved = true;
+//!     }
+//!     // The application side of the server: read, and close when the peer has.
+//!     while let Some(event) = server.poll_event() {
+//!         match event {
+//!             Event::Readable => {
+//!                 let mut chunk = [0u8; 64];
+//!                 let n = server.recv(&mut chunk);
+//!                 received.extend_from_slice(&chunk[..n]);
+//!             }
+//!             Event::PeerFinished => server.close(now).unwrap(),
+//!             _ => {}
+//!         }
+//!     }
+//!     while client.poll_event().is_some() {}
+//!     if moved {
+//!         continue;
+//!     }
+//!     // Nothing to send: sleep until the earliest timer (TIME-WAIT here).
+//!     match [client.poll_timeout(), server.poll_timeout()].into_iter().flatten().min() {
+//!         Some(t) => {
+//!             now = t;
+//!             client.handle_timeout(now);
+//!             server.handle_timeout(now);
+//!         }
+//!         None => break,
+//!     }
+//! }
+//! assert_eq!(received, b"hello");
+//! assert_eq!((client.state(), server.state()), (State::Closed, State::Closed));
+//! ```
+//!
 //! The code is split by concern:
 //!
 //! - [`state`]: the eleven RFC 9293 states;
@@ -430,16 +500,16 @@ impl Connection {
 
     /// Closes our direction (RFC 9293 §3.10.4): a FIN follows the data
     /// already written. Receiving goes on until the peer closes too.
+    ///
+    /// During the handshake the FIN waits for it to complete. Fails only
+    /// when our side is already closed.
     pub fn close(&mut self, now: Instant) -> Result<(), CloseError> {
         match self.state {
-            State::SynSent => {
-                // Nothing was promised to anyone yet: just forget it.
-                self.timers.stop_all();
-                self.enter_closed();
-                Ok(())
-            }
-            State::SynReceived if !self.close_requested => {
-                // The FIN goes out once the handshake completes.
+            State::SynSent | State::SynReceived if !self.close_requested => {
+                // The FIN goes out once the handshake completes, after any
+                // data already written. (RFC 9293 deletes a connection closed
+                // in SYN-SENT; here that is what `abort` is for, so that
+                // "connect, write, close" does not lose the data.)
                 self.close_requested = true;
                 self.send.finish();
                 Ok(())

@@ -225,11 +225,30 @@ fn options_off_when_the_peer_does_not_offer_them() {
 }
 
 #[test]
-fn close_in_syn_sent_forgets_the_connection() {
+fn close_in_syn_sent_sends_fin_after_the_handshake() {
     let mut conn = client(plain());
     output(&mut conn, at(0)).unwrap();
+    conn.send(b"request").unwrap();
     conn.close(at(1)).unwrap();
+    assert_eq!(conn.state(), State::SynSent);
+    assert_eq!(conn.close(at(1)), Err(CloseError::AlreadyClosed));
+    assert_eq!(conn.send(b"more"), Err(SendError::Closed));
+    input(&mut conn, at(10), &Seg::new(PEER_ISS, ISS + 1, SYN | ACK));
+    assert_eq!(conn.state(), State::FinWait1);
+    let seg = output(&mut conn, at(10)).unwrap();
+    assert_eq!(
+        (seg.payload.as_slice(), seg.flags),
+        (&b"request"[..], ACK | PSH | FIN)
+    );
+}
+
+#[test]
+fn abort_in_syn_sent_forgets_the_connection() {
+    let mut conn = client(plain());
+    output(&mut conn, at(0)).unwrap();
+    conn.abort(at(1));
     assert_eq!(conn.state(), State::Closed);
+    // The peer never heard of us: no RST.
     expect_nothing(&mut conn, at(1));
     assert_eq!(events(&mut conn), [Event::Closed]);
     assert_eq!(conn.close(at(2)), Err(CloseError::AlreadyClosed));
