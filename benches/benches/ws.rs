@@ -1,5 +1,6 @@
-//! WebSocket benchmarks: wirestate and tungstenite on the same bytes, in
-//! memory, in the same criterion groups.
+//! WebSocket benchmarks: wirestate, tungstenite and fastwebsockets on the
+//! same bytes, in memory, in the same criterion groups (fastwebsockets runs on
+//! a current-thread tokio runtime over an in-memory stream).
 //!
 //! - `ws_recv_binary/*`, `ws_recv_text/*`: a server receiving client-masked
 //!   messages of 16 B to 1 MiB, fed in 64 KiB reads, every event consumed.
@@ -140,6 +141,48 @@ impl Write for Replay {
     }
 }
 
+impl tokio::io::AsyncRead for Replay {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        let this = &mut *self;
+        let n = buf
+            .remaining()
+            .min(READ_CHUNK)
+            .min(this.data.len() - this.pos);
+        buf.put_slice(&this.data[this.pos..this.pos + n]);
+        this.pos += n;
+        if this.pos == this.data.len() {
+            this.pos = 0;
+        }
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl tokio::io::AsyncWrite for Replay {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
 fn tungstenite_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .max_message_size(Some(64 << 20))
@@ -174,6 +217,35 @@ fn bench_receive(c: &mut Criterion, text: bool) {
                 }
             });
         });
+        g.bench_with_input(
+            BenchmarkId::new("fastwebsockets", size),
+            &bytes,
+            |b, bytes| {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .expect("runtime");
+                let stream = Replay {
+                    data: bytes.clone(),
+                    pos: 0,
+                };
+                let mut ws = fastwebsockets::WebSocket::after_handshake(
+                    stream,
+                    fastwebsockets::Role::Server,
+                );
+                ws.set_max_message_size(64 << 20);
+                ws.set_auto_pong(false);
+                ws.set_auto_close(false);
+                let mut ws = fastwebsockets::FragmentCollector::new(ws);
+                b.iter(|| {
+                    rt.block_on(async {
+                        for _ in 0..count {
+                            let frame = ws.read_frame().await.expect("fastwebsockets read");
+                            black_box(frame.payload.len());
+                        }
+                    })
+                });
+            },
+        );
     }
     g.finish();
 }
