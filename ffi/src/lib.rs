@@ -1,0 +1,1 @@
+//! The C ABI of wirestate. See `include/wirestate.h` and `docs/c-api.md`.
