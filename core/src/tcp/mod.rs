@@ -13,7 +13,8 @@
 //! - [`timer`]: the connection's timers as one small table;
 //! - [`config`]: every knob, with its default and the reason for it;
 //! - [`isn`]: where initial sequence numbers come from (RFC 6528);
-//! - [`connection`]: the RFC 9293 state machine built from the pieces above.
+//! - [`connection`]: the RFC 9293 state machine built from the pieces above;
+//! - [`endpoint`]: many connections, listeners, and RSTs for strays.
 //!
 //! None of these reads a clock or draws randomness: time is an argument and
 //! secrets come from the caller.
@@ -22,6 +23,7 @@ pub mod assembler;
 pub mod config;
 pub mod congestion;
 pub mod connection;
+pub mod endpoint;
 pub mod isn;
 pub mod recv_buffer;
 mod ring;
@@ -35,6 +37,7 @@ pub use assembler::Assembler;
 pub use config::{Config, ConfigError, EndpointConfig, Keepalive};
 pub use congestion::{Algorithm as CongestionAlgorithm, Controller as CongestionController};
 pub use connection::{CloseError, Connection, Event, SendError, State, Stats};
+pub use endpoint::{ConnId, Endpoint, EndpointError, Transmit};
 pub use isn::{FixedIsn, IsnGenerator, IsnSource};
 pub use recv_buffer::{RecvBuffer, SackBlocks};
 pub use rtt::{RttEstimator, RttSampler};

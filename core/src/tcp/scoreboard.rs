@@ -140,7 +140,10 @@ impl Scoreboard {
 
     /// The start of the first SACKed range after `seq`, if any.
     pub fn next_sacked(&self, seq: SeqNumber) -> Option<SeqNumber> {
-        self.ranges.iter().map(|r| r.0).find(|s| SeqNumber::gt(*s, seq))
+        self.ranges
+            .iter()
+            .map(|r| r.0)
+            .find(|s| SeqNumber::gt(*s, seq))
     }
 
     /// RFC 6675 `IsLost(seq)`: the byte is presumed lost when at least

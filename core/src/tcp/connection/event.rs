@@ -28,6 +28,12 @@ pub enum Event {
     TimedOut,
     /// The connection is gone (CLOSED); its state may be dropped.
     Closed,
+    /// Endpoint only: a listener's connection completed its handshake and
+    /// is ready for use (it takes the place of [`Event::Connected`]).
+    Incoming {
+        /// The peer's address and port.
+        remote: core::net::SocketAddr,
+    },
     /// The RFC 9293 state changed (only with
     /// [`Config::state_change_events`](crate::tcp::Config::state_change_events)).
     StateChanged {

@@ -1,0 +1,592 @@
+//! The endpoint: every TCP connection of one host (or one TUN device, or one
+//! simulated node), demultiplexed by 4-tuple, plus the listeners.
+//!
+//! It takes whole IP packets (or bare segments with their addresses), routes
+//! each to its connection, opens connections for SYNs that reach a
+//! listener, answers segments for no connection with a RST (RFC 9293
+//! §3.10.7.1), and produces full IP packets. Timers of all connections are
+//! kept in one heap, so [`Endpoint::poll_timeout`] stays cheap however many
+//! connections there are.
+//!
+//! # Driving it
+//!
+//! 1. **getters** — [`state`](Endpoint::state), [`stats`](Endpoint::stats),
+//!    [`connection`](Endpoint::connection), [`len`](Endpoint::len);
+//! 2. **input** — [`handle_packet`](Endpoint::handle_packet),
+//!    [`handle_segment`](Endpoint::handle_segment),
+//!    [`handle_timeout`](Endpoint::handle_timeout);
+//! 3. **application calls** — [`listen`](Endpoint::listen),
+//!    [`connect`](Endpoint::connect), [`send`](Endpoint::send),
+//!    [`recv`](Endpoint::recv), [`close`](Endpoint::close),
+//!    [`abort`](Endpoint::abort);
+//! 4. **output** — [`poll_transmit`](Endpoint::poll_transmit) (or
+//!    [`poll_transmit_segment`](Endpoint::poll_transmit_segment)),
+//!    [`poll_event`](Endpoint::poll_event),
+//!    [`poll_timeout`](Endpoint::poll_timeout).
+//!
+//! A listener's connections appear with [`Event::Incoming`] once their
+//! handshake completes (they are accepted automatically); until then they
+//! are invisible to the application and count against the listener's SYN
+//! queue. Connections whose `Incoming` event has not been polled yet count
+//! against its accept backlog. A SYN that finds either full is dropped.
+
+mod schedule;
+#[cfg(test)]
+mod tests;
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt;
+use core::net::SocketAddr;
+
+use super::config::{Config, ConfigError, EndpointConfig};
+use super::connection::{CloseError, Connection, Event, SendError, State, Stats};
+use super::isn::IsnGenerator;
+use super::seq::SeqNumber;
+use crate::time::Instant;
+use crate::wire::{ChecksumMode, IpProtocol, IpRepr, TcpFlags, TcpPacket, TcpRepr};
+use schedule::Schedule;
+
+/// Identifies a connection of an [`Endpoint`]. Never reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConnId(pub u64);
+
+impl fmt::Display for ConnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// Local misuse of an [`Endpoint`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EndpointError {
+    /// No such connection (never existed, or closed and removed).
+    UnknownConnection,
+    /// The address or 4-tuple is already in use.
+    AddressInUse,
+    /// Port zero, or local and remote addresses of different families.
+    InvalidAddress,
+    /// The connection is closed for sending (or already closing).
+    Closed,
+}
+
+impl fmt::Display for EndpointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EndpointError::UnknownConnection => "unknown connection",
+            EndpointError::AddressInUse => "address already in use",
+            EndpointError::InvalidAddress => "invalid address",
+            EndpointError::Closed => "connection closed for sending",
+        })
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for EndpointError {}
+
+impl From<SendError> for EndpointError {
+    fn from(_: SendError) -> Self {
+        EndpointError::Closed
+    }
+}
+
+impl From<CloseError> for EndpointError {
+    fn from(_: CloseError) -> Self {
+        EndpointError::Closed
+    }
+}
+
+/// What [`Endpoint::poll_transmit`] wrote: `len` bytes from `src` to `dst`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "the packet must be sent"]
+pub struct Transmit {
+    /// Bytes written at the start of the buffer.
+    pub len: usize,
+    /// Source address and port.
+    pub src: SocketAddr,
+    /// Destination address and port.
+    pub dst: SocketAddr,
+}
+
+#[derive(Debug)]
+struct Entry {
+    conn: Connection,
+    /// Queued in `dirty`.
+    dirty: bool,
+    /// The listener that opened it, until its `Incoming` event was queued.
+    half_open_of: Option<SocketAddr>,
+    /// Opened by a listener and announced to the application.
+    announced: bool,
+}
+
+#[derive(Debug)]
+struct Listener {
+    addr: SocketAddr,
+    half_open: usize,
+    unaccepted: usize,
+}
+
+/// The hop limit / TTL of packets the endpoint builds.
+const HOP_LIMIT: u8 = 64;
+/// RSTs for unknown connections waiting to go out, at most.
+const MAX_PENDING_RESETS: usize = 256;
+
+/// Many TCP connections behind one set of addresses. See the
+/// [module documentation](self).
+#[derive(Debug)]
+pub struct Endpoint {
+    config: Arc<Config>,
+    endpoint: EndpointConfig,
+    isn: IsnGenerator,
+    conns: BTreeMap<ConnId, Entry>,
+    by_tuple: BTreeMap<(SocketAddr, SocketAddr), ConnId>,
+    listeners: Vec<Listener>,
+    schedule: Schedule,
+    dirty: VecDeque<ConnId>,
+    resets: VecDeque<(SocketAddr, SocketAddr, SeqNumber, Option<SeqNumber>)>,
+    events: VecDeque<(ConnId, Event)>,
+    next_id: u64,
+}
+
+impl Endpoint {
+    /// An endpoint with `config`, drawing ISNs from `secret` (16 random
+    /// bytes, RFC 6528). Fails if the configuration cannot work.
+    pub fn new(config: EndpointConfig, secret: [u8; 16]) -> Result<Endpoint, ConfigError> {
+        config.connection.validate()?;
+        Ok(Endpoint {
+            config: Arc::new(config.connection.clone()),
+            endpoint: config,
+            isn: IsnGenerator::new(secret),
+            conns: BTreeMap::new(),
+            by_tuple: BTreeMap::new(),
+            listeners: Vec::new(),
+            schedule: Schedule::default(),
+            dirty: VecDeque::new(),
+            resets: VecDeque::new(),
+            events: VecDeque::new(),
+            next_id: 0,
+        })
+    }
+
+    // ----- getters -------------------------------------------------------
+
+    /// How many connections exist (in any state but removed).
+    pub fn len(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Whether there are no connections.
+    pub fn is_empty(&self) -> bool {
+        self.conns.is_empty()
+    }
+
+    /// A connection's RFC 9293 state, while it exists.
+    pub fn state(&self, id: ConnId) -> Option<State> {
+        self.conns.get(&id).map(|e| e.conn.state())
+    }
+
+    /// A connection's statistics, while it exists.
+    pub fn stats(&self, id: ConnId) -> Option<Stats> {
+        self.conns.get(&id).map(|e| e.conn.stats())
+    }
+
+    /// Read access to a connection (estimates, windows, addresses).
+    pub fn connection(&self, id: ConnId) -> Option<&Connection> {
+        self.conns.get(&id).map(|e| &e.conn)
+    }
+
+    fn checksums(&self) -> ChecksumMode {
+        if self.config.checksum_offload {
+            ChecksumMode::OFFLOADED
+        } else {
+            ChecksumMode::FULL
+        }
+    }
+
+    // ----- application calls ---------------------------------------------
+
+    /// Accepts connections to `addr`. An unspecified IP (`0.0.0.0`, `::`)
+    /// listens on every address of that family.
+    pub fn listen(&mut self, addr: SocketAddr) -> Result<(), EndpointError> {
+        if addr.port() == 0 {
+            return Err(EndpointError::InvalidAddress);
+        }
+        if self.listeners.iter().any(|l| l.addr == addr) {
+            return Err(EndpointError::AddressInUse);
+        }
+        self.listeners.push(Listener {
+            addr,
+            half_open: 0,
+            unaccepted: 0,
+        });
+        Ok(())
+    }
+
+    /// Stops accepting connections to `addr`; existing ones are untouched.
+    /// Returns whether there was such a listener.
+    pub fn unlisten(&mut self, addr: SocketAddr) -> bool {
+        let before = self.listeners.len();
+        self.listeners.retain(|l| l.addr != addr);
+        before != self.listeners.len()
+    }
+
+    /// Opens a connection from `local` to `remote`; its SYN goes out at the
+    /// next `poll_transmit`.
+    pub fn connect(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) -> Result<ConnId, EndpointError> {
+        if local.port() == 0 || remote.port() == 0 || local.is_ipv4() != remote.is_ipv4() {
+            return Err(EndpointError::InvalidAddress);
+        }
+        if self.by_tuple.contains_key(&(local, remote)) {
+            return Err(EndpointError::AddressInUse);
+        }
+        let iss = self.isn.generate(now, local, remote);
+        let conn = Connection::connect(now, self.config.clone(), local, remote, iss);
+        Ok(self.insert(conn, None, false))
+    }
+
+    /// Queues data on a connection; returns how much was taken.
+    pub fn send(&mut self, id: ConnId, data: &[u8]) -> Result<usize, EndpointError> {
+        let entry = self
+            .conns
+            .get_mut(&id)
+            .ok_or(EndpointError::UnknownConnection)?;
+        let n = entry.conn.send(data)?;
+        self.touch(id);
+        Ok(n)
+    }
+
+    /// Reads received data; zero means nothing now (see
+    /// [`Connection::is_read_finished`] for the end of the stream).
+    pub fn recv(&mut self, id: ConnId, buf: &mut [u8]) -> Result<usize, EndpointError> {
+        let entry = self
+            .conns
+            .get_mut(&id)
+            .ok_or(EndpointError::UnknownConnection)?;
+        let n = entry.conn.recv(buf);
+        self.touch(id);
+        Ok(n)
+    }
+
+    /// Closes our direction of a connection (FIN after the data).
+    pub fn close(&mut self, id: ConnId, now: Instant) -> Result<(), EndpointError> {
+        let entry = self
+            .conns
+            .get_mut(&id)
+            .ok_or(EndpointError::UnknownConnection)?;
+        entry.conn.close(now)?;
+        self.touch(id);
+        Ok(())
+    }
+
+    /// Resets a connection (RST) and forgets it.
+    pub fn abort(&mut self, id: ConnId, now: Instant) -> Result<(), EndpointError> {
+        let entry = self
+            .conns
+            .get_mut(&id)
+            .ok_or(EndpointError::UnknownConnection)?;
+        entry.conn.abort(now);
+        self.touch(id);
+        Ok(())
+    }
+
+    // ----- input ---------------------------------------------------------
+
+    /// Processes one IPv4 or IPv6 packet. Anything that is not a valid TCP
+    /// segment (bad checksum, fragment, other protocol) is dropped.
+    pub fn handle_packet(&mut self, now: Instant, packet: &[u8]) {
+        let Ok((ip, payload)) = IpRepr::parse(packet, self.checksums()) else {
+            return;
+        };
+        if ip.protocol() == IpProtocol::TCP {
+            self.handle_segment(now, ip.src_addr(), ip.dst_addr(), payload);
+        }
+    }
+
+    /// Processes one TCP segment that travelled from `src` to `dst`.
+    pub fn handle_segment(
+        &mut self,
+        now: Instant,
+        src: core::net::IpAddr,
+        dst: core::net::IpAddr,
+        segment: &[u8],
+    ) {
+        let Ok(seg) = TcpRepr::parse_segment(segment, src, dst, self.checksums()) else {
+            return;
+        };
+        let local = SocketAddr::new(dst, seg.dst_port);
+        let remote = SocketAddr::new(src, seg.src_port);
+        if let Some(&id) = self.by_tuple.get(&(local, remote)) {
+            if let Some(entry) = self.conns.get_mut(&id) {
+                entry.conn.handle_segment(now, &seg);
+                self.touch(id);
+            }
+            return;
+        }
+        let flags = seg.flags;
+        let is_syn =
+            flags.contains(TcpFlags::SYN) && !flags.intersects(TcpFlags::ACK | TcpFlags::RST);
+        if is_syn {
+            if let Some(index) = self.listener_for(local) {
+                self.on_syn(now, index, local, remote, &seg);
+                return;
+            }
+        }
+        self.reset_unknown(local, remote, &seg);
+    }
+
+    /// A SYN for a listener: admit it unless its queues are full.
+    fn on_syn(
+        &mut self,
+        now: Instant,
+        index: usize,
+        local: SocketAddr,
+        remote: SocketAddr,
+        seg: &TcpRepr<'_>,
+    ) {
+        let listener = &mut self.listeners[index];
+        if listener.half_open >= self.endpoint.syn_queue
+            || listener.unaccepted >= self.endpoint.accept_backlog
+        {
+            // The peer will retry; SYN cookies would answer here instead.
+            return;
+        }
+        listener.half_open += 1;
+        let listener_addr = listener.addr;
+        let iss = self.isn.generate(now, local, remote);
+        let conn = Connection::accept(now, self.config.clone(), local, remote, iss, seg);
+        self.insert(conn, Some(listener_addr), true);
+    }
+
+    fn listener_for(&self, local: SocketAddr) -> Option<usize> {
+        let exact = self.listeners.iter().position(|l| l.addr == local);
+        exact.or_else(|| {
+            self.listeners.iter().position(|l| {
+                l.addr.port() == local.port()
+                    && l.addr.ip().is_unspecified()
+                    && l.addr.is_ipv4() == local.is_ipv4()
+            })
+        })
+    }
+
+    /// RFC 9293 §3.10.7.1: a segment for no connection gets a RST, unless
+    /// it is one. With an ACK the RST takes its sequence number from it;
+    /// otherwise it acknowledges the segment.
+    fn reset_unknown(&mut self, local: SocketAddr, remote: SocketAddr, seg: &TcpRepr<'_>) {
+        if !self.endpoint.reset_unknown
+            || seg.flags.contains(TcpFlags::RST)
+            || self.resets.len() >= MAX_PENDING_RESETS
+        {
+            return;
+        }
+        let reset = if seg.flags.contains(TcpFlags::ACK) {
+            (local, remote, SeqNumber::new(seg.ack), None)
+        } else {
+            let ack = SeqNumber::new(seg.seq) + seg.segment_len();
+            (local, remote, SeqNumber::new(0), Some(ack))
+        };
+        self.resets.push_back(reset);
+    }
+
+    /// Runs the timers that are due.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(id) = self.schedule.pop_due(now) {
+            if let Some(entry) = self.conns.get_mut(&id) {
+                entry.conn.handle_timeout(now);
+                self.touch(id);
+            }
+        }
+    }
+
+    // ----- output --------------------------------------------------------
+
+    /// The next event and the connection it concerns.
+    pub fn poll_event(&mut self) -> Option<(ConnId, Event)> {
+        let (id, event) = self.events.pop_front()?;
+        if let Event::Incoming { .. } = event {
+            if let Some(local) = self.conns.get(&id).map(|e| e.conn.local()) {
+                if let Some(index) = self.listener_for(local) {
+                    let l = &mut self.listeners[index];
+                    l.unaccepted = l.unaccepted.saturating_sub(1);
+                }
+            }
+        }
+        Some((id, event))
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called.
+    ///
+    /// Takes `&mut self` because it discards stale entries of its heap.
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        self.schedule.next()
+    }
+
+    /// Writes the next IP packet to send into `buf`. Call until `None`.
+    /// `buf` should hold the MTU.
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        self.transmit(now, buf, true)
+    }
+
+    /// Like [`poll_transmit`](Self::poll_transmit), but writes a bare TCP
+    /// segment (for callers that build IP headers themselves).
+    pub fn poll_transmit_segment(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        self.transmit(now, buf, false)
+    }
+
+    fn transmit(&mut self, now: Instant, buf: &mut [u8], with_ip: bool) -> Option<Transmit> {
+        let checksums = self.checksums();
+        if let Some((local, remote, seq, ack)) = self.resets.pop_front() {
+            let ip_len = if with_ip { ip_header_len(local) } else { 0 };
+            let mut flags = TcpFlags::RST;
+            if ack.is_some() {
+                flags.insert(TcpFlags::ACK);
+            }
+            let repr = TcpRepr {
+                src_port: local.port(),
+                dst_port: remote.port(),
+                seq: seq.get(),
+                ack: ack.map_or(0, SeqNumber::get),
+                flags,
+                ..TcpRepr::default()
+            };
+            let n = repr.buffer_len();
+            if buf.len() < ip_len + n {
+                return None;
+            }
+            repr.emit(
+                &mut TcpPacket::new_unchecked(&mut buf[ip_len..ip_len + n]),
+                local.ip(),
+                remote.ip(),
+                checksums,
+            );
+            return Some(self.finish_packet(buf, with_ip, local, remote, n));
+        }
+        while let Some(&id) = self.dirty.front() {
+            let Some(entry) = self.conns.get_mut(&id) else {
+                self.dirty.pop_front();
+                continue;
+            };
+            let (local, remote) = (entry.conn.local(), entry.conn.remote());
+            let ip_len = if with_ip { ip_header_len(local) } else { 0 };
+            if buf.len() <= ip_len {
+                return None;
+            }
+            if let Some(n) = entry.conn.poll_transmit(now, &mut buf[ip_len..]) {
+                // Sending arms timers (retransmission, persist).
+                let deadline = entry.conn.poll_timeout();
+                self.schedule.set_deadline(id, deadline);
+                return Some(self.finish_packet(buf, with_ip, local, remote, n));
+            }
+            entry.dirty = false;
+            self.dirty.pop_front();
+            self.after_output(id);
+        }
+        None
+    }
+
+    fn finish_packet(
+        &self,
+        buf: &mut [u8],
+        with_ip: bool,
+        src: SocketAddr,
+        dst: SocketAddr,
+        segment_len: usize,
+    ) -> Transmit {
+        let mut len = segment_len;
+        if with_ip {
+            if let Some(ip) =
+                IpRepr::new(src.ip(), dst.ip(), IpProtocol::TCP, segment_len, HOP_LIMIT)
+            {
+                ip.emit(buf, self.checksums());
+                len += ip.buffer_len();
+            }
+        }
+        Transmit { len, src, dst }
+    }
+
+    // ----- bookkeeping ---------------------------------------------------
+
+    fn insert(&mut self, conn: Connection, listener: Option<SocketAddr>, passive: bool) -> ConnId {
+        let id = ConnId(self.next_id);
+        self.next_id += 1;
+        self.by_tuple.insert((conn.local(), conn.remote()), id);
+        self.conns.insert(
+            id,
+            Entry {
+                conn,
+                dirty: false,
+                half_open_of: listener,
+                announced: !passive,
+            },
+        );
+        self.touch(id);
+        id
+    }
+
+    /// After anything happened to a connection: collect its events, queue
+    /// it for output, and record its next deadline.
+    fn touch(&mut self, id: ConnId) {
+        let Some(entry) = self.conns.get_mut(&id) else {
+            return;
+        };
+        while let Some(event) = entry.conn.poll_event() {
+            match event {
+                Event::Connected if !entry.announced => {
+                    // A listener's connection completed its handshake.
+                    entry.announced = true;
+                    if let Some(addr) = entry.half_open_of.take() {
+                        if let Some(l) = self.listeners.iter_mut().find(|l| l.addr == addr) {
+                            l.half_open = l.half_open.saturating_sub(1);
+                            l.unaccepted += 1;
+                        }
+                    }
+                    let remote = entry.conn.remote();
+                    self.events.push_back((id, Event::Incoming { remote }));
+                }
+                // The application never heard of a connection that died in
+                // the handshake: nothing to tell.
+                _ if !entry.announced => {}
+                event => self.events.push_back((id, event)),
+            }
+        }
+        if !entry.dirty {
+            entry.dirty = true;
+            self.dirty.push_back(id);
+        }
+        self.schedule.set_deadline(id, entry.conn.poll_timeout());
+    }
+
+    /// After a connection's output was drained: drop it once it is closed
+    /// and nothing is left to read.
+    fn after_output(&mut self, id: ConnId) {
+        let Some(entry) = self.conns.get(&id) else {
+            return;
+        };
+        if !entry.conn.is_closed() || entry.conn.readable() > 0 {
+            return;
+        }
+        let entry = self.conns.remove(&id).expect("checked above");
+        if let Some(addr) = entry.half_open_of {
+            if let Some(l) = self.listeners.iter_mut().find(|l| l.addr == addr) {
+                l.half_open = l.half_open.saturating_sub(1);
+            }
+        }
+        self.by_tuple
+            .remove(&(entry.conn.local(), entry.conn.remote()));
+        self.schedule.remove(id);
+    }
+}
+
+fn ip_header_len(addr: SocketAddr) -> usize {
+    if addr.is_ipv4() {
+        crate::wire::ipv4::HEADER_LEN
+    } else {
+        crate::wire::ipv6::HEADER_LEN
+    }
+}

@@ -1,0 +1,278 @@
+//! Endpoints exchanging whole IP packets.
+
+use super::*;
+use crate::time::Duration;
+use alloc::vec;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+const A: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 7, 0, 1));
+const B: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 7, 0, 2));
+
+fn addr(ip: IpAddr, port: u16) -> SocketAddr {
+    SocketAddr::new(ip, port)
+}
+
+fn endpoint(config: EndpointConfig, seed: u8) -> Endpoint {
+    Endpoint::new(config, [seed; 16]).unwrap()
+}
+
+fn packets(ep: &mut Endpoint, now: Instant) -> Vec<Vec<u8>> {
+    let mut buf = vec![0u8; 2000];
+    let mut out = Vec::new();
+    while let Some(t) = ep.poll_transmit(now, &mut buf) {
+        out.push(buf[..t.len].to_vec());
+    }
+    out
+}
+
+fn events(ep: &mut Endpoint) -> Vec<(ConnId, Event)> {
+    core::iter::from_fn(|| ep.poll_event()).collect()
+}
+
+/// Moves packets both ways until both are quiet, then jumps to the next
+/// timer; stops when nothing is left to do or at `until`.
+fn run(a: &mut Endpoint, b: &mut Endpoint, now: &mut Instant, until: Instant) {
+    loop {
+        let mut moved = false;
+        for p in packets(a, *now) {
+            b.handle_packet(*now, &p);
+            moved = true;
+        }
+        for p in packets(b, *now) {
+            a.handle_packet(*now, &p);
+            moved = true;
+        }
+        if moved {
+            continue;
+        }
+        let next = [a.poll_timeout(), b.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min();
+        match next {
+            Some(t) if t <= until => {
+                *now = (*now).max(t);
+                a.handle_timeout(*now);
+                b.handle_timeout(*now);
+            }
+            _ => return,
+        }
+    }
+}
+
+#[test]
+fn connect_exchange_and_close() {
+    let mut client = endpoint(EndpointConfig::default(), 1);
+    let mut server = endpoint(EndpointConfig::default(), 2);
+    server.listen(addr(B, 7)).unwrap();
+    assert_eq!(server.listen(addr(B, 7)), Err(EndpointError::AddressInUse));
+    let mut now = Instant::ZERO;
+    let c = client.connect(now, addr(A, 40000), addr(B, 7)).unwrap();
+    assert_eq!(client.state(c), Some(State::SynSent));
+    run(&mut client, &mut server, &mut now, Instant::from_millis(10));
+    assert_eq!(events(&mut client), [(c, Event::Connected)]);
+    let incoming = events(&mut server);
+    assert_eq!(incoming.len(), 1);
+    let (s, Event::Incoming { remote }) = incoming[0] else {
+        panic!("expected Incoming, got {incoming:?}");
+    };
+    assert_eq!(remote, addr(A, 40000));
+    assert_eq!(server.state(s), Some(State::Established));
+
+    let data: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
+    let mut sent = 0;
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 8192];
+    while got.len() < data.len() {
+        sent += client.send(c, &data[sent..]).unwrap();
+        let until = now;
+        run(&mut client, &mut server, &mut now, until);
+        loop {
+            let n = server.recv(s, &mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+    }
+    assert_eq!(got, data);
+    // The server answers and closes first; the client reads, then closes.
+    server.send(s, b"reply").unwrap();
+    server.close(s, now).unwrap();
+    let until = now;
+    run(&mut client, &mut server, &mut now, until);
+    assert_eq!(client.state(c), Some(State::CloseWait));
+    assert_eq!(client.recv(c, &mut buf), Ok(5));
+    assert!(client.connection(c).unwrap().is_read_finished());
+    client.close(c, now).unwrap();
+    let until = now;
+    run(&mut client, &mut server, &mut now, until);
+    // The client went through LAST-ACK and is gone; the server lingers in
+    // TIME-WAIT for 2·MSL, then is gone too.
+    assert!(client.is_empty());
+    assert_eq!(
+        client.recv(c, &mut buf),
+        Err(EndpointError::UnknownConnection)
+    );
+    assert_eq!(server.state(s), Some(State::TimeWait));
+    run(&mut client, &mut server, &mut now, Instant::from_secs(3600));
+    assert!(server.is_empty());
+    assert_eq!(server.poll_timeout(), None);
+    let evs: Vec<Event> = events(&mut client).into_iter().map(|(_, e)| e).collect();
+    assert!(evs.contains(&Event::PeerFinished) && evs.ends_with(&[Event::Closed]));
+}
+
+#[test]
+fn segments_for_nobody_get_a_reset() {
+    let mut server = endpoint(EndpointConfig::default(), 2);
+    let mut client = endpoint(EndpointConfig::default(), 1);
+    let now = Instant::ZERO;
+    // A SYN to a closed port: RST|ACK acknowledging the SYN.
+    let c = client.connect(now, addr(A, 40000), addr(B, 9)).unwrap();
+    let syn = packets(&mut client, now).remove(0);
+    server.handle_packet(now, &syn);
+    let rst = packets(&mut server, now);
+    assert_eq!(rst.len(), 1);
+    let (ip, seg) = IpRepr::parse(&rst[0], ChecksumMode::FULL).unwrap();
+    let seg =
+        TcpRepr::parse_segment(seg, ip.src_addr(), ip.dst_addr(), ChecksumMode::FULL).unwrap();
+    let (_, syn_tcp) = IpRepr::parse(&syn, ChecksumMode::FULL).unwrap();
+    let syn_seq = u32::from_be_bytes(syn_tcp[4..8].try_into().unwrap());
+    assert_eq!(seg.flags, TcpFlags::RST | TcpFlags::ACK);
+    assert_eq!((seg.seq, seg.ack), (0, syn_seq.wrapping_add(1)));
+    // The client takes it as "connection refused".
+    client.handle_packet(now, &rst[0]);
+    assert_eq!(events(&mut client), [(c, Event::Reset), (c, Event::Closed)]);
+    packets(&mut client, now);
+    assert!(client.is_empty());
+    // A RST to nobody is never answered; an ACK to nobody gets a RST
+    // taking its sequence number from the ACK.
+    server.handle_packet(now, &rst[0]);
+    assert!(packets(&mut server, now).is_empty());
+    let stray = TcpRepr {
+        src_port: 5555,
+        dst_port: 9,
+        seq: 77,
+        ack: 12345,
+        flags: TcpFlags::ACK,
+        window: 100,
+        payload: b"data",
+        ..TcpRepr::default()
+    };
+    let mut seg = vec![0u8; stray.buffer_len()];
+    stray.emit(
+        &mut TcpPacket::new_unchecked(&mut seg[..]),
+        A,
+        B,
+        ChecksumMode::FULL,
+    );
+    server.handle_segment(now, A, B, &seg);
+    let mut buf = [0u8; 100];
+    let t = server.poll_transmit_segment(now, &mut buf).unwrap();
+    assert_eq!((t.src, t.dst), (addr(B, 9), addr(A, 5555)));
+    let answer = TcpRepr::parse_segment(&buf[..t.len], B, A, ChecksumMode::FULL).unwrap();
+    assert_eq!((answer.seq, answer.flags), (12345, TcpFlags::RST));
+}
+
+#[test]
+fn syn_queue_and_accept_backlog_are_bounded() {
+    let config = EndpointConfig {
+        syn_queue: 2,
+        accept_backlog: 1,
+        ..EndpointConfig::default()
+    };
+    let mut server = endpoint(config, 2);
+    server
+        .listen(addr(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 80))
+        .unwrap();
+    let mut client = endpoint(EndpointConfig::default(), 1);
+    let now = Instant::ZERO;
+    for port in 1..=3 {
+        client.connect(now, addr(A, port), addr(B, 80)).unwrap();
+    }
+    for p in packets(&mut client, now) {
+        server.handle_packet(now, &p);
+    }
+    // Two SYN-ACKs: the third SYN found the queue full.
+    let synacks = packets(&mut server, now);
+    assert_eq!(synacks.len(), 2);
+    assert_eq!(server.len(), 2);
+    // Both handshakes complete. Two Incoming events now wait unpolled (the
+    // second SYN was admitted while the backlog was still empty).
+    for p in synacks {
+        client.handle_packet(now, &p);
+    }
+    for p in packets(&mut client, now) {
+        server.handle_packet(now, &p);
+    }
+    // A new SYN is refused while Incoming events wait.
+    client.connect(now, addr(A, 9), addr(B, 80)).unwrap();
+    for p in packets(&mut client, now) {
+        server.handle_packet(now, &p);
+    }
+    assert!(packets(&mut server, now).is_empty());
+    let incoming = events(&mut server);
+    assert_eq!(incoming.len(), 2);
+    assert!(
+        incoming
+            .iter()
+            .all(|(_, e)| matches!(e, Event::Incoming { .. }))
+    );
+    // With the events taken, SYNs are admitted again.
+    let later = now + Duration::from_secs(1);
+    client.handle_timeout(later);
+    for p in packets(&mut client, later) {
+        server.handle_packet(later, &p);
+    }
+    assert!(!packets(&mut server, later).is_empty());
+}
+
+#[test]
+fn many_connections_one_cheap_timeout() {
+    let mut client = endpoint(EndpointConfig::default(), 1);
+    for i in 0..2000u16 {
+        let now = Instant::from_millis(u64::from(i));
+        client.connect(now, addr(A, 1000 + i), addr(B, 80)).unwrap();
+        packets(&mut client, now);
+    }
+    // The first SYN's retransmission is the earliest deadline.
+    assert_eq!(client.poll_timeout(), Some(Instant::from_secs(1)));
+    client.handle_timeout(Instant::from_millis(1500));
+    assert_eq!(packets(&mut client, Instant::from_millis(1500)).len(), 501);
+    assert_eq!(client.poll_timeout(), Some(Instant::from_millis(1501)));
+}
+
+#[test]
+fn ipv6_and_misuse() {
+    let a6 = IpAddr::V6(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 1));
+    let b6 = IpAddr::V6(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2));
+    let mut client = endpoint(EndpointConfig::default(), 1);
+    let mut server = endpoint(EndpointConfig::default(), 2);
+    server.listen(addr(b6, 443)).unwrap();
+    let mut now = Instant::ZERO;
+    let c = client.connect(now, addr(a6, 5000), addr(b6, 443)).unwrap();
+    run(&mut client, &mut server, &mut now, Instant::from_millis(1));
+    assert_eq!(client.state(c), Some(State::Established));
+    assert_eq!(client.connection(c).unwrap().send_mss(), 1428);
+    assert_eq!(
+        client.connect(now, addr(a6, 5000), addr(b6, 443)),
+        Err(EndpointError::AddressInUse)
+    );
+    assert_eq!(
+        client.connect(now, addr(A, 5000), addr(b6, 443)),
+        Err(EndpointError::InvalidAddress)
+    );
+    assert_eq!(
+        client.send(ConnId(999), b"x"),
+        Err(EndpointError::UnknownConnection)
+    );
+    client.close(c, now).unwrap();
+    assert_eq!(client.close(c, now), Err(EndpointError::Closed));
+    assert_eq!(client.send(c, b"x"), Err(EndpointError::Closed));
+    assert!(server.unlisten(addr(b6, 443)));
+    assert!(!server.unlisten(addr(b6, 443)));
+    // Garbage is ignored.
+    server.handle_packet(now, &[0x45, 0, 0]);
+    server.handle_packet(now, &[]);
+    assert!(packets(&mut server, now).is_empty());
+}
