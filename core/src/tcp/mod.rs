@@ -13,6 +13,7 @@
 //! - [`timer`]: the connection's timers as one small table;
 //! - [`config`]: every knob, with its default and the reason for it;
 //! - [`isn`]: where initial sequence numbers come from (RFC 6528);
+//! - [`syn_cookie`]: stateless SYN-ACKs when a listener is flooded;
 //! - [`connection`]: the RFC 9293 state machine built from the pieces above;
 //! - [`endpoint`]: many connections, listeners, and RSTs for strays.
 //!
@@ -31,6 +32,7 @@ pub mod rtt;
 pub mod scoreboard;
 pub mod send_buffer;
 pub mod seq;
+pub mod syn_cookie;
 pub mod timer;
 
 pub use assembler::Assembler;

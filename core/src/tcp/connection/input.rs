@@ -310,7 +310,7 @@ impl Connection {
     }
 
     /// Things that start when the connection opens.
-    fn on_established(&mut self, now: Instant) {
+    pub(super) fn on_established(&mut self, now: Instant) {
         self.arm_keepalive(now);
         self.arm_send_timers(now);
     }

@@ -298,6 +298,50 @@ impl Connection {
         conn
     }
 
+    /// A connection opened by a valid SYN cookie (see
+    /// [`syn_cookie`](crate::tcp::syn_cookie)): the handshake is already
+    /// complete, so it starts ESTABLISHED. `ack` is the segment that carried
+    /// the cookie back: its acknowledgment number minus one was our ISN (the
+    /// cookie) and its sequence number minus one the peer's. `peer_mss` is
+    /// the MSS the cookie kept. The caller then hands `ack` to
+    /// [`handle_segment`](Self::handle_segment) for any data it carries.
+    /// No window scaling, SACK or timestamps: the cookie cannot hold them.
+    pub fn from_cookie(
+        now: Instant,
+        config: Arc<Config>,
+        local: SocketAddr,
+        remote: SocketAddr,
+        peer_mss: u16,
+        ack: &TcpRepr<'_>,
+    ) -> Connection {
+        let iss = SeqNumber::new(ack.ack) - 1u32;
+        let irs = SeqNumber::new(ack.seq) - 1u32;
+        let mut conn = Connection::new(now, config, local, remote, iss, true);
+        conn.opts.peer_mss = peer_mss;
+        conn.opts.scaling = false;
+        conn.opts.snd_shift = 0;
+        conn.opts.rcv_shift = 0;
+        conn.opts.timestamps = false;
+        conn.opts.sack = false;
+        conn.cc.set_mss(conn.opts.send_mss());
+        conn.irs = irs;
+        conn.rcv_nxt = irs + 1u32;
+        conn.last_ack_sent = conn.rcv_nxt;
+        conn.rcv_adv = conn.rcv_nxt + conn.recv.window().min(0xffff);
+        conn.snd_una = iss + 1u32;
+        conn.snd_nxt = conn.snd_una;
+        conn.snd_max = conn.snd_una;
+        conn.snd_wnd = u32::from(ack.window);
+        conn.max_snd_wnd = conn.snd_wnd;
+        conn.snd_wl1 = SeqNumber::new(ack.seq);
+        conn.snd_wl2 = SeqNumber::new(ack.ack);
+        conn.quick_acks = 16;
+        conn.state = State::Established;
+        conn.events.push_back(Event::Connected);
+        conn.on_established(now);
+        conn
+    }
+
     fn new(
         _now: Instant,
         config: Arc<Config>,

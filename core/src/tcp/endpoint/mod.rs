@@ -44,6 +44,7 @@ use super::config::{Config, ConfigError, EndpointConfig};
 use super::connection::{CloseError, Connection, Event, SendError, State, Stats};
 use super::isn::IsnGenerator;
 use super::seq::SeqNumber;
+use super::syn_cookie::SynCookies;
 use crate::time::Instant;
 use crate::wire::{ChecksumMode, IpProtocol, IpRepr, TcpFlags, TcpPacket, TcpRepr};
 use schedule::Schedule;
@@ -128,10 +129,23 @@ struct Listener {
     unaccepted: usize,
 }
 
+/// A segment the endpoint sends on no connection's behalf: a RST for a
+/// stray segment, or a SYN-ACK carrying a SYN cookie.
+#[derive(Debug, Clone, Copy)]
+struct Stateless {
+    local: SocketAddr,
+    remote: SocketAddr,
+    seq: SeqNumber,
+    ack: Option<SeqNumber>,
+    flags: TcpFlags,
+    window: u16,
+    mss: Option<u16>,
+}
+
 /// The hop limit / TTL of packets the endpoint builds.
 const HOP_LIMIT: u8 = 64;
-/// RSTs for unknown connections waiting to go out, at most.
-const MAX_PENDING_RESETS: usize = 256;
+/// Stateless segments (RSTs, cookie SYN-ACKs) waiting to go out, at most.
+const MAX_PENDING_STATELESS: usize = 256;
 
 /// Many TCP connections behind one set of addresses. See the
 /// [module documentation](self).
@@ -140,12 +154,13 @@ pub struct Endpoint {
     config: Arc<Config>,
     endpoint: EndpointConfig,
     isn: IsnGenerator,
+    cookies: SynCookies,
     conns: BTreeMap<ConnId, Entry>,
     by_tuple: BTreeMap<(SocketAddr, SocketAddr), ConnId>,
     listeners: Vec<Listener>,
     schedule: Schedule,
     dirty: VecDeque<ConnId>,
-    resets: VecDeque<(SocketAddr, SocketAddr, SeqNumber, Option<SeqNumber>)>,
+    stateless: VecDeque<Stateless>,
     events: VecDeque<(ConnId, Event)>,
     next_id: u64,
 }
@@ -159,12 +174,14 @@ impl Endpoint {
             config: Arc::new(config.connection.clone()),
             endpoint: config,
             isn: IsnGenerator::new(secret),
+            // A key of its own for cookies, derived from the secret.
+            cookies: SynCookies::new(secret.map(|b| b.rotate_left(3) ^ 0x5c)),
             conns: BTreeMap::new(),
             by_tuple: BTreeMap::new(),
             listeners: Vec::new(),
             schedule: Schedule::default(),
             dirty: VecDeque::new(),
-            resets: VecDeque::new(),
+            stateless: VecDeque::new(),
             events: VecDeque::new(),
             next_id: 0,
         })
@@ -330,11 +347,17 @@ impl Endpoint {
             return;
         }
         let flags = seg.flags;
-        let is_syn =
-            flags.contains(TcpFlags::SYN) && !flags.intersects(TcpFlags::ACK | TcpFlags::RST);
-        if is_syn {
-            if let Some(index) = self.listener_for(local) {
+        if let Some(index) = self.listener_for(local) {
+            if flags.contains(TcpFlags::SYN) && !flags.intersects(TcpFlags::ACK | TcpFlags::RST) {
                 self.on_syn(now, index, local, remote, &seg);
+                return;
+            }
+            let bare_ack = flags.contains(TcpFlags::ACK)
+                && !flags.intersects(TcpFlags::SYN | TcpFlags::RST | TcpFlags::FIN);
+            if bare_ack
+                && self.endpoint.syn_cookies
+                && self.on_cookie_ack(now, index, local, remote, &seg)
+            {
                 return;
             }
         }
@@ -351,10 +374,27 @@ impl Endpoint {
         seg: &TcpRepr<'_>,
     ) {
         let listener = &mut self.listeners[index];
-        if listener.half_open >= self.endpoint.syn_queue
-            || listener.unaccepted >= self.endpoint.accept_backlog
-        {
-            // The peer will retry; SYN cookies would answer here instead.
+        if listener.unaccepted >= self.endpoint.accept_backlog {
+            // The application is not keeping up: let the peer retry.
+            return;
+        }
+        if listener.half_open >= self.endpoint.syn_queue {
+            if self.endpoint.syn_cookies && self.stateless.len() < MAX_PENDING_STATELESS {
+                // Answer without state; the ACK will bring it back.
+                let peer_isn = SeqNumber::new(seg.seq);
+                let mss = self.config.mss(local.is_ipv6());
+                let peer_mss = seg.mss.unwrap_or(if local.is_ipv6() { 1220 } else { 536 });
+                let cookie = self.cookies.encode(now, local, remote, peer_isn, peer_mss);
+                self.stateless.push_back(Stateless {
+                    local,
+                    remote,
+                    seq: cookie,
+                    ack: Some(peer_isn + 1u32),
+                    flags: TcpFlags::SYN | TcpFlags::ACK,
+                    window: self.config.recv_buffer.min(0xffff) as u16,
+                    mss: Some(mss),
+                });
+            }
             return;
         }
         listener.half_open += 1;
@@ -362,6 +402,39 @@ impl Endpoint {
         let iss = self.isn.generate(now, local, remote);
         let conn = Connection::accept(now, self.config.clone(), local, remote, iss, seg);
         self.insert(conn, Some(listener_addr), true);
+    }
+
+    /// An ACK for no connection, at a listener: if it returns a valid SYN
+    /// cookie, the connection is created right away. Returns whether it did.
+    fn on_cookie_ack(
+        &mut self,
+        now: Instant,
+        index: usize,
+        local: SocketAddr,
+        remote: SocketAddr,
+        seg: &TcpRepr<'_>,
+    ) -> bool {
+        let (seq, ack) = (SeqNumber::new(seg.seq), SeqNumber::new(seg.ack));
+        let Some(peer_mss) = self.cookies.decode(now, local, remote, seq, ack) else {
+            return false;
+        };
+        let listener = &mut self.listeners[index];
+        if listener.unaccepted >= self.endpoint.accept_backlog {
+            // Valid, but no room: drop it; the peer's next segment brings
+            // the cookie back again.
+            return true;
+        }
+        // Counted as half-open until `touch` announces it.
+        listener.half_open += 1;
+        let listener_addr = listener.addr;
+        let conn = Connection::from_cookie(now, self.config.clone(), local, remote, peer_mss, seg);
+        let id = self.insert(conn, Some(listener_addr), true);
+        if let Some(entry) = self.conns.get_mut(&id) {
+            // The ACK may carry data already.
+            entry.conn.handle_segment(now, seg);
+        }
+        self.touch(id);
+        true
     }
 
     fn listener_for(&self, local: SocketAddr) -> Option<usize> {
@@ -381,17 +454,31 @@ impl Endpoint {
     fn reset_unknown(&mut self, local: SocketAddr, remote: SocketAddr, seg: &TcpRepr<'_>) {
         if !self.endpoint.reset_unknown
             || seg.flags.contains(TcpFlags::RST)
-            || self.resets.len() >= MAX_PENDING_RESETS
+            || self.stateless.len() >= MAX_PENDING_STATELESS
         {
             return;
         }
-        let reset = if seg.flags.contains(TcpFlags::ACK) {
-            (local, remote, SeqNumber::new(seg.ack), None)
+        let (seq, ack) = if seg.flags.contains(TcpFlags::ACK) {
+            (SeqNumber::new(seg.ack), None)
         } else {
-            let ack = SeqNumber::new(seg.seq) + seg.segment_len();
-            (local, remote, SeqNumber::new(0), Some(ack))
+            (
+                SeqNumber::new(0),
+                Some(SeqNumber::new(seg.seq) + seg.segment_len()),
+            )
         };
-        self.resets.push_back(reset);
+        let mut flags = TcpFlags::RST;
+        if ack.is_some() {
+            flags.insert(TcpFlags::ACK);
+        }
+        self.stateless.push_back(Stateless {
+            local,
+            remote,
+            seq,
+            ack,
+            flags,
+            window: 0,
+            mss: None,
+        });
     }
 
     /// Runs the timers that are due.
@@ -441,18 +528,17 @@ impl Endpoint {
 
     fn transmit(&mut self, now: Instant, buf: &mut [u8], with_ip: bool) -> Option<Transmit> {
         let checksums = self.checksums();
-        if let Some((local, remote, seq, ack)) = self.resets.pop_front() {
+        if let Some(s) = self.stateless.pop_front() {
+            let (local, remote) = (s.local, s.remote);
             let ip_len = if with_ip { ip_header_len(local) } else { 0 };
-            let mut flags = TcpFlags::RST;
-            if ack.is_some() {
-                flags.insert(TcpFlags::ACK);
-            }
             let repr = TcpRepr {
                 src_port: local.port(),
                 dst_port: remote.port(),
-                seq: seq.get(),
-                ack: ack.map_or(0, SeqNumber::get),
-                flags,
+                seq: s.seq.get(),
+                ack: s.ack.map_or(0, SeqNumber::get),
+                flags: s.flags,
+                window: s.window,
+                mss: s.mss,
                 ..TcpRepr::default()
             };
             let n = repr.buffer_len();

@@ -179,6 +179,7 @@ fn syn_queue_and_accept_backlog_are_bounded() {
     let config = EndpointConfig {
         syn_queue: 2,
         accept_backlog: 1,
+        syn_cookies: false,
         ..EndpointConfig::default()
     };
     let mut server = endpoint(config, 2);
@@ -275,4 +276,71 @@ fn ipv6_and_misuse() {
     server.handle_packet(now, &[0x45, 0, 0]);
     server.handle_packet(now, &[]);
     assert!(packets(&mut server, now).is_empty());
+}
+
+#[test]
+fn syn_cookies_when_the_queue_is_full() {
+    let config = EndpointConfig {
+        syn_queue: 1,
+        ..EndpointConfig::default()
+    };
+    let mut now = Instant::from_secs(10);
+    let mut client = endpoint(EndpointConfig::default(), 1);
+    let mut server = endpoint(config, 2);
+    server.listen(addr(B, 80)).unwrap();
+    let first = client.connect(now, addr(A, 1), addr(B, 80)).unwrap();
+    let second = client.connect(now, addr(A, 2), addr(B, 80)).unwrap();
+    for p in packets(&mut client, now) {
+        server.handle_packet(now, &p);
+    }
+    let synacks = packets(&mut server, now);
+    assert_eq!(synacks.len(), 2);
+    assert_eq!(server.len(), 1);
+    for p in synacks {
+        client.handle_packet(now, &p);
+    }
+    assert_eq!(client.state(first), Some(State::Established));
+    assert_eq!(client.state(second), Some(State::Established));
+    // The cookie ACK creates the second connection; data flows on it.
+    client.send(second, b"over a cookie").unwrap();
+    let until = now;
+    run(&mut client, &mut server, &mut now, until);
+    assert_eq!(server.len(), 2);
+    let incoming = events(&mut server);
+    let ids: Vec<ConnId> = incoming
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::Incoming { .. }))
+        .map(|&(id, _)| id)
+        .collect();
+    assert_eq!(ids.len(), 2);
+    let cookie_conn = ids
+        .into_iter()
+        .find(|&id| server.connection(id).unwrap().remote() == addr(A, 2))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let n = server.recv(cookie_conn, &mut buf).unwrap();
+    assert_eq!(&buf[..n], b"over a cookie");
+    // A forged ACK with a wrong cookie gets a RST, not a connection.
+    let forged = TcpRepr {
+        src_port: 3,
+        dst_port: 80,
+        seq: 1000,
+        ack: 123_456,
+        flags: TcpFlags::ACK,
+        window: 100,
+        ..TcpRepr::default()
+    };
+    let mut seg = vec![0u8; forged.buffer_len()];
+    forged.emit(
+        &mut TcpPacket::new_unchecked(&mut seg[..]),
+        A,
+        B,
+        ChecksumMode::FULL,
+    );
+    server.handle_segment(now, A, B, &seg);
+    assert_eq!(server.len(), 2);
+    let mut out = [0u8; 100];
+    let t = server.poll_transmit_segment(now, &mut out).unwrap();
+    let rst = TcpRepr::parse_segment(&out[..t.len], B, A, ChecksumMode::FULL).unwrap();
+    assert_eq!((rst.flags, rst.seq), (TcpFlags::RST, 123_456));
 }
