@@ -368,7 +368,7 @@ impl Connection {
             self.snd_nxt = self.snd_una;
             self.timers.stop(Timer::Retransmit);
             self.arm_send_timers(now);
-        } else if self.snd_wnd == 0 && self.send.sequence_len() > 0 {
+        } else if self.snd_wnd == 0 && !self.send.is_empty() {
             self.arm_send_timers(now);
         }
         self.after_ack_state_changes(now);

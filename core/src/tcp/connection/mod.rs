@@ -663,7 +663,7 @@ impl Connection {
     /// After sending something that needs acknowledging: make sure the
     /// retransmission and user timers run (RFC 6298 §5.1).
     fn arm_send_timers(&mut self, now: Instant) {
-        if self.snd_wnd == 0 && self.state.is_synchronized() && self.send.sequence_len() > 0 {
+        if self.snd_wnd == 0 && self.state.is_synchronized() && !self.send.is_empty() {
             // Waiting on the window: the persist timer takes over.
             self.timers.stop(Timer::Retransmit);
             if !self.timers.is_armed(Timer::Persist) {

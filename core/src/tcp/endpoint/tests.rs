@@ -344,3 +344,67 @@ fn syn_cookies_when_the_queue_is_full() {
     let rst = TcpRepr::parse_segment(&out[..t.len], B, A, ChecksumMode::FULL).unwrap();
     assert_eq!((rst.flags, rst.seq), (TcpFlags::RST, 123_456));
 }
+
+mod robust {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Random segments (valid checksums, arbitrary fields) and raw
+        /// garbage at a listening endpoint: no panic, queues stay bounded,
+        /// and left alone it eventually needs no timer.
+        #[test]
+        fn arbitrary_packets(
+            segs in proptest::collection::vec(
+                (any::<u16>(), any::<u32>(), any::<u32>(), any::<u8>(), any::<u16>(), 0usize..200, any::<bool>()),
+                1..80,
+            ),
+            garbage in proptest::collection::vec(any::<u8>(), 0..100),
+        ) {
+            let config = EndpointConfig { syn_queue: 4, accept_backlog: 4, ..EndpointConfig::default() };
+            let mut server = endpoint(config, 2);
+            server.listen(addr(B, 80)).unwrap();
+            let mut now = Instant::from_secs(100);
+            let payload = [7u8; 200];
+            let mut buf = vec![0u8; 2000];
+            server.handle_packet(now, &garbage);
+            for (port, seq, ack, flags, window, len, to_listener) in segs {
+                let repr = TcpRepr {
+                    src_port: port.max(1),
+                    dst_port: if to_listener { 80 } else { 81 },
+                    seq,
+                    ack,
+                    flags: TcpFlags::from_bits(flags),
+                    window,
+                    mss: Some(window),
+                    payload: &payload[..len],
+                    ..TcpRepr::default()
+                };
+                let mut seg = vec![0u8; repr.buffer_len()];
+                repr.emit(&mut TcpPacket::new_unchecked(&mut seg[..]), A, B, ChecksumMode::FULL);
+                server.handle_segment(now, A, B, &seg);
+                now += Duration::from_millis(u64::from(window % 500));
+                server.handle_timeout(now);
+                let mut sent = 0;
+                while server.poll_transmit(now, &mut buf).is_some() {
+                    sent += 1;
+                    prop_assert!(sent < 10_000);
+                }
+                while server.poll_event().is_some() {}
+                prop_assert!(server.stateless.len() <= MAX_PENDING_STATELESS);
+                prop_assert!(server.listeners[0].half_open <= 4);
+            }
+            for _ in 0..100_000 {
+                let Some(t) = server.poll_timeout() else { break };
+                now = now.max(t);
+                server.handle_timeout(now);
+                while server.poll_transmit(now, &mut buf).is_some() {}
+                while server.poll_event().is_some() {}
+            }
+            prop_assert_eq!(server.poll_timeout(), None);
+            prop_assert!(server.is_empty(), "{} connections left", server.len());
+        }
+    }
+}

@@ -146,3 +146,19 @@ fn spurious_timeouts_are_harmless() {
     expect_nothing(&mut conn, at(13));
     assert_eq!(conn.stats().timeouts, 0);
 }
+
+#[test]
+fn a_fin_into_a_zero_window_is_retransmitted_on_timeout() {
+    let mut conn = established(plain());
+    input(&mut conn, at(10), &Seg::new(P, L, ACK).window(0));
+    conn.close(at(10)).unwrap();
+    // A FIN carries no data: it goes out whatever the window says.
+    let fin = output(&mut conn, at(10)).unwrap();
+    assert_eq!((fin.seq, fin.flags), (L, ACK | FIN));
+    // Lost: the retransmission timer (not the persist timer) resends it.
+    assert_eq!(conn.timer(Timer::Persist), None);
+    let t = conn.poll_timeout().unwrap();
+    conn.handle_timeout(t);
+    let again = output(&mut conn, t).unwrap();
+    assert_eq!((again.seq, again.flags), (L, ACK | FIN));
+}
