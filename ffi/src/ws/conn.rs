@@ -1,0 +1,675 @@
+//! `wirestate_ws_conn`: one WebSocket connection.
+
+use core::ffi::c_char;
+
+use wirestate_core::time::Instant;
+use wirestate_core::ws::{Accepted, Connection, Rejected, Request};
+
+use super::config::wirestate_ws_config;
+use super::{
+    wirestate_header, wirestate_str, wirestate_ws_message_kind, wirestate_ws_role,
+    wirestate_ws_state, wirestate_ws_stats,
+};
+use crate::error::{FfiResult, wirestate_result};
+use crate::ffi::{
+    Castable, Out, free_boxed, to_boxed_ptr, try_mut, try_ref, try_slice, try_slice_mut, try_str,
+};
+use crate::panic::{ffi_boundary, result_boundary};
+
+/// One WebSocket connection, client or server, as a sans-IO state machine:
+/// bytes from the transport go in (`receive_data`, `receive_eof`), bytes for
+/// the transport come out (`pending_output` + `consume_output`, or
+/// `poll_transmit`), what happened comes out of `poll_event`, and time goes in
+/// through `handle_timeout`. After any input or application call, drain
+/// events and output, then re-arm the timer from `poll_timeout`; close the
+/// transport once `should_close_transport` is true and the output is written.
+///
+/// Pointers the connection hands out (event payloads, `pending_output`, the
+/// request and response accessors) point into its own memory: they stay
+/// valid until the next call that takes the connection as a non-const
+/// `wirestate_ws_conn *` (or until `wirestate_ws_conn_free`). Passing such a
+/// pointer back into a send call on the same connection (an echo) is fine.
+///
+/// Not thread-safe: one call at a time per connection; different connections
+/// may be used from different threads.
+///
+/// Functions: `wirestate_ws_conn_new_server`, `wirestate_ws_conn_new_client`,
+/// `wirestate_ws_conn_free`, `wirestate_ws_conn_receive_data`,
+/// `wirestate_ws_conn_receive_eof`, `wirestate_ws_conn_handle_timeout`,
+/// `wirestate_ws_conn_poll_timeout`, `wirestate_ws_conn_poll_event`,
+/// `wirestate_ws_conn_request_path`, `wirestate_ws_conn_request_host`,
+/// `wirestate_ws_conn_request_origin`,
+/// `wirestate_ws_conn_request_subprotocol_count`,
+/// `wirestate_ws_conn_request_subprotocol`,
+/// `wirestate_ws_conn_request_extension_count`,
+/// `wirestate_ws_conn_request_extension_name`,
+/// `wirestate_ws_conn_request_extension_param_count`,
+/// `wirestate_ws_conn_request_extension_param`,
+/// `wirestate_ws_conn_request_header_count`, `wirestate_ws_conn_request_header`,
+/// `wirestate_ws_conn_response_header_count`, `wirestate_ws_conn_response_header`,
+/// `wirestate_ws_conn_accept`, `wirestate_ws_conn_reject`,
+/// `wirestate_ws_conn_send_text`, `wirestate_ws_conn_send_binary`,
+/// `wirestate_ws_conn_send_message`, `wirestate_ws_conn_send_fragment`,
+/// `wirestate_ws_conn_ping`, `wirestate_ws_conn_pong`, `wirestate_ws_conn_close`,
+/// `wirestate_ws_conn_pending_output`, `wirestate_ws_conn_consume_output`,
+/// `wirestate_ws_conn_poll_transmit`, `wirestate_ws_conn_state`,
+/// `wirestate_ws_conn_role`, `wirestate_ws_conn_subprotocol`,
+/// `wirestate_ws_conn_is_compressed`, `wirestate_ws_conn_buffered_amount`,
+/// `wirestate_ws_conn_is_writable`, `wirestate_ws_conn_should_close_transport`,
+/// `wirestate_ws_conn_stats`.
+pub struct wirestate_ws_conn {
+    pub(crate) conn: Connection,
+    /// A copy of the last handshake event, for the accessors; replaced at
+    /// every `poll_event`.
+    pub(crate) handshake: Handshake,
+    /// Address range `[start, end)` of the last event's payload: a send whose
+    /// input overlaps it is copied to `scratch` first.
+    pub(crate) last_payload: (usize, usize),
+    scratch: Vec<u8>,
+    /// Set while a call runs; still set afterwards only if it panicked.
+    poisoned: bool,
+}
+
+impl Castable for wirestate_ws_conn {}
+
+/// The last handshake event `poll_event` returned, owned by the wrapper.
+pub(crate) enum Handshake {
+    None,
+    Request(Request),
+    Accepted(Accepted),
+    Rejected(Rejected),
+}
+
+impl wirestate_ws_conn {
+    fn new(conn: Connection) -> wirestate_ws_conn {
+        wirestate_ws_conn {
+            conn,
+            handshake: Handshake::None,
+            last_payload: (0, 0),
+            scratch: Vec::new(),
+            poisoned: false,
+        }
+    }
+
+    /// Runs `f` with input that may alias the last event's payload: such
+    /// input is copied first, since the call may reuse that memory.
+    fn with_input<R>(&mut self, data: &[u8], f: impl FnOnce(&mut Connection, &[u8]) -> R) -> R {
+        let start = data.as_ptr() as usize;
+        let end = start + data.len();
+        let (ps, pe) = self.last_payload;
+        if !data.is_empty() && start < pe && ps < end {
+            self.scratch.clear();
+            self.scratch.extend_from_slice(data);
+            let r = f(&mut self.conn, &self.scratch);
+            self.scratch.clear();
+            r
+        } else {
+            f(&mut self.conn, data)
+        }
+    }
+}
+
+/// Runs `f` on the connection behind `conn` at the panic boundary; a
+/// connection whose call panicked refuses every later call.
+pub(crate) fn with_conn(
+    conn: *mut wirestate_ws_conn,
+    f: impl FnOnce(&mut wirestate_ws_conn) -> FfiResult,
+) -> wirestate_result {
+    result_boundary(|| {
+        // SAFETY: C passes NULL or a live connection from a `_new_*` function,
+        // used by one call at a time.
+        let c = unsafe { try_mut(conn) }?;
+        if c.poisoned {
+            return Err(wirestate_result::Panic);
+        }
+        c.poisoned = true;
+        let r = f(c);
+        c.poisoned = false;
+        r
+    })
+}
+
+/// [`with_conn`] for calls that change nothing.
+pub(crate) fn with_conn_ref(
+    conn: *const wirestate_ws_conn,
+    f: impl FnOnce(&wirestate_ws_conn) -> FfiResult,
+) -> wirestate_result {
+    result_boundary(|| {
+        // SAFETY: C passes NULL or a live connection, not used by another call
+        // at the same time.
+        let c = unsafe { try_ref(conn) }?;
+        if c.poisoned {
+            return Err(wirestate_result::Panic);
+        }
+        f(c)
+    })
+}
+
+/// 16 bytes from the operating system, without dependencies: `/dev/urandom`
+/// where it exists, else std's per-process random hash keys.
+fn os_seed() -> [u8; 16] {
+    use std::io::Read;
+    let mut seed = [0u8; 16];
+    if std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut seed))
+        .is_ok()
+    {
+        return seed;
+    }
+    use std::hash::{BuildHasher, Hasher};
+    let state = std::collections::hash_map::RandomState::new();
+    for (i, half) in seed.chunks_mut(8).enumerate() {
+        let mut h = state.build_hasher();
+        h.write_usize(i);
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        half.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    seed
+}
+
+/// Headers from C, as the core takes them.
+///
+/// # Safety
+///
+/// `headers` is NULL (with `count` 0) or valid for `count` entries, each of
+/// whose strings is valid for its length.
+unsafe fn headers_from<'a>(
+    headers: *const wirestate_header,
+    count: usize,
+) -> Result<Vec<(&'a str, &'a str)>, wirestate_result> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if headers.is_null() {
+        return Err(wirestate_result::NullParameter);
+    }
+    if count > isize::MAX as usize / core::mem::size_of::<wirestate_header>() {
+        return Err(wirestate_result::InvalidArgument);
+    }
+    // SAFETY: non-NULL and, per this function's contract, valid for `count`.
+    let headers = unsafe { core::slice::from_raw_parts(headers, count) };
+    headers
+        .iter()
+        .map(|h| {
+            // SAFETY: per this function's contract.
+            let name =
+                unsafe { try_str(h.name.data, h.name.len, wirestate_result::InvalidHeader) }?;
+            // SAFETY: as above.
+            let value =
+                unsafe { try_str(h.value.data, h.value.len, wirestate_result::InvalidHeader) }?;
+            Ok((name, value))
+        })
+        .collect()
+}
+
+// ----- construction --------------------------------------------------------
+
+/// Makes a server connection waiting for the client's opening request, with
+/// the settings of `config` (copied; the caller keeps ownership of `config`).
+///
+/// Ownership: the caller owns `*out` and frees it with `wirestate_ws_conn_free`.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_new_server(
+    config: *const wirestate_ws_config,
+    out: *mut *mut wirestate_ws_conn,
+) -> wirestate_result {
+    result_boundary(|| {
+        // SAFETY: C passes NULL or a live config.
+        let config = unsafe { try_ref(config) }?;
+        let out = Out::new(out)?;
+        let conn = Connection::server(config.config());
+        out.write(to_boxed_ptr(wirestate_ws_conn::new(conn)));
+        Ok(())
+    })
+}
+
+/// Makes a client connection with the settings of `config` (copied; the
+/// caller keeps ownership of `config`); its opening request is queued as
+/// output at once.
+///
+/// `seed16` points to 16 random bytes keying the handshake nonce and the
+/// masking keys, or is NULL to draw them from the operating system (the usual
+/// choice; pass bytes for reproducible tests). `WIRESTATE_RESULT_INVALID_CONFIG`
+/// for an empty host or a path not starting with `/`,
+/// `WIRESTATE_RESULT_INVALID_HEADER` for a header that is not valid HTTP.
+///
+/// Ownership: the caller owns `*out` and frees it with `wirestate_ws_conn_free`.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_new_client(
+    config: *const wirestate_ws_config,
+    seed16: *const u8,
+    out: *mut *mut wirestate_ws_conn,
+) -> wirestate_result {
+    result_boundary(|| {
+        // SAFETY: C passes NULL or a live config.
+        let config = unsafe { try_ref(config) }?;
+        let out = Out::new(out)?;
+        let seed = if seed16.is_null() {
+            os_seed()
+        } else {
+            // SAFETY: C passes `seed16` valid for 16 bytes.
+            let s = unsafe { try_slice(seed16, 16) }?;
+            let mut seed = [0u8; 16];
+            seed.copy_from_slice(s);
+            seed
+        };
+        let conn = Connection::client(config.client_config(), seed)?;
+        out.write(to_boxed_ptr(wirestate_ws_conn::new(conn)));
+        Ok(())
+    })
+}
+
+/// Frees a connection and everything it handed out. NULL does nothing. It
+/// does not close anything: close the transport yourself.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_free(conn: *mut wirestate_ws_conn) {
+    ffi_boundary(|| {
+        // SAFETY: C passes NULL or a connection it owns and no longer uses.
+        unsafe { free_boxed(conn) }
+    })
+}
+
+// ----- input ---------------------------------------------------------------
+
+/// Feeds `len` bytes received from the transport (copied as needed; `data`
+/// may be NULL when `len` is 0). Never fails because of what the bytes say: a
+/// peer that breaks the protocol gets the right answer and a `CLOSED` event
+/// reports it. Invalidates pointers the connection handed out.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_receive_data(
+    conn: *mut wirestate_ws_conn,
+    data: *const u8,
+    len: usize,
+) -> wirestate_result {
+    with_conn(conn, |c| {
+        // SAFETY: C passes `data` valid for `len` bytes (or NULL with 0).
+        let data = unsafe { try_slice(data, len) }?;
+        c.with_input(data, |conn, d| conn.receive_data(d));
+        Ok(())
+    })
+}
+
+/// The transport's read side ended (the peer closed or half-closed it).
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_receive_eof(conn: *mut wirestate_ws_conn) -> wirestate_result {
+    with_conn(conn, |c| {
+        c.conn.receive_eof();
+        Ok(())
+    })
+}
+
+/// Advances the connection's clock to `now_ns` (nanoseconds since an epoch of
+/// the caller's choosing, e.g. `CLOCK_MONOTONIC`) and runs every timer due by
+/// then. Calling it early, late or repeatedly is harmless.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_handle_timeout(
+    conn: *mut wirestate_ws_conn,
+    now_ns: u64,
+) -> wirestate_result {
+    with_conn(conn, |c| {
+        c.conn.handle_timeout(Instant::from_nanos(now_ns));
+        Ok(())
+    })
+}
+
+/// Writes whether a timer is armed to `*has_timeout` and, if so, the instant
+/// (same epoch as `handle_timeout`) to `*at_ns` (0 when none). Call
+/// `handle_timeout` at or after that instant.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_poll_timeout(
+    conn: *const wirestate_ws_conn,
+    has_timeout: *mut bool,
+    at_ns: *mut u64,
+) -> wirestate_result {
+    with_conn_ref(conn, |c| {
+        let has_timeout = Out::new(has_timeout)?;
+        let at_ns = Out::new(at_ns)?;
+        let t = c.conn.poll_timeout();
+        has_timeout.write(t.is_some());
+        at_ns.write(t.map_or(0, Instant::as_nanos));
+        Ok(())
+    })
+}
+
+// ----- application calls ---------------------------------------------------
+
+/// Server: accepts the request reported by the `REQUEST` event.
+///
+/// `subprotocol` (`subprotocol_len` bytes, copied) must be one the client
+/// offered (`WIRESTATE_RESULT_SUBPROTOCOL_NOT_OFFERED` otherwise); NULL picks
+/// the first of the client's offers found in the config's subprotocols, if
+/// any. `headers` (`count` entries, NULL when 0) are added to the 101
+/// response. `WIRESTATE_RESULT_INVALID_STATE` when there is no request to
+/// answer (a client, or already answered).
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_accept(
+    conn: *mut wirestate_ws_conn,
+    subprotocol: *const c_char,
+    subprotocol_len: usize,
+    headers: *const wirestate_header,
+    count: usize,
+) -> wirestate_result {
+    with_conn(conn, |c| {
+        let subprotocol = if subprotocol.is_null() {
+            None
+        } else {
+            // SAFETY: C passes `subprotocol` valid for `subprotocol_len` bytes.
+            Some(unsafe { try_str(subprotocol, subprotocol_len, wirestate_result::InvalidUtf8) }?)
+        };
+        // SAFETY: C passes `headers` valid for `count` entries (or NULL with 0).
+        let headers = unsafe { headers_from(headers, count) }?;
+        Ok(c.conn.accept(subprotocol, &headers)?)
+    })
+}
+
+/// Server: refuses the request reported by the `REQUEST` event with HTTP
+/// `status` (200-599, `WIRESTATE_RESULT_INVALID_STATUS` otherwise), `headers`
+/// (`count` entries, NULL when 0) and a body of `body_len` bytes (NULL when
+/// 0). The connection then ends: a `CLOSED` event follows and
+/// `should_close_transport` turns true.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_reject(
+    conn: *mut wirestate_ws_conn,
+    status: u16,
+    headers: *const wirestate_header,
+    count: usize,
+    body: *const u8,
+    body_len: usize,
+) -> wirestate_result {
+    with_conn(conn, |c| {
+        // SAFETY: C passes `headers` valid for `count` entries (or NULL with 0).
+        let headers = unsafe { headers_from(headers, count) }?;
+        // SAFETY: C passes `body` valid for `body_len` bytes (or NULL with 0).
+        let body = unsafe { try_slice(body, body_len) }?;
+        Ok(c.conn.reject(status, &headers, body)?)
+    })
+}
+
+/// Queues a whole text message of `len` bytes (copied), which must be UTF-8
+/// (`WIRESTATE_RESULT_INVALID_UTF8` otherwise). Compressed when
+/// permessage-deflate is in force and the message reaches the threshold.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_send_text(
+    conn: *mut wirestate_ws_conn,
+    text: *const c_char,
+    len: usize,
+) -> wirestate_result {
+    with_conn(conn, |c| {
+        // SAFETY: C passes `text` valid for `len` bytes (or NULL with 0).
+        let text = unsafe { try_str(text, len, wirestate_result::InvalidUtf8) }?;
+        Ok(c.with_input(text.as_bytes(), |conn, d| {
+            // `d` holds the same bytes as `text`, checked above.
+            conn.send_text(core::str::from_utf8(d).unwrap_or_default())
+        })?)
+    })
+}
+
+/// Queues a whole binary message of `len` bytes (copied).
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_send_binary(
+    conn: *mut wirestate_ws_conn,
+    data: *const u8,
+    len: usize,
+) -> wirestate_result {
+    with_conn(conn, |c| {
+        // SAFETY: C passes `data` valid for `len` bytes (or NULL with 0).
+        let data = unsafe { try_slice(data, len) }?;
+        Ok(c.with_input(data, |conn, d| conn.send_binary(d))?)
+    })
+}
+
+/// Queues a whole message of `kind` (a `wirestate_ws_message_kind`) as one
+/// frame; with `compress` false it goes out uncompressed even when
+/// permessage-deflate is in force. Text must be UTF-8.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_send_message(
+    conn: *mut wirestate_ws_conn,
+    kind: u32,
+    data: *const u8,
+    len: usize,
+    compress: bool,
+) -> wirestate_result {
+    with_conn(conn, |c| {
+        let kind = wirestate_ws_message_kind::from_number(kind)
+            .ok_or(wirestate_result::InvalidArgument)?;
+        // SAFETY: C passes `data` valid for `len` bytes (or NULL with 0).
+        let data = unsafe { try_slice(data, len) }?;
+        Ok(c.with_input(data, |conn, d| conn.send_message(kind, d, compress))?)
+    })
+}
+
+/// Queues one fragment of a message: the first call starts a message of
+/// `kind` (a `wirestate_ws_message_kind`), later ones must pass the same kind,
+/// and `fin` ends the message. Text fragments may split a code point, but a
+/// fragment that makes the message invalid UTF-8 is refused with
+/// `WIRESTATE_RESULT_INVALID_UTF8`. Control frames may go between fragments.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_send_fragment(
+    conn: *mut wirestate_ws_conn,
+    kind: u32,
+    data: *const u8,
+    len: usize,
+    fin: bool,
+) -> wirestate_result {
+    with_conn(conn, |c| {
+        let kind = wirestate_ws_message_kind::from_number(kind)
+            .ok_or(wirestate_result::InvalidArgument)?;
+        // SAFETY: C passes `data` valid for `len` bytes (or NULL with 0).
+        let data = unsafe { try_slice(data, len) }?;
+        Ok(c.with_input(data, |conn, d| conn.send_fragment(kind, d, fin))?)
+    })
+}
+
+/// Queues a Ping with up to 125 bytes of payload (copied).
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_ping(
+    conn: *mut wirestate_ws_conn,
+    data: *const u8,
+    len: usize,
+) -> wirestate_result {
+    with_conn(conn, |c| {
+        // SAFETY: C passes `data` valid for `len` bytes (or NULL with 0).
+        let data = unsafe { try_slice(data, len) }?;
+        Ok(c.with_input(data, |conn, d| conn.ping(d))?)
+    })
+}
+
+/// Queues an unsolicited Pong with up to 125 bytes of payload (copied).
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_pong(
+    conn: *mut wirestate_ws_conn,
+    data: *const u8,
+    len: usize,
+) -> wirestate_result {
+    with_conn(conn, |c| {
+        // SAFETY: C passes `data` valid for `len` bytes (or NULL with 0).
+        let data = unsafe { try_slice(data, len) }?;
+        Ok(c.with_input(data, |conn, d| conn.pong(d))?)
+    })
+}
+
+/// Starts the closing handshake with `code` (1000-1003, 1007-1014,
+/// 3000-4999) and a UTF-8 `reason` of at most 123 bytes (copied; NULL when
+/// `reason_len` is 0); or, after `CLOSE_RECEIVED` with close echo off,
+/// completes it. Nothing more may be sent afterwards.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_close(
+    conn: *mut wirestate_ws_conn,
+    code: u16,
+    reason: *const c_char,
+    reason_len: usize,
+) -> wirestate_result {
+    with_conn(conn, |c| {
+        // SAFETY: C passes `reason` valid for `reason_len` bytes (or NULL with 0).
+        let reason = unsafe { try_str(reason, reason_len, wirestate_result::InvalidUtf8) }?;
+        Ok(c.with_input(reason.as_bytes(), |conn, d| {
+            // `d` holds the same bytes as `reason`, checked above.
+            conn.close(code, core::str::from_utf8(d).unwrap_or_default())
+        })?)
+    })
+}
+
+// ----- output --------------------------------------------------------------
+
+/// Writes the bytes queued for the transport, without taking them, to
+/// `*data` and `*len` (`*len` is 0 when nothing is queued). Write them out,
+/// then report how many were written with `wirestate_ws_conn_consume_output`.
+///
+/// Ownership: the bytes belong to the connection and stay valid until the
+/// next call taking a non-const `wirestate_ws_conn *`.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_pending_output(
+    conn: *const wirestate_ws_conn,
+    data: *mut *const u8,
+    len: *mut usize,
+) -> wirestate_result {
+    with_conn_ref(conn, |c| {
+        let data = Out::new(data)?;
+        let len = Out::new(len)?;
+        let out = c.conn.pending_output();
+        data.write(crate::ffi::data_ptr(out));
+        len.write(out.len());
+        Ok(())
+    })
+}
+
+/// Marks the first `n` bytes of `pending_output` as written (clamped to what
+/// is queued).
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_consume_output(
+    conn: *mut wirestate_ws_conn,
+    n: usize,
+) -> wirestate_result {
+    with_conn(conn, |c| {
+        c.conn.consume_output(n);
+        Ok(())
+    })
+}
+
+/// Copies up to `cap` queued bytes into the caller's `buf`, takes them, and
+/// writes the count to `*written` (0 when nothing is queued). Call until it
+/// writes 0. `buf` may be NULL only when `cap` is 0.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_poll_transmit(
+    conn: *mut wirestate_ws_conn,
+    buf: *mut u8,
+    cap: usize,
+    written: *mut usize,
+) -> wirestate_result {
+    with_conn(conn, |c| {
+        // SAFETY: C passes `buf` valid for writes of `cap` bytes (or NULL with 0).
+        let buf = unsafe { try_slice_mut(buf, cap) }?;
+        let written = Out::new(written)?;
+        written.write(c.conn.poll_transmit(buf));
+        Ok(())
+    })
+}
+
+// ----- getters -------------------------------------------------------------
+
+/// Writes the connection's state to `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_state(
+    conn: *const wirestate_ws_conn,
+    out: *mut wirestate_ws_state,
+) -> wirestate_result {
+    with_conn_ref(conn, |c| {
+        Out::new(out)?.write(c.conn.state().into());
+        Ok(())
+    })
+}
+
+/// Writes client or server to `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_role(
+    conn: *const wirestate_ws_conn,
+    out: *mut wirestate_ws_role,
+) -> wirestate_result {
+    with_conn_ref(conn, |c| {
+        Out::new(out)?.write(c.conn.role().into());
+        Ok(())
+    })
+}
+
+/// Writes the negotiated subprotocol to `*out`; `out->len` is 0 when none
+/// was negotiated (yet).
+///
+/// Ownership: the string belongs to the connection and stays valid until the
+/// next call taking a non-const `wirestate_ws_conn *`.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_subprotocol(
+    conn: *const wirestate_ws_conn,
+    out: *mut wirestate_str,
+) -> wirestate_result {
+    with_conn_ref(conn, |c| {
+        Out::new(out)?.write(wirestate_str::from_str(c.conn.subprotocol().unwrap_or("")));
+        Ok(())
+    })
+}
+
+/// Writes whether permessage-deflate is in force to `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_is_compressed(
+    conn: *const wirestate_ws_conn,
+    out: *mut bool,
+) -> wirestate_result {
+    with_conn_ref(conn, |c| {
+        Out::new(out)?.write(c.conn.is_compressed());
+        Ok(())
+    })
+}
+
+/// Writes the number of bytes queued for the transport to `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_buffered_amount(
+    conn: *const wirestate_ws_conn,
+    out: *mut usize,
+) -> wirestate_result {
+    with_conn_ref(conn, |c| {
+        Out::new(out)?.write(c.conn.buffered_amount());
+        Ok(())
+    })
+}
+
+/// Writes to `*out` false while the output queue is above the high mark
+/// (a `WRITABLE` event reports when it has drained), true otherwise.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_is_writable(
+    conn: *const wirestate_ws_conn,
+    out: *mut bool,
+) -> wirestate_result {
+    with_conn_ref(conn, |c| {
+        Out::new(out)?.write(c.conn.is_writable());
+        Ok(())
+    })
+}
+
+/// Writes to `*out` whether the transport should be closed once the queued
+/// output is written (after the closing handshake, a rejected or failed
+/// handshake, or a failed connection).
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_should_close_transport(
+    conn: *const wirestate_ws_conn,
+    out: *mut bool,
+) -> wirestate_result {
+    with_conn_ref(conn, |c| {
+        Out::new(out)?.write(c.conn.should_close_transport());
+        Ok(())
+    })
+}
+
+/// Writes the connection's counters to `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_stats(
+    conn: *const wirestate_ws_conn,
+    out: *mut wirestate_ws_stats,
+) -> wirestate_result {
+    with_conn_ref(conn, |c| {
+        Out::new(out)?.write(c.conn.stats().into());
+        Ok(())
+    })
+}
