@@ -1,0 +1,16 @@
+"""wirestate: sans-IO TCP and WebSocket state machines.
+
+Bytes and timer ticks go in; bytes and events come out. wirestate never opens
+a socket, reads a clock or sleeps: your I/O layer does, and wirestate decides
+what the protocol says to do.
+
+Modules:
+
+- :mod:`wirestate.ws` -- WebSocket (RFC 6455) with permessage-deflate (RFC 7692).
+- :mod:`wirestate.exceptions` -- the exceptions raised for local misuse.
+"""
+
+from . import exceptions, ws
+from ._native import __version__
+
+__all__ = ["__version__", "exceptions", "ws"]

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Python package tests: builds and installs ./python into the test venv through
+# PEP 517 (maturin, fetched by pip), runs pytest on python/tests, and checks
+# the typed stubs against the compiled module with mypy.stubtest.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+scripts/venv.sh
+py="$repo_root/.venv/bin/python"
+echo "python: pip install ./python"
+"$py" -m pip install --quiet ./python
+"$py" -m pytest python/tests -q "$@"
+echo "python: mypy.stubtest wirestate"
+# Run from outside the repository so the installed package is what is checked.
+(cd "$(mktemp -d)" && "$py" -m mypy.stubtest wirestate)
