@@ -88,6 +88,7 @@
 pub mod event;
 mod input;
 mod options;
+pub(crate) use options::ts_clock;
 mod output;
 mod recovery;
 pub mod state;
@@ -503,6 +504,20 @@ impl Connection {
     /// The peer's current window in bytes.
     pub fn peer_window(&self) -> u32 {
         self.snd_wnd
+    }
+
+    /// What the endpoint keeps of a connection in TIME-WAIT.
+    pub(crate) fn time_wait_record(&self) -> crate::tcp::endpoint::TimeWaitRecord {
+        crate::tcp::endpoint::TimeWaitRecord {
+            local: self.local,
+            remote: self.remote,
+            snd_nxt: self.snd_max,
+            rcv_nxt: self.rcv_nxt,
+            timestamps: self
+                .opts
+                .timestamps
+                .then_some((self.ts_offset, self.ts_recent)),
+        }
     }
 
     /// When `timer` is due, if armed (for tests and tracing).

@@ -33,6 +33,7 @@
 mod schedule;
 #[cfg(test)]
 mod tests;
+mod time_wait;
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
@@ -48,6 +49,8 @@ use super::syn_cookie::SynCookies;
 use crate::time::Instant;
 use crate::wire::{ChecksumMode, IpProtocol, IpRepr, TcpFlags, TcpPacket, TcpRepr};
 use schedule::Schedule;
+use time_wait::TimeWait;
+pub(crate) use time_wait::TimeWait as TimeWaitRecord;
 
 /// Identifies a connection of an [`Endpoint`]. Never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -140,6 +143,7 @@ struct Stateless {
     flags: TcpFlags,
     window: u16,
     mss: Option<u16>,
+    ts: Option<(u32, u32)>,
 }
 
 /// The hop limit / TTL of packets the endpoint builds.
@@ -156,6 +160,8 @@ pub struct Endpoint {
     isn: IsnGenerator,
     cookies: SynCookies,
     conns: BTreeMap<ConnId, Entry>,
+    /// Connections in TIME-WAIT, compacted.
+    time_wait: BTreeMap<ConnId, TimeWait>,
     by_tuple: BTreeMap<(SocketAddr, SocketAddr), ConnId>,
     listeners: Vec<Listener>,
     schedule: Schedule,
@@ -177,6 +183,7 @@ impl Endpoint {
             // A key of its own for cookies, derived from the secret.
             cookies: SynCookies::new(secret.map(|b| b.rotate_left(3) ^ 0x5c)),
             conns: BTreeMap::new(),
+            time_wait: BTreeMap::new(),
             by_tuple: BTreeMap::new(),
             listeners: Vec::new(),
             schedule: Schedule::default(),
@@ -189,27 +196,32 @@ impl Endpoint {
 
     // ----- getters -------------------------------------------------------
 
-    /// How many connections exist (in any state but removed).
+    /// How many connections exist (TIME-WAIT included).
     pub fn len(&self) -> usize {
-        self.conns.len()
+        self.conns.len() + self.time_wait.len()
     }
 
     /// Whether there are no connections.
     pub fn is_empty(&self) -> bool {
-        self.conns.is_empty()
+        self.conns.is_empty() && self.time_wait.is_empty()
     }
 
     /// A connection's RFC 9293 state, while it exists.
     pub fn state(&self, id: ConnId) -> Option<State> {
-        self.conns.get(&id).map(|e| e.conn.state())
+        match self.conns.get(&id) {
+            Some(e) => Some(e.conn.state()),
+            None => self.time_wait.get(&id).map(|_| State::TimeWait),
+        }
     }
 
-    /// A connection's statistics, while it exists.
+    /// A connection's statistics, while it exists (not once compacted in
+    /// TIME-WAIT).
     pub fn stats(&self, id: ConnId) -> Option<Stats> {
         self.conns.get(&id).map(|e| e.conn.stats())
     }
 
-    /// Read access to a connection (estimates, windows, addresses).
+    /// Read access to a connection (estimates, windows, addresses); `None`
+    /// once it is gone or compacted in TIME-WAIT.
     pub fn connection(&self, id: ConnId) -> Option<&Connection> {
         self.conns.get(&id).map(|e| &e.conn)
     }
@@ -343,6 +355,8 @@ impl Endpoint {
             if let Some(entry) = self.conns.get_mut(&id) {
                 entry.conn.handle_segment(now, &seg);
                 self.touch(id);
+            } else {
+                self.time_wait_segment(now, id, &seg);
             }
             return;
         }
@@ -393,6 +407,7 @@ impl Endpoint {
                     flags: TcpFlags::SYN | TcpFlags::ACK,
                     window: self.config.recv_buffer.min(0xffff) as u16,
                     mss: Some(mss),
+                    ts: None,
                 });
             }
             return;
@@ -478,6 +493,7 @@ impl Endpoint {
             flags,
             window: 0,
             mss: None,
+            ts: None,
         });
     }
 
@@ -487,6 +503,8 @@ impl Endpoint {
             if let Some(entry) = self.conns.get_mut(&id) {
                 entry.conn.handle_timeout(now);
                 self.touch(id);
+            } else {
+                self.finish_time_wait(id);
             }
         }
     }
@@ -539,6 +557,7 @@ impl Endpoint {
                 flags: s.flags,
                 window: s.window,
                 mss: s.mss,
+                timestamp: s.ts,
                 ..TcpRepr::default()
             };
             let n = repr.buffer_len();
@@ -654,6 +673,10 @@ impl Endpoint {
         let Some(entry) = self.conns.get(&id) else {
             return;
         };
+        if entry.conn.state() == State::TimeWait {
+            self.compact_time_wait(id);
+            return;
+        }
         if !entry.conn.is_closed() || entry.conn.readable() > 0 {
             return;
         }

@@ -408,3 +408,58 @@ mod robust {
         }
     }
 }
+
+#[test]
+fn time_wait_is_compacted_and_still_answers() {
+    let mut client = endpoint(EndpointConfig::default(), 1);
+    let mut server = endpoint(EndpointConfig::default(), 2);
+    server.listen(addr(B, 7)).unwrap();
+    let mut now = Instant::ZERO;
+    let c = client.connect(now, addr(A, 1234), addr(B, 7)).unwrap();
+    run(&mut client, &mut server, &mut now, Instant::from_millis(1));
+    let s = events(&mut server)[0].0;
+    // Client closes first and ends in TIME-WAIT; its last ACK is lost.
+    client.close(c, now).unwrap();
+    for p in packets(&mut client, now) {
+        server.handle_packet(now, &p);
+    }
+    for p in packets(&mut server, now) {
+        client.handle_packet(now, &p);
+    }
+    server.close(s, now).unwrap();
+    for p in packets(&mut server, now) {
+        client.handle_packet(now, &p);
+    }
+    let lost = packets(&mut client, now);
+    assert_eq!(lost.len(), 1);
+    assert_eq!(client.state(c), Some(State::TimeWait));
+    // Drained: only the small record is left.
+    assert!(client.connection(c).is_none());
+    assert_eq!(client.len(), 1);
+    // The server's FIN comes again; the record acknowledges it, with
+    // timestamps as negotiated.
+    let t = server.poll_timeout().unwrap();
+    server.handle_timeout(t);
+    now = t;
+    for p in packets(&mut server, now) {
+        client.handle_packet(now, &p);
+    }
+    let answer = packets(&mut client, now);
+    assert_eq!(answer.len(), 1);
+    let (ip, seg) = IpRepr::parse(&answer[0], ChecksumMode::FULL).unwrap();
+    let ack =
+        TcpRepr::parse_segment(seg, ip.src_addr(), ip.dst_addr(), ChecksumMode::FULL).unwrap();
+    assert_eq!(ack.flags, TcpFlags::ACK);
+    assert!(ack.timestamp.is_some());
+    server.handle_packet(now, &answer[0]);
+    packets(&mut server, now);
+    assert!(server.is_empty());
+    // 2·MSL after the FIN, the record goes and the application hears Closed.
+    events(&mut client);
+    let end = client.poll_timeout().unwrap();
+    assert_eq!(end, now + Duration::from_secs(60));
+    client.handle_timeout(end);
+    assert_eq!(events(&mut client), [(c, Event::Closed)]);
+    assert!(client.is_empty());
+    assert_eq!(client.poll_timeout(), None);
+}
