@@ -1,0 +1,118 @@
+"""Server receive of client-masked messages: wirestate vs websockets vs wsproto.
+
+Every implementation gets the same bytes: N binary messages of one size,
+masked by a client, fed in 64 KiB chunks, every event consumed. Prints
+messages/s and GB/s per implementation and the ratios.
+
+    .venv/bin/python python/benchmarks/bench_ws.py [--seconds 2] [--sizes 16,1024,65536,1048576]
+"""
+
+import argparse
+import os
+import time
+
+CHUNK = 64 * 1024
+
+
+def masked_frames(size: int, count: int) -> bytes:
+    from wirestate import ws
+
+    c = ws.ClientConnection(host="bench", path="/", seed=b"\x07" * 16)
+    s = ws.ServerConnection()
+    s.receive_data(c.data_to_send())
+    s.events()
+    s.accept()
+    c.receive_data(s.data_to_send())
+    c.events()
+    payload = os.urandom(size)
+    out = bytearray()
+    for _ in range(count):
+        c.send_binary(payload)
+        out += c.data_to_send()
+    return bytes(out)
+
+
+REQUEST = (
+    b"GET / HTTP/1.1\r\nHost: bench\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+)
+
+
+def run_wirestate(data: bytes, count: int) -> None:
+    from wirestate import ws
+
+    s = ws.ServerConnection(max_message_size=64 << 20, max_frame_size=64 << 20)
+    s.receive_data(REQUEST)
+    s.events()
+    s.accept()
+    s.data_to_send()
+    n = 0
+    for i in range(0, len(data), CHUNK):
+        s.receive_data(data[i : i + CHUNK])
+        n += len(s.events())
+    assert n == count, n
+
+
+def run_websockets(data: bytes, count: int) -> None:
+    from websockets.server import ServerProtocol
+
+    p = ServerProtocol(max_size=64 << 20)
+    p.receive_data(REQUEST)
+    [request] = p.events_received()
+    p.send_response(p.accept(request))
+    p.data_to_send()
+    n = 0
+    for i in range(0, len(data), CHUNK):
+        p.receive_data(data[i : i + CHUNK])
+        n += len(p.events_received())
+    assert n == count, n
+
+
+def run_wsproto(data: bytes, count: int) -> None:
+    from wsproto.connection import Connection, ConnectionType
+    from wsproto.events import BytesMessage
+
+    # wsproto's frame-level connection starts open (no handshake).
+    conn = Connection(ConnectionType.SERVER)
+    n = 0
+    for i in range(0, len(data), CHUNK):
+        conn.receive_data(data[i : i + CHUNK])
+        for e in conn.events():
+            if isinstance(e, BytesMessage) and e.message_finished:
+                n += 1
+    assert n == count, n
+
+
+IMPLS = {"wirestate": run_wirestate, "websockets": run_websockets, "wsproto": run_wsproto}
+
+
+def measure(fn, data: bytes, count: int, seconds: float) -> float:
+    fn(data, count)  # warm up
+    runs, start = 0, time.perf_counter()
+    while True:
+        fn(data, count)
+        runs += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return runs * count / elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--sizes", default="16,1024,65536,1048576")
+    args = ap.parse_args()
+    for size in [int(s) for s in args.sizes.split(",")]:
+        count = max(1, (4 << 20) // size)
+        data = masked_frames(size, count)
+        rates = {name: measure(fn, data, count, args.seconds) for name, fn in IMPLS.items()}
+        line = [f"{size:>8} B"]
+        for name, r in rates.items():
+            line.append(f"{name}: {r / 1e3:9.1f}k msg/s {r * size / 1e9:6.2f} GB/s")
+        line.append(f"x websockets {rates['wirestate'] / rates['websockets']:.1f}")
+        line.append(f"x wsproto {rates['wirestate'] / rates['wsproto']:.1f}")
+        print(" | ".join(line), flush=True)
+
+
+if __name__ == "__main__":
+    main()
