@@ -78,9 +78,47 @@ impl std::error::Error for SendError {}
 #[cfg(feature = "std")]
 impl std::error::Error for CloseError {}
 
-/// Counters and estimates for one connection.
+/// Counters and current estimates for one connection, from
+/// [`Connection::stats`](super::Connection::stats).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Stats {
+    /// Segments emitted.
+    pub segments_sent: u64,
+    /// Segments handed to `handle_segment`.
+    pub segments_received: u64,
+    /// Data bytes sent, retransmissions included.
+    pub bytes_sent: u64,
+    /// Data bytes retransmitted.
+    pub bytes_retransmitted: u64,
+    /// Data bytes acknowledged by the peer.
+    pub bytes_acked: u64,
+    /// Data bytes received in order.
+    pub bytes_received: u64,
+    /// Segments retransmitted (any reason).
+    pub retransmits: u64,
+    /// Retransmission timeouts.
+    pub timeouts: u64,
+    /// Fast retransmits (entries into fast recovery).
+    pub fast_retransmits: u64,
+    /// Duplicate ACKs received.
+    pub dup_acks: u64,
+    /// Smoothed round-trip time, once measured.
+    pub srtt: Option<crate::time::Duration>,
+    /// Current retransmission timeout.
+    pub rto: crate::time::Duration,
+    /// Congestion window, bytes.
+    pub cwnd: usize,
+    /// Slow-start threshold, bytes (`usize::MAX` before the first loss).
+    pub ssthresh: usize,
+    /// The peer's receive window, bytes.
+    pub peer_window: u32,
+    /// Payload bytes in a full segment we send.
+    pub send_mss: usize,
+}
+
+/// The counters a connection keeps (the estimates are read live).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Counters {
     /// Segments emitted.
     pub segments_sent: u64,
     /// Segments handed to `handle_segment`.

@@ -101,6 +101,7 @@ use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use core::net::SocketAddr;
 
+use event::Counters;
 pub use event::{CloseError, Event, SendError, Stats};
 use options::Negotiated;
 pub use state::State;
@@ -246,7 +247,7 @@ pub struct Connection {
     peer_fin: bool,
 
     events: VecDeque<Event>,
-    stats: Stats,
+    stats: Counters,
 }
 
 impl Connection {
@@ -397,7 +398,7 @@ impl Connection {
             close_requested: false,
             peer_fin: false,
             events: VecDeque::new(),
-            stats: Stats::default(),
+            stats: Counters::default(),
             config,
         }
     }
@@ -424,7 +425,25 @@ impl Connection {
 
     /// Counters and estimates.
     pub fn stats(&self) -> Stats {
-        self.stats
+        let c = self.stats;
+        Stats {
+            segments_sent: c.segments_sent,
+            segments_received: c.segments_received,
+            bytes_sent: c.bytes_sent,
+            bytes_retransmitted: c.bytes_retransmitted,
+            bytes_acked: c.bytes_acked,
+            bytes_received: c.bytes_received,
+            retransmits: c.retransmits,
+            timeouts: c.timeouts,
+            fast_retransmits: c.fast_retransmits,
+            dup_acks: c.dup_acks,
+            srtt: self.rtt.srtt(),
+            rto: self.rtt.rto(),
+            cwnd: self.cc.window(),
+            ssthresh: self.cc.ssthresh(),
+            peer_window: self.snd_wnd,
+            send_mss: self.opts.send_mss(),
+        }
     }
 
     /// Our address and port.
