@@ -507,3 +507,95 @@ fn window_restarts_after_idle() {
     assert_eq!(drain(&mut conn, at(now + 10_000)).len(), 10);
     assert_eq!(conn.cwnd(), 10_000);
 }
+
+/// Established with every option: timestamps (peer clock at 1000), SACK,
+/// window scale 2 on the peer's side.
+fn established_full() -> (Connection, u32) {
+    let mut conn = client(Config {
+        recv_buffer: 64 * 1024,
+        ..Config::default()
+    });
+    let syn = output(&mut conn, at(0)).unwrap();
+    let (tsval, _) = syn.ts.unwrap();
+    let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
+    synack.mss = Some(1460);
+    synack.ws = Some(2);
+    synack.sack_permitted = true;
+    synack.ts = Some((1000, tsval));
+    input(&mut conn, at(10), &synack);
+    drain(&mut conn, at(10));
+    events(&mut conn);
+    (conn, tsval)
+}
+
+#[test]
+fn paws_drops_segments_with_old_timestamps() {
+    let (mut conn, ours) = established_full();
+    let p = PEER_ISS + 1;
+    let seg = |ts: u32, data: &[u8]| Seg {
+        ts: Some((ts, ours)),
+        ..Seg::new(p, ISS + 1, ACK).data(data)
+    };
+    input(&mut conn, at(20), &seg(1005, b"new"));
+    assert_eq!(conn.readable(), 3);
+    let ack = output(&mut conn, at(20)).unwrap();
+    assert_eq!(ack.ts.map(|(_, ecr)| ecr), Some(1005));
+    // Same sequence space, older timestamp: an old duplicate (RFC 7323 §5).
+    input(
+        &mut conn,
+        at(21),
+        &Seg {
+            ts: Some((900, ours)),
+            ..Seg::new(p + 3, ISS + 1, ACK).data(b"old")
+        },
+    );
+    assert_eq!(conn.readable(), 3);
+    let dup = output(&mut conn, at(21)).unwrap();
+    assert_eq!((dup.ack, dup.ts.map(|(_, ecr)| ecr)), (p + 3, Some(1005)));
+    // A newer timestamp is fine.
+    input(&mut conn, at(22), &seg(1010, b"").data(b""));
+    input(
+        &mut conn,
+        at(23),
+        &Seg {
+            ts: Some((1011, ours)),
+            ..Seg::new(p + 3, ISS + 1, ACK).data(b"abc")
+        },
+    );
+    assert_eq!(conn.readable(), 6);
+}
+
+#[test]
+fn at_most_three_sack_blocks_with_timestamps() {
+    let (mut conn, ours) = established_full();
+    let p = PEER_ISS + 1;
+    for i in 1..=5u32 {
+        let seg = Seg {
+            ts: Some((1000 + i, ours)),
+            ..Seg::new(p + 200 * i, ISS + 1, ACK).data(&[1; 100])
+        };
+        input(&mut conn, at(20), &seg);
+    }
+    let acks = drain(&mut conn, at(20));
+    let last = acks.last().unwrap();
+    assert_eq!(last.ack, p);
+    assert_eq!(last.sack.len(), 3);
+    // Most recent first.
+    assert_eq!(last.sack[0], (p + 1000, p + 1100));
+    // Our window is scaled by our shift (64 KiB needs 1): the 65,535
+    // offered in the SYN, as receiver SWS avoidance keeps the right edge
+    // until it can move by a full segment. The peer's window is scaled by
+    // its shift of 2.
+    assert_eq!(last.window, 65_535 >> 1);
+    // (A window update must come from a segment at least as new as the
+    // last one that set it: the peer's next sequence number is p + 1100.)
+    input(
+        &mut conn,
+        at(30),
+        &Seg {
+            ts: Some((1010, ours)),
+            ..Seg::new(p + 1100, ISS + 1, ACK).window(1000)
+        },
+    );
+    assert_eq!(conn.peer_window(), 4000);
+}
