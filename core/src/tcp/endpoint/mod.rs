@@ -31,6 +31,8 @@
 //! against its accept backlog. A SYN that finds either full is dropped.
 
 mod schedule;
+#[cfg(all(test, feature = "sim"))]
+mod sim_tests;
 #[cfg(test)]
 mod tests;
 mod time_wait;

@@ -1,0 +1,143 @@
+//! Two endpoints over the simulated link: the end-to-end property.
+
+use crate::sim::{Link, LinkConfig, Pair};
+use crate::time::Duration;
+use alloc::vec;
+use alloc::vec::Vec;
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Two endpoints move `up` bytes A→B and `down` bytes B→A over `link`,
+/// close, and must end with both streams intact and nothing left.
+fn transfer(link: LinkConfig, seed: u64, up: usize, down: usize) {
+    use crate::tcp::{Config, ConnId, Endpoint, EndpointConfig, Event};
+    let config = EndpointConfig {
+        connection: Config {
+            // See the connection-level pair test: at 20% loss a 60 s
+            // RTO can outlast the FIN-WAIT-2 limit.
+            fin_wait2_timeout: None,
+            ..Config::default()
+        },
+        ..EndpointConfig::default()
+    };
+    let a = Endpoint::new(config.clone(), [1; 16]).unwrap();
+    let b = Endpoint::new(config, [2; 16]).unwrap();
+    let mut pair = Pair::new(a, b, Link::new(link, seed));
+    let (ca, sb) = (
+        "10.0.0.1:4000".parse().unwrap(),
+        "10.0.0.2:80".parse().unwrap(),
+    );
+    pair.b.listen(sb).unwrap();
+    let id_a = pair.a.connect(pair.now, ca, sb).unwrap();
+    let mut id_b: Option<ConnId> = None;
+    let data_up: Vec<u8> = (0..up).map(|i| (i * 7) as u8).collect();
+    let data_down: Vec<u8> = (0..down).map(|i| (i * 13) as u8).collect();
+    let (mut sent_up, mut sent_down) = (0, 0);
+    let (mut got_up, mut got_down) = (Vec::new(), Vec::new());
+    let mut closed = [false, false];
+    let mut buf = vec![0u8; 4096];
+    for _ in 0..2_000_000 {
+        // Application of A.
+        if sent_up < up {
+            sent_up += pair.a.send(id_a, &data_up[sent_up..]).unwrap_or(0);
+            if sent_up == up {
+                pair.a.close(id_a, pair.now).unwrap();
+            }
+        } else if up == 0 && pair.a.state(id_a) == Some(crate::tcp::State::Established) {
+            pair.a.close(id_a, pair.now).unwrap();
+        }
+        while let Ok(n) = pair.a.recv(id_a, &mut buf) {
+            if n == 0 {
+                break;
+            }
+            got_down.extend_from_slice(&buf[..n]);
+        }
+        while let Some((_, ev)) = pair.a.poll_event() {
+            assert!(!matches!(ev, Event::Reset | Event::TimedOut), "A: {ev:?}");
+            closed[0] |= ev == Event::Closed;
+        }
+        // Application of B.
+        while let Some((id, ev)) = pair.b.poll_event() {
+            assert!(!matches!(ev, Event::Reset | Event::TimedOut), "B: {ev:?}");
+            if let Event::Incoming { .. } = ev {
+                id_b = Some(id);
+            }
+            closed[1] |= ev == Event::Closed;
+        }
+        if let Some(id) = id_b {
+            if sent_down < down {
+                sent_down += pair.b.send(id, &data_down[sent_down..]).unwrap_or(0);
+            }
+            if sent_down == down && pair.b.state(id) == Some(crate::tcp::State::CloseWait) {
+                pair.b.close(id, pair.now).unwrap();
+            }
+            while let Ok(n) = pair.b.recv(id, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                got_up.extend_from_slice(&buf[..n]);
+            }
+        }
+        if !pair.step() {
+            break;
+        }
+    }
+    // The last step may have queued the final events.
+    while let Some((_, ev)) = pair.a.poll_event() {
+        closed[0] |= ev == Event::Closed;
+    }
+    while let Some((_, ev)) = pair.b.poll_event() {
+        closed[1] |= ev == Event::Closed;
+    }
+    assert!(got_up == data_up, "A→B: {} of {} bytes", got_up.len(), up);
+    assert!(
+        got_down == data_down,
+        "B→A: {} of {} bytes",
+        got_down.len(),
+        down
+    );
+    assert_eq!(closed, [true, true]);
+    assert!(pair.a.is_empty() && pair.b.is_empty());
+    assert_eq!((pair.a.poll_timeout(), pair.b.poll_timeout()), (None, None));
+}
+
+#[test]
+fn endpoints_over_a_clean_link() {
+    let link = LinkConfig {
+        latency: ms(10),
+        bandwidth: Some(12_500_000),
+        queue_limit: 256 * 1024,
+        ..LinkConfig::default()
+    };
+    transfer(link, 1, 1 << 20, 64 * 1024);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 16, ..Default::default() })]
+
+    #[test]
+    fn endpoints_deliver_exactly_once(
+        seed: u64,
+        loss in 0.0f64..0.2,
+        reorder in 0.0f64..0.2,
+        duplicate in 0.0f64..0.1,
+        corrupt in 0.0f64..0.05,
+        up in 0usize..100_000,
+        down in 0usize..30_000,
+    ) {
+        let link = LinkConfig {
+            latency: ms(3),
+            jitter: ms(1),
+            bandwidth: Some(10_000_000),
+            queue_limit: 128 * 1024,
+            loss,
+            reorder,
+            reorder_delay: ms(4),
+            duplicate,
+            corrupt,
+        };
+        transfer(link, seed, up, down);
+    }
+}
