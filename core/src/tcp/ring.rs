@@ -1,16 +1,21 @@
-//! A fixed-capacity byte ring shared by the send and receive buffers.
+//! A bounded byte ring shared by the send and receive buffers.
 //!
-//! The storage is allocated on first use, at the full capacity, and never
-//! grows: a connection that never carries data costs no buffer memory, and
-//! one that does costs exactly its configured size. Offsets are relative to
-//! the oldest byte (`head`). Bytes past `len` may be written too (the receive
-//! buffer parks out-of-order data there); only `[0, len)` counts as held.
+//! The ring holds at most its configured capacity, but its storage grows on
+//! demand, doubling from 4 KiB up to that capacity: a connection that
+//! carries little data costs little memory, however large its configured
+//! buffers. Offsets are relative to the oldest byte (`head`). Bytes past
+//! `len` may be written too (the receive buffer parks out-of-order data
+//! there); only `[0, len)` counts as held.
 
 use alloc::vec;
 use alloc::vec::Vec;
 
+/// The first allocation, in bytes.
+const MIN_ALLOC: usize = 4096;
+
 #[derive(Debug, Clone)]
 pub(crate) struct Ring {
+    /// The storage; its length is the ring's current physical size.
     buf: Vec<u8>,
     capacity: usize,
     head: usize,
@@ -44,11 +49,24 @@ impl Ring {
         self.buf.len()
     }
 
-    fn storage(&mut self) -> &mut [u8] {
-        if self.buf.is_empty() && self.capacity > 0 {
-            self.buf = vec![0; self.capacity];
+    /// Makes the storage cover offsets `[0, end)` (`end <= capacity`),
+    /// growing it and laying the contents out from index 0 if needed.
+    fn reserve(&mut self, end: usize) {
+        let size = self.buf.len();
+        if end <= size {
+            return;
         }
-        &mut self.buf
+        let new_size = end
+            .next_power_of_two()
+            .max(MIN_ALLOC)
+            .max(size * 2)
+            .min(self.capacity);
+        let mut grown = vec![0; new_size];
+        // Everything, held or parked, keeps its offset from `head`.
+        grown[..size - self.head].copy_from_slice(&self.buf[self.head..]);
+        grown[size - self.head..size].copy_from_slice(&self.buf[..self.head]);
+        self.buf = grown;
+        self.head = 0;
     }
 
     /// Copies `data` to offsets `[offset, offset + data.len())`.
@@ -60,12 +78,12 @@ impl Ring {
             return;
         }
         let data = &data[..data.len().min(self.capacity - offset)];
-        let capacity = self.capacity;
-        let start = (self.head + offset) % capacity;
-        let storage = self.storage();
-        let first = data.len().min(capacity - start);
-        storage[start..start + first].copy_from_slice(&data[..first]);
-        storage[..data.len() - first].copy_from_slice(&data[first..]);
+        self.reserve(offset + data.len());
+        let size = self.buf.len();
+        let start = (self.head + offset) % size;
+        let first = data.len().min(size - start);
+        self.buf[start..start + first].copy_from_slice(&data[..first]);
+        self.buf[..data.len() - first].copy_from_slice(&data[first..]);
     }
 
     /// Appends as much of `data` as fits; returns how much did.
@@ -78,14 +96,14 @@ impl Ring {
 
     /// Marks `n` more bytes (already written past `len`) as held.
     pub(crate) fn commit(&mut self, n: usize) {
-        self.len = (self.len + n).min(self.capacity);
+        self.len = (self.len + n).min(self.capacity).min(self.buf.len());
     }
 
     /// Drops the `n` oldest bytes (at most `len`); returns how many went.
     pub(crate) fn consume(&mut self, n: usize) -> usize {
         let n = n.min(self.len);
         if n > 0 {
-            self.head = (self.head + n) % self.capacity;
+            self.head = (self.head + n) % self.buf.len();
             self.len -= n;
         }
         n
@@ -97,9 +115,10 @@ impl Ring {
         if offset >= self.len || max == 0 || self.buf.is_empty() {
             return (&[], &[]);
         }
+        let size = self.buf.len();
         let n = max.min(self.len - offset);
-        let start = (self.head + offset) % self.capacity;
-        let first = n.min(self.capacity - start);
+        let start = (self.head + offset) % size;
+        let first = n.min(size - start);
         (&self.buf[start..start + first], &self.buf[..n - first])
     }
 
@@ -133,6 +152,7 @@ mod tests {
         assert_eq!(r.allocated(), 0);
         assert_eq!(r.slices(0, 8), (&[][..], &[][..]));
         assert_eq!(r.append(b"abcdef"), 6);
+        // Capacities below the first allocation size are allocated in full.
         assert_eq!(r.allocated(), 8);
         assert_eq!(r.consume(4), 4);
         assert_eq!(r.append(b"ghijklmn"), 6);
@@ -176,5 +196,31 @@ mod tests {
         assert_eq!(r.consume(1), 0);
         assert_eq!(r.read(&mut [0; 4]), 0);
         assert_eq!(r.capacity(), 0);
+    }
+
+    #[test]
+    fn storage_grows_with_use_and_keeps_contents() {
+        let mut r = Ring::new(1 << 20);
+        r.append(&[1; 3000]);
+        assert_eq!(r.allocated(), 4096);
+        r.consume(2500);
+        // Wrap inside the small storage, park data past `len`, then grow.
+        r.append(&[2; 3000]);
+        r.write_at(r.len() + 100, &[3; 50]);
+        assert_eq!(r.allocated(), 4096);
+        r.write_at(r.len() + 5000, &[4; 10]);
+        assert_eq!(r.allocated(), 16384);
+        let (a, b) = r.slices(0, 10_000);
+        let held = [a, b].concat();
+        assert_eq!(held.len(), 3500);
+        assert!(held[..500].iter().all(|&x| x == 1) && held[500..].iter().all(|&x| x == 2));
+        r.commit(100 + 50);
+        let (a, b) = r.slices(3500, 200);
+        let tail = [a, b].concat();
+        assert_eq!(&tail[100..150], &[3; 50][..]);
+        // Never past the capacity.
+        let mut small = Ring::new(5000);
+        small.append(&[9; 4500]);
+        assert_eq!(small.allocated(), 5000);
     }
 }
