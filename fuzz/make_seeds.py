@@ -144,3 +144,167 @@ write(t, "rfc7692-stored-hello-fragmented", DEFLATE
 write(t, "app-close-then-timeout", NO_DEFLATE + bytes([0x08, 0x0F, 0xA0, 0]) + bytes([0x0A, 0x53]))
 write(t, "peer-pings-and-closes", NO_DEFLATE
       + bytes([0x1E, 4]) + b"ping" + bytes([0x0E, 0x03, 0xE8, 2]) + b"ok")
+
+
+# The two Arbitrary targets, encoded the way the `arbitrary` crate (1.x)
+# decodes: bool = low bit of a byte, integers little-endian, Option = bool then
+# value, a Vec = each element preceded by a true byte, then a false byte; an
+# enum variant = a u32 scaled into the variant count.
+def b(x):
+    return bytes([1 if x else 0])
+
+
+def u8(x):
+    return bytes([x])
+
+
+def u16(x):
+    return struct.pack("<H", x)
+
+
+def vec(items):
+    return b"".join(b"\x01" + i for i in items) + b"\x00"
+
+
+def byte_vec(data):
+    return vec([bytes([c]) for c in data])
+
+
+def variant(index, count):
+    return struct.pack("<I", (index * (1 << 32) + count - 1) // count)
+
+
+def deflate(snct=False, cnct=False, sbits=15, cbits=15, level=6, threshold=0):
+    return b(snct) + b(cnct) + u8(sbits - 9) + u8(cbits - 9) + u8(level) + u8(threshold)
+
+
+def some(x):
+    return b"\x01" + x
+
+
+NONE = b"\x00"
+
+# ws_pair_ops: Input { setup: Setup, ops: Vec<Op> }
+OPS = ["Send", "SendText", "Fragment", "Ping", "Pong", "Close", "CloseNormal", "Deliver",
+       "DeliverAll", "Advance", "Cut"]
+
+
+def op(name, *fields):
+    return variant(OPS.index(name), len(OPS)) + b"".join(fields)
+
+
+def setup(cdef=NONE, sdef=NONE, cstream=False, sstream=False, cecho=True, secho=True,
+          tight=False, keepalive=False):
+    return cdef + sdef + b(cstream) + b(sstream) + b(cecho) + b(secho) + b(tight) + b(keepalive)
+
+
+def pair_input(s, ops):
+    return s + vec(ops)
+
+
+CLIENT, SERVER = False, True
+t = "ws_pair_ops"
+write(t, "text-and-binary-both-ways-then-close", pair_input(setup(), [
+    op("SendText", b(CLIENT), byte_vec(b"hello")),
+    op("Send", b(SERVER), b(False), byte_vec(bytes(range(10))), b(True)),
+    op("DeliverAll"),
+    op("CloseNormal", b(CLIENT)),
+    op("DeliverAll"),
+]))
+write(t, "deflate-context-takeover-repeated-text", pair_input(
+    setup(some(deflate()), some(deflate())), [
+        op("SendText", b(CLIENT), byte_vec(b"hello hello hello")),
+        op("SendText", b(CLIENT), byte_vec(b"hello hello hello")),
+        op("SendText", b(SERVER), byte_vec(b"hello hello hello")),
+        op("DeliverAll"),
+        op("SendText", b(SERVER), byte_vec(b"hello hello hello")),
+        op("DeliverAll"),
+    ]))
+write(t, "deflate-no-context-takeover-window-9", pair_input(
+    setup(some(deflate(True, True, 9, 9, 9)), some(deflate(False, False, 10, 9, 1))), [
+        op("Send", b(CLIENT), b(False), byte_vec(b"abcabcabcabcabcabc"), b(True)),
+        op("Send", b(SERVER), b(False), byte_vec(b"abcabcabcabcabcabc"), b(True)),
+        op("Send", b(SERVER), b(False), byte_vec(b"abcabcabcabcabcabc"), b(False)),
+        op("DeliverAll"),
+    ]))
+write(t, "fragmented-text-with-ping-between-partial-delivery", pair_input(
+    setup(some(deflate()), some(deflate())), [
+        op("Fragment", b(CLIENT), b(True), byte_vec("h\u00e9".encode()[:2]), b(False)),
+        op("Ping", b(CLIENT), byte_vec(b"are you there")),
+        op("Fragment", b(CLIENT), b(True), byte_vec("h\u00e9llo".encode()[2:]), b(True)),
+        op("Deliver", b(CLIENT), u16(5)),
+        op("Deliver", b(CLIENT), u16(7)),
+        op("DeliverAll"),
+    ]))
+write(t, "streaming-receivers-trickle-delivery", pair_input(
+    setup(cstream=True, sstream=True), [
+        op("Send", b(SERVER), b(True), byte_vec(b"streamed text, in pieces"), b(False)),
+        op("Deliver", b(SERVER), u16(4)),
+        op("Deliver", b(SERVER), u16(9)),
+        op("Deliver", b(SERVER), u16(9)),
+        op("DeliverAll"),
+    ]))
+write(t, "tight-limits-oversize-message-1009", pair_input(setup(tight=True), [
+    op("Send", b(CLIENT), b(False), byte_vec(b"x" * 1100), b(False)),
+    op("SendText", b(CLIENT), byte_vec(b"after the big one")),
+    op("DeliverAll"),
+]))
+write(t, "keepalive-silence-then-timeout", pair_input(setup(keepalive=True), [
+    op("Advance", u16(300)),
+    op("Advance", u16(300)),
+    op("Deliver", b(CLIENT), u16(100)),
+    op("Advance", u16(800)),
+    op("DeliverAll"),
+]))
+write(t, "close-undelivered-until-close-timeout", pair_input(setup(cecho=False), [
+    op("Close", b(SERVER), u16(4000), byte_vec(b"going")),
+    op("Advance", u16(3000)),
+    op("DeliverAll"),
+]))
+write(t, "cut-stream-mid-message", pair_input(setup(), [
+    op("SendText", b(CLIENT), byte_vec(b"never arrives whole")),
+    op("Deliver", b(CLIENT), u16(5)),
+    op("Cut", b(SERVER)),
+    op("DeliverAll"),
+]))
+
+# ws_deflate_roundtrip: Input { client, server, client_streaming,
+# server_streaming, messages: Vec<Message> }
+def message(from_server, text, data, plain=False, fragments=b"", repeat=0):
+    return (b(from_server) + b(text) + byte_vec(data) + b(plain) + byte_vec(fragments)
+            + u8(repeat))
+
+
+def roundtrip(cdef, sdef, msgs, cstream=False, sstream=False):
+    return cdef + sdef + b(cstream) + b(sstream) + vec(msgs)
+
+
+t = "ws_deflate_roundtrip"
+write(t, "rfc7692-hello-both-ways-twice", roundtrip(deflate(), deflate(), [
+    message(False, True, b"Hello", repeat=1),
+    message(True, True, b"Hello", repeat=1),
+]))
+write(t, "no-context-takeover-window-9-level-9", roundtrip(
+    deflate(True, True, 9, 9, 9), deflate(True, False, 9, 12, 9), [
+        message(False, False, b"abcdefgh" * 20, repeat=2),
+        message(True, False, b"abcdefgh" * 20, repeat=2),
+    ]))
+write(t, "fragmented-text-split-code-points", roundtrip(deflate(), deflate(), [
+    message(False, True, "h\u00e9llo w\u00f6rld \u2603".encode(), fragments=bytes([2, 6, 0, 3])),
+    message(True, True, "h\u00e9llo w\u00f6rld \u2603".encode(), fragments=bytes([1, 1, 1])),
+]))
+write(t, "uncompressed-opt-out-and-threshold", roundtrip(
+    deflate(threshold=16), deflate(level=0), [
+        message(False, False, b"short"),
+        message(False, False, b"long enough to compress, long enough", plain=True),
+        message(True, True, b"long enough to compress, long enough"),
+    ]))
+write(t, "incompressible-binary-streaming", roundtrip(
+    deflate(level=9), deflate(level=9), [
+        message(False, False, bytes((i * 167 + 13) % 256 for i in range(300))),
+        message(True, False, bytes((i * 89 + 7) % 256 for i in range(300)), fragments=bytes([100])),
+    ], cstream=True, sstream=True))
+write(t, "highly-compressible-1000-bytes", roundtrip(deflate(cbits=10), deflate(sbits=11), [
+    message(False, True, b"a" * 1000),
+    message(True, True, b"a" * 1000, repeat=3),
+]))

@@ -138,6 +138,8 @@ fuzz_target!(|input: Input| {
         }
     }
     pair.settle();
+    wirestate_fuzz::debug_log(&pair.client.watch);
+    wirestate_fuzz::debug_log(&pair.server.watch);
     let got_by_server = received(&pair.server.watch.log);
     let got_by_client = received(&pair.client.watch.log);
     for (name, got, want) in [

@@ -22,7 +22,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use wirestate::ws::{close, Config, DeflateConfig, Error, MessageKind, State};
 use wirestate_fuzz::frames::{check_call, check_send};
-use wirestate_fuzz::{client_config, transfer, Ev, Pair, Peer};
+use wirestate_fuzz::{client_config, lossy, transfer, Ev, Pair, Peer};
 
 #[derive(Arbitrary, Debug)]
 struct Deflate {
@@ -68,9 +68,10 @@ enum Op {
         data: Vec<u8>,
         compress: bool,
     },
+    /// `send_text` with the bytes made valid UTF-8.
     SendText {
         server: bool,
-        text: String,
+        text: Vec<u8>,
     },
     Fragment {
         server: bool,
@@ -86,10 +87,11 @@ enum Op {
         server: bool,
         payload: Vec<u8>,
     },
+    /// `close` with the reason's bytes made valid UTF-8.
     Close {
         server: bool,
         code: u16,
-        reason: String,
+        reason: Vec<u8>,
     },
     CloseNormal {
         server: bool,
@@ -263,9 +265,10 @@ fuzz_target!(|input: Input| {
                 }
             }
             Op::SendText { server, text } => {
+                let text = lossy(text);
                 let (me, _) = pair.sides(*server);
                 let before = me.conn.state();
-                let res = me.conn.send_text(text);
+                let res = me.conn.send_text(&text);
                 check_send("send_text", before, res);
                 if res.is_ok() {
                     dirs[usize::from(*server)]
@@ -317,9 +320,10 @@ fuzz_target!(|input: Input| {
                 code,
                 reason,
             } => {
+                let reason = lossy(reason);
                 let (me, _) = pair.sides(*server);
                 let before = me.conn.state();
-                let res = me.conn.close(*code, reason);
+                let res = me.conn.close(*code, &reason);
                 check_call("close", before, res);
                 if res.is_ok() {
                     assert!(close::is_valid_on_wire(*code), "close({code}) accepted");
@@ -362,6 +366,8 @@ fuzz_target!(|input: Input| {
     }
 
     pair.settle();
+    wirestate_fuzz::debug_log(&pair.client.watch);
+    wirestate_fuzz::debug_log(&pair.server.watch);
     observe(&mut dirs[0], &pair.server);
     observe(&mut dirs[1], &pair.client);
     for (dir, rx) in [(&dirs[0], &pair.server), (&dirs[1], &pair.client)] {
