@@ -323,12 +323,56 @@ list_cases() { # spec file
 
 fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
+# The selected cases are run in batches, one wstest run each: a top-level
+# group (1.* .. 11.*), and each subgroup of the long compression groups
+# (12.1.* .. 13.7.*). wstest writes its report only when a run ends, so a
+# batch cut by the time limit loses only that batch; the role's time limit
+# covers all of its batches together.
+make_batches() { # expected-file prefix -> prints batch file names
+    python3 - "$1" "$2" <<'PY'
+import sys
+expected, prefix = sys.argv[1], sys.argv[2]
+batches = {}
+for line in open(expected):
+    case = line.strip()
+    if not case:
+        continue
+    parts = case.split(".")
+    key = ".".join(parts[:2]) if parts[0] in ("12", "13") else parts[0]
+    batches.setdefault(key, []).append(case)
+for i, (key, cases) in enumerate(batches.items()):
+    path = "%s-%02d-%s.txt" % (prefix, i, key)
+    with open(path, "w") as f:
+        f.write("\n".join(cases) + "\n")
+    print(path)
+PY
+}
+
+batch_cases_json() { # batch-file -> JSON list of its case ids
+    python3 -c 'import json, sys; print(json.dumps([l.strip() for l in open(sys.argv[1]) if l.strip()]))' "$1"
+}
+
+batch_name() { # batch-file -> its group, e.g. 12.3
+    local b
+    b="$(basename "$1" .txt)"
+    echo "${b##*-}"
+}
+
+# Expected case ids of the whole selection, for one role.
+expected_cases() { # file
+    local spec="$WORK/select.json"
+    printf '{"cases": %s, "exclude-cases": []}\n' "$(cases_json)" >"$spec"
+    list_cases "$spec" "$1"
+}
+
 # server role: wstest is the client and our echo server is tested.
 run_server_role() {
-    local out="$reports/server" port spec notes=() started rc server_pid
+    local out="$reports/server" port notes=() started rc server_pid batch name spec left
+    local indexes=() expected="$WORK/expected-server.txt" deadline
     rm -rf "$out"
     mkdir -p "$out"
     check_runnable "$server_cmd" "server under test"
+    expected_cases "$expected"
     port="$(free_port)"
     build_cmd "$server_cmd" "{addr}" "127.0.0.1:$port"
     log "server role: starting ${CMD_WORDS[*]}"
@@ -337,95 +381,131 @@ run_server_role() {
     PIDS+=("$server_pid")
     wait_for_port "$port" 30 "$server_pid" \
         || die "server under test did not listen on 127.0.0.1:$port (log: $out/server.log)"
-
-    spec="$WORK/fuzzingclient.json"
-    cat >"$spec" <<EOF
+    log "server role: wstest -m fuzzingclient, $(wc -l <"$expected") cases, limit ${role_timeout}s"
+    started=$SECONDS
+    deadline=$((SECONDS + role_timeout))
+    for batch in $(make_batches "$expected" "$WORK/batch-server"); do
+        name="$(batch_name "$batch")"
+        left=$((deadline - SECONDS))
+        if ((left <= 0)); then
+            notes+=(--note "time limit of ${role_timeout}s reached before batch $name.*")
+            break
+        fi
+        spec="$WORK/fuzzingclient-$name.json"
+        cat >"$spec" <<JSON
 {
-  "outdir": "$(host_to_suite "$WORK/reports-server")",
+  "outdir": "$(host_to_suite "$WORK/reports-server/$name")",
   "servers": [{"agent": "$agent", "url": "ws://127.0.0.1:$port"}],
-  "cases": $(cases_json),
+  "cases": $(batch_cases_json "$batch"),
   "exclude-cases": [],
   "exclude-agent-cases": {}
 }
-EOF
-    list_cases "$spec" "$WORK/expected-server.txt"
-    log "server role: wstest -m fuzzingclient, $(wc -l <"$WORK/expected-server.txt") cases, limit ${role_timeout}s"
-    started=$SECONDS
-    rc=0
-    (cd "$WORK" && exec timeout --kill-after=10 "$role_timeout" \
-        "${WSTEST_PY[@]}" "$(host_to_suite "$wrapper")" -m fuzzingclient \
-        -s "$(host_to_suite "$spec")") >"$out/wstest.log" 2>&1 &
-    local wstest_pid=$!
-    PIDS+=("$wstest_pid")
-    wait "$wstest_pid" || rc=$?
+JSON
+        local bstart=$SECONDS
+        rc=0
+        (cd "$WORK" && exec timeout --kill-after=10 "$left" \
+            "${WSTEST_PY[@]}" "$(host_to_suite "$wrapper")" -m fuzzingclient \
+            -s "$(host_to_suite "$spec")") >>"$out/wstest.log" 2>&1 &
+        local wstest_pid=$!
+        PIDS+=("$wstest_pid")
+        wait "$wstest_pid" || rc=$?
+        log "server role: batch $name.* ($(wc -l <"$batch") cases) took $(fmt_secs $((SECONDS - bstart)))"
+        if [[ -d "$WORK/reports-server/$name" ]]; then
+            mkdir -p "$out/$name"
+            cp -r "$WORK/reports-server/$name/." "$out/$name/"
+            indexes+=(--index "$out/$name/index.json")
+        fi
+        if ((rc == 124 || rc == 137)); then
+            notes+=(--note "wstest did not finish batch $name.* within the role's limit of ${role_timeout}s")
+            break
+        elif ((rc != 0)); then
+            notes+=(--note "wstest exited with status $rc in batch $name.* (log: $out/wstest.log)")
+        fi
+        if ! kill -0 "$server_pid" 2>/dev/null; then
+            local src=0
+            wait "$server_pid" 2>/dev/null || src=$?
+            notes+=(--note "the server under test exited during batch $name.* (status $src, log: $out/server.log)")
+            break
+        fi
+    done
     SERVER_SECS=$((SECONDS - started))
-    if ((rc == 124 || rc == 137)); then
-        notes+=(--note "wstest did not finish within ${role_timeout}s")
-    elif ((rc != 0)); then
-        notes+=(--note "wstest exited with status $rc (log: $out/wstest.log)")
-    fi
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        local src=0
-        wait "$server_pid" 2>/dev/null || src=$?
-        notes+=(--note "the server under test exited during the run (status $src, log: $out/server.log)")
-    fi
     stop_pid "$server_pid"
-    [[ -d "$WORK/reports-server" ]] && cp -r "$WORK/reports-server/." "$out/"
     log "server role: took $(fmt_secs "$SERVER_SECS"); reports in $out"
-    python3 "$judge" --index "$out/index.json" --agent "$agent" \
-        --expected "$WORK/expected-server.txt" --role "server role (fuzzingclient vs $(basename "${CMD_WORDS[0]}"))" \
+    python3 "$judge" "${indexes[@]}" --merged "$out/index.json" --agent "$agent" \
+        --expected "$expected" --role "server role (fuzzingclient vs $(basename "${CMD_WORDS[0]}"))" \
         "${notes[@]}"
 }
 
-# client role: wstest is the server and our client is tested.
+# client role: wstest is the server and our client is tested; one wstest
+# fuzzingserver per batch, and the client run against each.
 run_client_role() {
-    local out="$reports/client" port spec notes=() started rc wstest_pid
+    local out="$reports/client" port notes=() started rc wstest_pid client_pid batch name spec left
+    local indexes=() expected="$WORK/expected-client.txt" deadline
     rm -rf "$out"
     mkdir -p "$out"
     check_runnable "$client_cmd" "client under test"
-    port="$(free_port)"
-    spec="$WORK/fuzzingserver.json"
-    cat >"$spec" <<EOF
+    expected_cases "$expected"
+    build_cmd "$client_cmd" "{url}" "ws://127.0.0.1:PORT"
+    log "client role: ${CMD_WORDS[*]} against wstest -m fuzzingserver, $(wc -l <"$expected") cases, limit ${role_timeout}s"
+    started=$SECONDS
+    deadline=$((SECONDS + role_timeout))
+    for batch in $(make_batches "$expected" "$WORK/batch-client"); do
+        name="$(batch_name "$batch")"
+        left=$((deadline - SECONDS))
+        if ((left <= 0)); then
+            notes+=(--note "time limit of ${role_timeout}s reached before batch $name.*")
+            break
+        fi
+        port="$(free_port)"
+        spec="$WORK/fuzzingserver-$name.json"
+        cat >"$spec" <<JSON
 {
   "url": "ws://127.0.0.1:$port",
-  "outdir": "$(host_to_suite "$WORK/reports-client")",
-  "cases": $(cases_json),
+  "outdir": "$(host_to_suite "$WORK/reports-client/$name")",
+  "cases": $(batch_cases_json "$batch"),
   "exclude-cases": [],
   "exclude-agent-cases": {}
 }
-EOF
-    list_cases "$spec" "$WORK/expected-client.txt"
-    started=$SECONDS
-    # wstest gets a minute more than the client, so that a slow client is
-    # reported as such rather than as a vanished suite.
-    (cd "$WORK" && exec timeout --kill-after=10 "$((role_timeout + 60))" \
-        "${WSTEST_PY[@]}" "$(host_to_suite "$wrapper")" -m fuzzingserver -u 0 \
-        -s "$(host_to_suite "$spec")") >"$out/wstest.log" 2>&1 &
-    wstest_pid=$!
-    PIDS+=("$wstest_pid")
-    wait_for_port "$port" 60 "$wstest_pid" \
-        || die "wstest -m fuzzingserver did not listen on 127.0.0.1:$port (log: $out/wstest.log)"
-    build_cmd "$client_cmd" "{url}" "ws://127.0.0.1:$port"
-    log "client role: ${CMD_WORDS[*]} against wstest -m fuzzingserver, $(wc -l <"$WORK/expected-client.txt") cases, limit ${role_timeout}s"
-    rc=0
-    timeout --kill-after=10 "$role_timeout" "${CMD_WORDS[@]}" >"$out/client.log" 2>&1 &
-    local client_pid=$!
-    PIDS+=("$client_pid")
-    wait "$client_pid" || rc=$?
+JSON
+        local bstart=$SECONDS
+        # wstest gets a minute more than the client, so that a slow client is
+        # reported as such rather than as a vanished suite.
+        (cd "$WORK" && exec timeout --kill-after=10 "$((left + 60))" \
+            "${WSTEST_PY[@]}" "$(host_to_suite "$wrapper")" -m fuzzingserver -u 0 \
+            -s "$(host_to_suite "$spec")") >>"$out/wstest.log" 2>&1 &
+        wstest_pid=$!
+        PIDS+=("$wstest_pid")
+        wait_for_port "$port" 60 "$wstest_pid" \
+            || die "wstest -m fuzzingserver did not listen on 127.0.0.1:$port (log: $out/wstest.log)"
+        build_cmd "$client_cmd" "{url}" "ws://127.0.0.1:$port"
+        rc=0
+        echo "--- batch $name.*: ${CMD_WORDS[*]}" >>"$out/client.log"
+        timeout --kill-after=10 "$left" "${CMD_WORDS[@]}" >>"$out/client.log" 2>&1 &
+        client_pid=$!
+        PIDS+=("$client_pid")
+        wait "$client_pid" || rc=$?
+        local wstest_alive=1
+        kill -0 "$wstest_pid" 2>/dev/null || wstest_alive=0
+        stop_pid "$wstest_pid"
+        log "client role: batch $name.* ($(wc -l <"$batch") cases) took $(fmt_secs $((SECONDS - bstart)))"
+        if [[ -d "$WORK/reports-client/$name" ]]; then
+            mkdir -p "$out/$name"
+            cp -r "$WORK/reports-client/$name/." "$out/$name/"
+            indexes+=(--index "$out/$name/index.json")
+        fi
+        if ((rc == 124 || rc == 137)); then
+            notes+=(--note "the client under test did not finish batch $name.* within the role's limit of ${role_timeout}s")
+            break
+        elif ((rc != 0)); then
+            notes+=(--note "the client under test exited with status $rc in batch $name.* (log: $out/client.log)")
+        fi
+        ((wstest_alive)) \
+            || notes+=(--note "wstest -m fuzzingserver exited during batch $name.* (log: $out/wstest.log)")
+    done
     CLIENT_SECS=$((SECONDS - started))
-    if ((rc == 124 || rc == 137)); then
-        notes+=(--note "the client under test did not finish within ${role_timeout}s")
-    elif ((rc != 0)); then
-        notes+=(--note "the client under test exited with status $rc (log: $out/client.log)")
-    fi
-    if ! kill -0 "$wstest_pid" 2>/dev/null; then
-        notes+=(--note "wstest -m fuzzingserver exited during the run (log: $out/wstest.log)")
-    fi
-    stop_pid "$wstest_pid"
-    [[ -d "$WORK/reports-client" ]] && cp -r "$WORK/reports-client/." "$out/"
     log "client role: took $(fmt_secs "$CLIENT_SECS"); reports in $out"
-    python3 "$judge" --index "$out/index.json" --agent "$agent" \
-        --expected "$WORK/expected-client.txt" --role "client role (fuzzingserver vs $(basename "${CMD_WORDS[0]}"))" \
+    python3 "$judge" "${indexes[@]}" --merged "$out/index.json" --agent "$agent" \
+        --expected "$expected" --role "client role (fuzzingserver vs $(basename "${CMD_WORDS[0]}"))" \
         "${notes[@]}"
 }
 

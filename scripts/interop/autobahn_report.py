@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Judge one Autobahn|Testsuite run from its index.json.
 
-Usage: autobahn_report.py --index DIR/index.json --agent NAME --expected FILE
-                          --role LABEL [--note TEXT]...
+Usage: autobahn_report.py --index DIR/index.json [--index ...] [--merged OUT.json]
+                          --agent NAME --expected FILE --role LABEL [--note TEXT]...
+
+Several --index files (one per batch of cases) are merged; --merged writes the
+merged results of the agent as one index.json-style file.
 
 A case passes only when both `behavior` and `behaviorClose` are OK or
 INFORMATIONAL; NON-STRICT, UNIMPLEMENTED, FAILED, WRONG CODE, UNCLEAN and
@@ -61,7 +64,8 @@ def reason_for(outdir, entry):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--index", required=True)
+    ap.add_argument("--index", action="append", default=[])
+    ap.add_argument("--merged", help="write the merged index here")
     ap.add_argument("--agent", required=True)
     ap.add_argument("--expected", required=True, help="file with one case id a line")
     ap.add_argument("--role", required=True)
@@ -73,23 +77,38 @@ def main():
         expected = [line.strip() for line in f if line.strip()]
 
     results = {}
+    outdirs = {}
     problems = list(args.note)
-    if os.path.isfile(args.index):
+    if not args.index:
+        problems.append("no report written")
+    for path in args.index:
+        if not os.path.isfile(path):
+            problems.append("no report written: %s is missing" % path)
+            continue
         try:
-            with open(args.index, encoding="utf-8") as f:
+            with open(path, encoding="utf-8") as f:
                 index = json.load(f)
         except ValueError as e:
-            index = {}
-            problems.append("index.json is not valid JSON: %s" % e)
-        if args.agent in index:
-            results = index[args.agent]
-        else:
+            problems.append("%s is not valid JSON: %s" % (path, e))
+            continue
+        if args.agent not in index:
             problems.append("no results for agent %r in %s (agents: %s)"
-                            % (args.agent, args.index, ", ".join(sorted(index)) or "none"))
-    else:
-        problems.append("no report written: %s is missing" % args.index)
-
-    outdir = os.path.dirname(args.index)
+                            % (args.agent, path, ", ".join(sorted(index)) or "none"))
+            continue
+        for case_id, entry in index[args.agent].items():
+            results[case_id] = entry
+            outdirs[case_id] = os.path.dirname(path)
+    if args.merged:
+        merged = {}
+        for case_id, entry in results.items():
+            entry = dict(entry)
+            if entry.get("reportfile"):
+                entry["reportfile"] = os.path.relpath(
+                    os.path.join(outdirs[case_id], entry["reportfile"]),
+                    os.path.dirname(os.path.abspath(args.merged)))
+            merged[case_id] = entry
+        with open(args.merged, "w", encoding="utf-8") as f:
+            json.dump({args.agent: merged}, f, indent=1, sort_keys=True)
     failed = []
     passed = 0
     for case_id in sorted(set(expected) | set(results), key=case_key):
@@ -105,7 +124,7 @@ def main():
         if behavior in PASSING and close in PASSING:
             passed += 1
         else:
-            failed.append((case_id, behavior, close, reason_for(outdir, entry)))
+            failed.append((case_id, behavior, close, reason_for(outdirs[case_id], entry)))
 
     print("autobahn %s: %d cases expected, %d reported" % (args.role, len(expected), len(results)))
     for p in problems:
