@@ -13,9 +13,12 @@ use core::fmt;
 pub enum Event {
     /// The handshake completed: the connection is ESTABLISHED.
     Connected,
-    /// New in-order data can be read.
+    /// In-order data arrived while the receive buffer was empty: there is
+    /// something to read. Edge-triggered: no further `Readable` comes until
+    /// the application has read everything.
     Readable,
-    /// Room opened in the send buffer after it had been full.
+    /// Room opened in the send buffer after a `send` could not take all
+    /// it was given.
     Writable,
     /// The peer sent its FIN: it will send no more data (the connection is
     /// in CLOSE-WAIT, or further along if we closed too). Reads return what
