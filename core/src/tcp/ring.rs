@@ -13,13 +13,24 @@ use alloc::vec::Vec;
 /// The first allocation, in bytes.
 const MIN_ALLOC: usize = 4096;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Ring {
     /// The storage; its length is the ring's current physical size.
     buf: Vec<u8>,
     capacity: usize,
     head: usize,
     len: usize,
+}
+
+impl core::fmt::Debug for Ring {
+    // The bytes themselves would drown any log line.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Ring")
+            .field("capacity", &self.capacity)
+            .field("len", &self.len)
+            .field("allocated", &self.buf.len())
+            .finish()
+    }
 }
 
 impl Ring {
@@ -186,6 +197,14 @@ mod tests {
         r.consume(6);
         r.release_if_empty();
         assert_eq!(r.allocated(), 0);
+    }
+
+    #[test]
+    fn debug_shows_sizes_not_bytes() {
+        let mut r = Ring::new(10);
+        r.append(b"secret");
+        let text = alloc::format!("{r:?}");
+        assert_eq!(text, "Ring { capacity: 10, len: 6, allocated: 10 }");
     }
 
     #[test]
