@@ -24,7 +24,7 @@ PASSING = {"OK", "INFORMATIONAL"}
 # What a non-passing verdict means, since the suite's text for NON-STRICT only
 # says that the observed events matched a lenient expectation.
 MEANING = {
-    "NON-STRICT": "accepted only leniently (e.g. failed later than fail-fast)",
+    "NON-STRICT": "matched only the suite's lenient expectation",
     "UNIMPLEMENTED": "the suite judged the feature as not implemented",
     "WRONG CODE": "wrong close code",
     "UNCLEAN": "connection not closed cleanly",
@@ -35,7 +35,7 @@ def case_key(case_id):
     return tuple(int(p) if p.isdigit() else p for p in case_id.split("."))
 
 
-def one_line(text, limit=160):
+def one_line(text, limit=200):
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -53,8 +53,15 @@ def reason_for(outdir, entry):
                 detail = json.load(f)
         except (OSError, ValueError):
             detail = {}
-        if entry.get("behavior") not in PASSING and detail.get("result"):
+        if (entry.get("behavior") not in PASSING and detail.get("result")
+                and entry.get("behavior") != "NON-STRICT"):
             parts.append(detail["result"])
+            # For a lenient match the suite's text says nothing useful: show
+            # what the strict expectation wanted and what was observed.
+            expected = detail.get("expected") or {}
+            if entry.get("behavior") == "NON-STRICT" and "OK" in expected:
+                parts.append("strict: %s, observed: %s"
+                             % (json.dumps(expected["OK"]), json.dumps(detail.get("received"))))
         if entry.get("behaviorClose") not in PASSING and detail.get("resultClose"):
             parts.append("close: " + detail["resultClose"])
     if entry.get("remoteCloseCode") is not None:
