@@ -53,15 +53,15 @@ def reason_for(outdir, entry):
                 detail = json.load(f)
         except (OSError, ValueError):
             detail = {}
-        if (entry.get("behavior") not in PASSING and detail.get("result")
-                and entry.get("behavior") != "NON-STRICT"):
-            parts.append(detail["result"])
+        behavior = entry.get("behavior")
+        expected = detail.get("expected") or {}
+        if behavior == "NON-STRICT" and "OK" in expected:
             # For a lenient match the suite's text says nothing useful: show
             # what the strict expectation wanted and what was observed.
-            expected = detail.get("expected") or {}
-            if entry.get("behavior") == "NON-STRICT" and "OK" in expected:
-                parts.append("strict: %s, observed: %s"
-                             % (json.dumps(expected["OK"]), json.dumps(detail.get("received"))))
+            parts.append("strict: %s, observed: %s"
+                         % (json.dumps(expected["OK"]), json.dumps(detail.get("received"))))
+        elif behavior not in PASSING and detail.get("result"):
+            parts.append(detail["result"])
         if entry.get("behaviorClose") not in PASSING and detail.get("resultClose"):
             parts.append("close: " + detail["resultClose"])
     if entry.get("remoteCloseCode") is not None:
