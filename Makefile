@@ -42,5 +42,8 @@ test-python:
 test-fuzz:
 	scripts/fuzz-smoke.sh
 
+test-c:
+	scripts/c-tests.sh
+
 bench:
 	$(CARGO) bench -p wirestate-benches

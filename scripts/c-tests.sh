@@ -129,7 +129,7 @@ fi
 if command -v "$CXX" >/dev/null 2>&1; then
     if echo '#include "wirestate.h"
 int main() { wirestate_ws_config *c = nullptr; return wirestate_ws_config_new(&c) == WIRESTATE_RESULT_OK ? (wirestate_ws_config_free(c), 0) : 1; }' |
-        "$CXX" -x c++ -std=c++11 -Wall -Wextra -Werror -I "$ROOT/ffi/include" - \
+        "$CXX" -std=c++11 -Wall -Wextra -Werror -I "$ROOT/ffi/include" -x c++ - -x none \
             "$REL/libwirestate.a" "${LIBS[@]}" -o "$WORK/cxx_header" && "$WORK/cxx_header"; then
         pass
     else
