@@ -4,12 +4,12 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 
-.PHONY: demo test lint test-rust test-nostd test-docs test-interop test-autobahn test-fuzz test-python bench
+.PHONY: demo test lint test-rust test-nostd test-docs test-interop test-autobahn test-fuzz test-python test-c bench
 
 demo:
 	$(CARGO) run --release -p wirestate --example ws_demo
 
-test: lint test-rust test-nostd test-docs test-python test-interop test-autobahn test-fuzz
+test: lint test-rust test-nostd test-docs test-python test-interop test-autobahn test-fuzz test-c
 	@echo "make test: every part passed"
 
 lint:
