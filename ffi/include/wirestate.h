@@ -322,8 +322,9 @@ typedef struct wirestate_ws_stats {
 
 // One event, filled by `wirestate_ws_conn_poll_event`. Which fields mean
 // something depends on `kind` (see `wirestate_ws_event_kind`); the others
-// are zero. `data` is never NULL (an empty payload points at a static empty
-// string) and is not NUL-terminated.
+// are zero, except `message_kind`, which is `BINARY` for events that carry
+// no message. `data` is never NULL (an empty payload points at a static
+// empty string) and is not NUL-terminated.
 typedef struct wirestate_ws_event {
     // What happened (a `wirestate_ws_event_kind`).
     wirestate_ws_event_kind kind;

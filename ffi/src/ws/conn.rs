@@ -673,3 +673,53 @@ pub extern "C" fn wirestate_ws_conn_stats(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ws::config::{wirestate_ws_config_free, wirestate_ws_config_new};
+    use core::ptr;
+
+    #[test]
+    fn a_poisoned_connection_refuses_calls_but_frees() {
+        let mut cfg = ptr::null_mut();
+        assert_eq!(wirestate_ws_config_new(&mut cfg), wirestate_result::Ok);
+        let mut conn = ptr::null_mut();
+        assert_eq!(
+            wirestate_ws_conn_new_server(cfg, &mut conn),
+            wirestate_result::Ok
+        );
+        wirestate_ws_config_free(cfg);
+        // What a panic inside a call leaves behind.
+        // SAFETY: `conn` is live and used by nothing else here.
+        unsafe { (*conn).poisoned = true };
+        let mut state = wirestate_ws_state::Open;
+        assert_eq!(
+            wirestate_ws_conn_state(conn, &mut state),
+            wirestate_result::Panic
+        );
+        assert_eq!(
+            wirestate_ws_conn_receive_data(conn, ptr::null(), 0),
+            wirestate_result::Panic
+        );
+        assert_eq!(state, wirestate_ws_state::Open);
+        wirestate_ws_conn_free(conn);
+    }
+
+    #[test]
+    fn input_aliasing_the_last_event_is_copied() {
+        let mut c = wirestate_ws_conn::new(Connection::server(Default::default()));
+        let data = [7u8; 32];
+        c.last_payload = (data.as_ptr() as usize, data.as_ptr() as usize + data.len());
+        let seen = c.with_input(&data[8..16], |_, d| d.as_ptr() as usize);
+        assert_ne!(seen, data[8..].as_ptr() as usize);
+        let other = [1u8; 4];
+        let seen = c.with_input(&other, |_, d| d.as_ptr() as usize);
+        assert_eq!(seen, other.as_ptr() as usize);
+    }
+
+    #[test]
+    fn os_seeds_differ() {
+        assert_ne!(os_seed(), os_seed());
+    }
+}

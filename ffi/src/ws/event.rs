@@ -50,8 +50,9 @@ pub enum wirestate_ws_event_kind {
 
 /// One event, filled by `wirestate_ws_conn_poll_event`. Which fields mean
 /// something depends on `kind` (see `wirestate_ws_event_kind`); the others
-/// are zero. `data` is never NULL (an empty payload points at a static empty
-/// string) and is not NUL-terminated.
+/// are zero, except `message_kind`, which is `BINARY` for events that carry
+/// no message. `data` is never NULL (an empty payload points at a static
+/// empty string) and is not NUL-terminated.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct wirestate_ws_event {
