@@ -130,6 +130,9 @@ struct Direction {
     rx_partial: Option<(MessageKind, Vec<u8>)>,
     /// How far the receiver's event log has been read.
     seen: usize,
+    /// The code and reason of the sender's first Close frame, when the
+    /// application sent it while the connection was open.
+    close_sent: Option<(u16, String)>,
 }
 
 /// Whether the receiving end may have lost messages: it failed, or its
@@ -161,6 +164,15 @@ fn observe(dir: &mut Direction, rx: &Peer) {
                 } else {
                     None
                 }
+            }
+            Ev::CloseReceived(code, reason) => {
+                if let Some((c, r)) = &dir.close_sent {
+                    assert!(
+                        c == code && r == reason,
+                        "{name} received Close({code}, {reason:?}), the peer sent Close({c}, {r:?})"
+                    );
+                }
+                None
             }
             Ev::Closed { code, clean, .. } => {
                 assert!(
@@ -328,6 +340,9 @@ fuzz_target!(|input: Input| {
                 if res.is_ok() {
                     assert!(close::is_valid_on_wire(*code), "close({code}) accepted");
                     assert!(reason.len() <= 123, "long close reason accepted");
+                    if before == State::Open {
+                        dirs[usize::from(*server)].close_sent = Some((*code, reason.clone()));
+                    }
                 } else if before == State::Open && !close::is_valid_on_wire(*code) {
                     assert_eq!(res, Err(Error::InvalidCloseCode));
                 }
@@ -339,6 +354,7 @@ fuzz_target!(|input: Input| {
                 check_call("close", before, res);
                 if before == State::Open {
                     assert_eq!(res, Ok(()), "close(1000) while open");
+                    dirs[usize::from(*server)].close_sent = Some((close::NORMAL, "bye".into()));
                 }
             }
             Op::Deliver { from_server, max } => {
