@@ -4,12 +4,12 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 
-.PHONY: demo test lint test-rust test-nostd test-docs test-interop test-autobahn test-fuzz test-python test-c bench
+.PHONY: demo test lint test-rust test-nostd test-docs test-interop test-autobahn test-fuzz test-python test-c test-tcp-kernel bench
 
 demo:
 	$(CARGO) run --release -p wirestate --example ws_demo
 
-test: lint test-rust test-nostd test-docs test-python test-interop test-autobahn test-fuzz test-c
+test: lint test-rust test-nostd test-docs test-python test-interop test-autobahn test-fuzz test-c test-tcp-kernel
 	@echo "make test: every part passed"
 
 lint:
@@ -41,6 +41,10 @@ test-python:
 
 test-fuzz:
 	scripts/fuzz-smoke.sh
+
+# Root only (network namespace + TUN); prints SKIP otherwise.
+test-tcp-kernel:
+	scripts/tcp-kernel-interop.sh
 
 test-c:
 	scripts/c-tests.sh
