@@ -72,12 +72,13 @@ pub struct wirestate_ws_conn {
 
 impl Castable for wirestate_ws_conn {}
 
-/// The last handshake event `poll_event` returned, owned by the wrapper.
+/// The last handshake event `poll_event` returned, owned by the wrapper
+/// (boxed: one word, so resetting it per event costs nothing).
 pub(crate) enum Handshake {
     None,
-    Request(Request),
-    Accepted(Accepted),
-    Rejected(Rejected),
+    Request(Box<Request>),
+    Accepted(Box<Accepted>),
+    Rejected(Box<Rejected>),
 }
 
 impl wirestate_ws_conn {

@@ -109,19 +109,21 @@ pub extern "C" fn wirestate_ws_conn_poll_event(
 ) -> wirestate_result {
     with_conn(conn, |c| {
         let out = Out::new(event)?;
-        c.handshake = Handshake::None;
+        if !matches!(c.handshake, Handshake::None) {
+            c.handshake = Handshake::None;
+        }
         use wirestate_ws_event_kind as K;
         let e = match c.conn.poll_event() {
             None => wirestate_ws_event::of(K::None, &[]),
             Some(Event::Request(r)) => {
-                c.handshake = Handshake::Request(r.clone());
+                c.handshake = Handshake::Request(Box::new(r.clone()));
                 let Handshake::Request(r) = &c.handshake else {
                     unreachable!()
                 };
                 wirestate_ws_event::of(K::Request, r.path.as_bytes())
             }
             Some(Event::Accepted(a)) => {
-                c.handshake = Handshake::Accepted(a.clone());
+                c.handshake = Handshake::Accepted(Box::new(a.clone()));
                 let Handshake::Accepted(a) = &c.handshake else {
                     unreachable!()
                 };
@@ -129,7 +131,7 @@ pub extern "C" fn wirestate_ws_conn_poll_event(
                 wirestate_ws_event::of(K::Accepted, sub.as_bytes())
             }
             Some(Event::Rejected(r)) => {
-                c.handshake = Handshake::Rejected(r.clone());
+                c.handshake = Handshake::Rejected(Box::new(r.clone()));
                 let Handshake::Rejected(r) = &c.handshake else {
                     unreachable!()
                 };
