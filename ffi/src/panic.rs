@@ -32,12 +32,14 @@ impl OnPanic for *const c_char {
 ///
 /// `AssertUnwindSafe` is honest here: objects a panicking call was using are
 /// poisoned by their own helpers (see `ws::conn`) and refuse further calls.
+#[inline(always)]
 pub(crate) fn ffi_boundary<T: OnPanic>(f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| T::on_panic())
 }
 
 /// [`ffi_boundary`] for bodies written with `?`: `Ok(())` becomes
 /// `WIRESTATE_RESULT_OK`, `Err(code)` the code.
+#[inline(always)]
 pub(crate) fn result_boundary(f: impl FnOnce() -> FfiResult) -> wirestate_result {
     ffi_boundary(|| match f() {
         Ok(()) => wirestate_result::Ok,

@@ -112,6 +112,7 @@ impl wirestate_ws_conn {
 
 /// Runs `f` on the connection behind `conn` at the panic boundary; a
 /// connection whose call panicked refuses every later call.
+#[inline(always)]
 pub(crate) fn with_conn(
     conn: *mut wirestate_ws_conn,
     f: impl FnOnce(&mut wirestate_ws_conn) -> FfiResult,
@@ -131,6 +132,7 @@ pub(crate) fn with_conn(
 }
 
 /// [`with_conn`] for calls that change nothing.
+#[inline(always)]
 pub(crate) fn with_conn_ref(
     conn: *const wirestate_ws_conn,
     f: impl FnOnce(&wirestate_ws_conn) -> FfiResult,
