@@ -12,7 +12,8 @@
 #
 # Environment:
 #   FUZZ_SECONDS        seconds per target (default 10)
-#   FUZZ_BUILD_TIMEOUT  bound on building all targets, seconds (default 1800)
+#   FUZZ_BUILD_TIMEOUT  bound on installing cargo-fuzz and on building all
+#                       targets, seconds each (default 1800)
 #   FUZZ_TARGETS        space-separated subset of targets (default: all)
 set -euo pipefail
 
@@ -28,7 +29,10 @@ fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "fuzz: installing cargo-fuzz"
-    cargo install cargo-fuzz --locked
+    if ! timeout --kill-after=30 "$build_timeout" cargo install cargo-fuzz --locked; then
+        echo "fuzz: could not install cargo-fuzz" >&2
+        exit 1
+    fi
 fi
 
 cd "$fuzz_dir"
