@@ -20,6 +20,8 @@
 
 pub mod error;
 mod ffi;
+#[cfg(test)]
+mod overhead;
 mod panic;
 pub mod version;
 pub mod ws;

@@ -2,16 +2,17 @@
 //! the core's Rust API and through the exported `extern "C"` functions (the
 //! ones a C program calls; NULL checks, panic boundary, event conversion).
 //!
-//! `cargo run --release -p wirestate-ffi --example ws_overhead [messages]`
+//! `cargo test --release -p wirestate-ffi -- --ignored --nocapture overhead`
+//! (`WIRESTATE_OVERHEAD_MESSAGES` sets the messages per run).
 
 use std::hint::black_box;
 use std::ptr;
 use std::time::Instant;
 
-use wirestate::wirestate_result;
-use wirestate::ws::config::*;
-use wirestate::ws::conn::*;
-use wirestate::ws::event::*;
+use crate::error::wirestate_result;
+use crate::ws::config::*;
+use crate::ws::conn::*;
+use crate::ws::event::*;
 use wirestate_core::ws::{ClientConfig, Config, Connection, Event};
 
 const SEED: [u8; 16] = [7; 16];
@@ -66,7 +67,7 @@ fn c_loop(n: u64) -> f64 {
     wirestate_ws_config_free(cfg);
     let mut ev = wirestate_ws_event {
         kind: wirestate_ws_event_kind::None,
-        message_kind: wirestate::ws::wirestate_ws_message_kind::Binary,
+        message_kind: crate::ws::wirestate_ws_message_kind::Binary,
         data: ptr::null(),
         len: 0,
         code: 0,
@@ -123,9 +124,11 @@ fn c_loop(n: u64) -> f64 {
     ns
 }
 
-fn main() {
-    let n: u64 = std::env::args()
-        .nth(1)
+#[test]
+#[ignore = "a measurement: run with --release -- --ignored --nocapture overhead"]
+fn overhead() {
+    let n: u64 = std::env::var("WIRESTATE_OVERHEAD_MESSAGES")
+        .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(2_000_000);
     // Warm up, then alternate to even out noise; keep the best of each.
