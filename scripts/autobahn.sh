@@ -23,7 +23,7 @@
 #                         appended, or replaces '{url}' if present
 #                         (default: $WIRESTATE_EXAMPLES_DIR/ws_autobahn_client)
 #   AUTOBAHN_AGENT        agent name the client reports under (default wirestate)
-#   AUTOBAHN_TIMEOUT      seconds allowed per role (default 1800)
+#   AUTOBAHN_TIMEOUT      seconds allowed per role (default 2400)
 #   AUTOBAHN_PARALLEL     1 = run both roles at once, 0 = one after the other
 #                         (default: 1 when the machine has two or more cores)
 #   AUTOBAHN_REPORTS      report folder (default <repo>/reports/autobahn)
@@ -44,7 +44,7 @@ chroot_dir="$cache/autobahn-chroot"
 reports="${AUTOBAHN_REPORTS:-$repo_root/reports/autobahn}"
 cases="${AUTOBAHN_CASES:-*}"
 roles="${AUTOBAHN_ROLES:-server client}"
-role_timeout="${AUTOBAHN_TIMEOUT:-1800}"
+role_timeout="${AUTOBAHN_TIMEOUT:-2400}"
 agent="${AUTOBAHN_AGENT:-wirestate}"
 examples="${WIRESTATE_EXAMPLES_DIR:-$repo_root/target/release/examples}"
 server_cmd="${AUTOBAHN_SERVER_CMD:-$examples/ws_echo_server}"
