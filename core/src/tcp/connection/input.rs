@@ -337,11 +337,18 @@ impl Connection {
         let old_window = self.snd_wnd;
         let in_range = self.snd_una.le(ack);
         // Window update, only from a segment at least as new as the last
-        // one that updated it.
-        if in_range && (self.snd_wl1.lt(seq) || (self.snd_wl1 == seq && self.snd_wl2.le(ack))) {
+        // one that updated it. An ACK that advances SND.UNA is newer than
+        // any before it even when its sequence number is old (the peer
+        // retransmitting): without it, the window kept would slide forward
+        // with SND.UNA past the edge the peer offered (as Linux's
+        // `tcp_may_update_window` also does).
+        let newer = self.snd_wl1.lt(seq) || (self.snd_wl1 == seq && self.snd_wl2.le(ack));
+        if in_range && (newer || ack.gt(self.snd_una)) {
             self.snd_wnd = u32::from(seg.window) << self.opts.snd_shift;
             self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
-            self.snd_wl1 = seq;
+            if self.snd_wl1.lt(seq) {
+                self.snd_wl1 = seq;
+            }
             self.snd_wl2 = ack;
         }
         if ack.gt(self.snd_una) {

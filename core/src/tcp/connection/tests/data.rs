@@ -599,3 +599,50 @@ fn at_most_three_sack_blocks_with_timestamps() {
     );
     assert_eq!(conn.peer_window(), 4000);
 }
+
+/// Found against Linux: a peer that retransmits old data carries a new ACK
+/// on a segment whose sequence number is below SND.WL1, so RFC 9293's
+/// update rule skips its window. The window must still be measured from
+/// the ACK that announced it, not slide forward with SND.UNA: here the
+/// peer's right edge stays at 3000 bytes past our ISN, and nothing may be
+/// sent beyond it.
+#[test]
+fn a_retransmitted_segment_with_a_new_ack_does_not_slide_the_window() {
+    let mut conn = established(plain());
+    let right_edge = ISS + 1 + 3000;
+    for i in 0..2u32 {
+        let seg = Seg::new(PEER_ISS + 1 + 1000 * i, ISS + 1, ACK)
+            .window(3000)
+            .data(&pattern(1000));
+        input(&mut conn, at(10), &seg);
+    }
+    conn.send(&pattern(8000)).unwrap();
+    let sent: Vec<Seg> = drain(&mut conn, at(10))
+        .into_iter()
+        .filter(|s| !s.payload.is_empty())
+        .collect();
+    assert_eq!(sent.len(), 3);
+    // The peer retransmits its first segment, acknowledging 2000 of ours
+    // and offering 1000 more: the same right edge.
+    let old = Seg::new(PEER_ISS + 1, ISS + 1 + 2000, ACK)
+        .window(1000)
+        .data(&pattern(1000));
+    input(&mut conn, at(20), &old);
+    for seg in drain(&mut conn, at(20)) {
+        let end = seg.seq.wrapping_add(seg.payload.len() as u32);
+        assert!(
+            end.wrapping_sub(right_edge) as i32 <= 0,
+            "sent {}..{end} past the peer's window edge {right_edge}",
+            seg.seq
+        );
+    }
+    // A later, in-order segment opens the window as usual.
+    let newer = Seg::new(PEER_ISS + 2001, ISS + 1 + 3000, ACK).window(3000);
+    input(&mut conn, at(30), &newer);
+    let lens: Vec<usize> = drain(&mut conn, at(30))
+        .iter()
+        .map(|s| s.payload.len())
+        .filter(|&n| n > 0)
+        .collect();
+    assert_eq!(lens, [1000, 1000, 1000]);
+}
