@@ -50,6 +50,8 @@ usage: tcp_tun --listen ADDR:PORT (--echo | --discard | --source N) [options]
   --seed N            seed for the impairments (default 1)
   --mtu N             MTU the endpoint assumes (default 1500)
   --msl MS            maximum segment lifetime; TIME-WAIT is twice it (default 500)
+  --buffer BYTES      send and receive buffer each (default 4 MiB)
+  --ranges N          out-of-order ranges the receiver keeps (default 32)
   --time-limit S      give up after S seconds (default none)
   --trace             print every packet to standard error
   --quiet             print only the summary";
@@ -76,6 +78,8 @@ struct Options {
     seed: u64,
     mtu: usize,
     msl: Duration,
+    buffer: usize,
+    ranges: usize,
     time_limit: Option<Duration>,
     trace: bool,
     quiet: bool,
@@ -102,6 +106,8 @@ fn parse_args() -> Result<Options, String> {
         seed: 1,
         mtu: 1500,
         msl: Duration::from_millis(500),
+        buffer: 4 << 20,
+        ranges: 32,
         time_limit: None,
         trace: false,
         quiet: false,
@@ -137,6 +143,8 @@ fn parse_args() -> Result<Options, String> {
             "--seed" => o.seed = num(&value("--seed")?)?,
             "--mtu" => o.mtu = num(&value("--mtu")?)? as usize,
             "--msl" => o.msl = millis(&value("--msl")?)?,
+            "--buffer" => o.buffer = num(&value("--buffer")?)? as usize,
+            "--ranges" => o.ranges = num(&value("--ranges")?)? as usize,
             "--time-limit" => o.time_limit = Some(millis(&value("--time-limit")?)? * 1000),
             "--trace" => o.trace = true,
             "--quiet" => o.quiet = true,
@@ -244,6 +252,8 @@ mod linux {
         trace: bool,
         start: WallClock,
         buf: Vec<u8>,
+        /// For packets going out.
+        out: Vec<u8>,
         packets_in: u64,
         packets_out: u64,
     }
@@ -321,19 +331,49 @@ mod linux {
                         self.trace(now, "in ", &buf[..n]);
                         self.packets_in += 1;
                         ep.handle_packet(now, &buf[..n]);
+                        self.drain(ep, now)?;
                     }
                 }
             }
             self.buf = buf;
-            if let Some(mut link) = self.link.take() {
+            let mut due = Vec::new();
+            if let Some(link) = self.link.as_mut() {
                 while let Some(p) = link.poll_receive(now, INBOUND) {
-                    any = true;
-                    self.trace(now, "in ", &p);
-                    self.packets_in += 1;
-                    ep.handle_packet(now, &p);
+                    due.push(p);
                 }
-                self.link = Some(link);
             }
+            for p in due {
+                any = true;
+                self.trace(now, "in ", &p);
+                self.packets_in += 1;
+                ep.handle_packet(now, &p);
+                // Through the link, which is in place again.
+                self.drain(ep, now)?;
+            }
+            Ok(any)
+        }
+
+        /// Writes what the endpoint has to send now.
+        ///
+        /// Called after every packet handed in, as the driving contract
+        /// asks: an endpoint fed a whole batch before it is drained can only
+        /// answer with one ACK for all of it, and the SACK blocks of the
+        /// ACKs it did not send never reach the peer.
+        fn drain(&mut self, ep: &mut Endpoint, now: Instant) -> io::Result<bool> {
+            let mut any = false;
+            let mut buf = std::mem::take(&mut self.out);
+            while let Some(t) = ep.poll_transmit(now, &mut buf) {
+                any = true;
+                match &mut self.link {
+                    Some(link) => link.send(now, OUTBOUND, buf[..t.len].to_vec()),
+                    None => {
+                        self.trace(now, "out", &buf[..t.len]);
+                        self.packets_out += 1;
+                        self.tun.send(&buf[..t.len])?;
+                    }
+                }
+            }
+            self.out = buf;
             Ok(any)
         }
 
@@ -347,19 +387,7 @@ mod linux {
                 ep.handle_timeout(now);
                 any = true;
             }
-            let mut buf = std::mem::take(&mut self.buf);
-            while let Some(t) = ep.poll_transmit(now, &mut buf) {
-                any = true;
-                match &mut self.link {
-                    Some(link) => link.send(now, OUTBOUND, buf[..t.len].to_vec()),
-                    None => {
-                        self.trace(now, "out", &buf[..t.len]);
-                        self.packets_out += 1;
-                        self.tun.send(&buf[..t.len])?;
-                    }
-                }
-            }
-            self.buf = buf;
+            any |= self.drain(ep, now)?;
             if let Some(mut link) = self.link.take() {
                 while let Some(p) = link.poll_receive(now, OUTBOUND) {
                     self.trace(now, "out", &p);
@@ -431,9 +459,11 @@ mod linux {
             connection: Config {
                 mtu: o.mtu,
                 msl: o.msl,
-                // 4 MiB buffers: room for the window a fast local path wants.
-                send_buffer: 4 << 20,
-                recv_buffer: 4 << 20,
+                // 4 MiB buffers by default: room for the window a fast
+                // local path wants.
+                send_buffer: o.buffer,
+                recv_buffer: o.buffer,
+                max_reassembly_ranges: o.ranges,
                 ..Config::default()
             },
             ..EndpointConfig::default()
@@ -446,6 +476,7 @@ mod linux {
             trace: o.trace,
             start: WallClock::now(),
             buf: vec![0u8; 65_536],
+            out: vec![0u8; 65_536],
             packets_in: 0,
             packets_out: 0,
         };

@@ -71,6 +71,9 @@ in_ns() { ip netns exec "$NS" "$@"; }
 timeout 10 ip netns exec "$NS" ip link set lo up
 timeout 10 ip netns exec "$NS" ip tuntap add dev "$DEV" mode tun
 timeout 10 ip netns exec "$NS" ip addr add "$KERNEL_IP/24" dev "$DEV"
+# A longer queue than the default 500 packets: the kernel sends bursts of
+# a whole window, and tail drops there would mix with the impairments.
+timeout 10 ip netns exec "$NS" ip link set "$DEV" txqueuelen 5000
 timeout 10 ip netns exec "$NS" ip link set "$DEV" up
 
 PASSED=0
