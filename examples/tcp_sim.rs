@@ -270,6 +270,56 @@ impl Side {
     }
 }
 
+/// Sends everything `ep` has to say into the link.
+fn drain(ep: &mut Endpoint, link: &mut Link, now: Instant, dir: Direction, buf: &mut [u8]) -> bool {
+    let mut any = false;
+    while let Some(t) = ep.poll_transmit(now, buf) {
+        link.send(now, dir, buf[..t.len].to_vec());
+        any = true;
+    }
+    any
+}
+
+/// One round of the simulation, like [`Pair::step`] but draining an
+/// endpoint after every packet it is given, as a real driver does: fed a
+/// whole batch first, an endpoint answers it with a single ACK.
+fn step(pair: &mut Pair, buf: &mut [u8]) -> bool {
+    let now = pair.now;
+    let mut moved = false;
+    pair.a.handle_timeout(now);
+    pair.b.handle_timeout(now);
+    moved |= drain(&mut pair.a, &mut pair.link, now, Direction::AToB, buf);
+    moved |= drain(&mut pair.b, &mut pair.link, now, Direction::BToA, buf);
+    while let Some(p) = pair.link.poll_receive(now, Direction::AToB) {
+        pair.b.handle_packet(now, &p);
+        drain(&mut pair.b, &mut pair.link, now, Direction::BToA, buf);
+        moved = true;
+    }
+    while let Some(p) = pair.link.poll_receive(now, Direction::BToA) {
+        pair.a.handle_packet(now, &p);
+        drain(&mut pair.a, &mut pair.link, now, Direction::AToB, buf);
+        moved = true;
+    }
+    if moved {
+        return true;
+    }
+    let next = [
+        pair.a.poll_timeout(),
+        pair.b.poll_timeout(),
+        pair.link.poll_timeout(),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    match next {
+        Some(t) => {
+            pair.now = pair.now.max(t);
+            true
+        }
+        None => false,
+    }
+}
+
 fn main() -> ExitCode {
     let o = match parse_args() {
         Ok(o) => o,
@@ -331,6 +381,7 @@ fn main() -> ExitCode {
     let limit = Instant::from_secs_f64(o.max_time);
     let mut connected_at = None;
     let wall = std::time::Instant::now();
+    let mut packet = vec![0u8; 65_600];
 
     let stalled = loop {
         // Client application.
@@ -356,7 +407,7 @@ fn main() -> ExitCode {
         if pair.now > limit {
             break true;
         }
-        if !pair.step() {
+        if !step(&mut pair, &mut packet) {
             // Nothing left to happen: the last step's events decide.
             a.events(&mut pair.a);
             b.events(&mut pair.b);

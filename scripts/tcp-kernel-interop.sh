@@ -6,7 +6,9 @@
 #
 #   1. kernel client -> userspace --echo listener, SIZE_MB each way
 #   2. userspace --connect -> kernel echo server, SIZE_MB each way
-#   3. and 4. the same with loss, delay, reordering and duplication injected
+#   3. a kernel client reading SIZE_MB from a userspace --source listener,
+#      which closes first
+#   4. and 5. 1 and 2 with loss, delay, reordering and duplication injected
 #      by the example, IMPAIRED_MB each way
 #
 # Every transfer is checked with sha256. Needs root and /dev/net/tun;
@@ -162,10 +164,38 @@ user_to_kernel() { # label input-name megabytes port limit extra-args...
     rm -f "$WORK/$label.back"
 }
 
+# A kernel client reads what the userspace listener's --source sends; the
+# listener closes first.
+kernel_reads_source() { # label megabytes port limit
+    local label=$1 mb=$2 port=$3 limit=$4
+    local n=$(($2 * 1024 * 1024))
+    in_ns timeout "$limit" "$TUN_BIN" --dev "$DEV" --listen "$USER_IP:$port" --source "$n" --count 1 \
+        --time-limit "$limit" >"$WORK/$label.tun.out" 2>"$WORK/$label.tun.err" &
+    local tun_pid=$!
+    PIDS+=("$tun_pid")
+    sleep 0.3
+    local result status=0
+    result="$(in_ns timeout "$limit" python3 "$PEER" sink "$USER_IP" "$port" "$n" \
+        2>"$WORK/$label.peer.err")" || status=$?
+    local tun_status=0
+    wait_bounded "$tun_pid" 10 || tun_status=$?
+    local got bytes secs want
+    read -r got bytes secs want <<<"${result:-x 0 0 y}"
+    cat "$WORK/$label.tun.out"
+    if ((status == 0 && tun_status == 0)) && [[ "$got" == "$want" && "$bytes" == "$n" ]]; then
+        pass "$label: $mb MiB, sha256 matches, $secs s" \
+            "($(python3 -c "print(f'{$bytes/1048576/max($secs,1e-9):.1f}')") MiB/s)"
+    else
+        fail "$label: client status $status, tcp_tun status $tun_status, $bytes bytes, sha256 $got, want $want"
+        tail -n 20 "$WORK/$label.peer.err" "$WORK/$label.tun.err" || true
+    fi
+}
+
 # shellcheck disable=SC2086 # IMPAIR is a list of flags
 {
     kernel_to_user kernel-client-to-userspace-echo in-a "$SIZE_MB" 7 240
     user_to_kernel userspace-client-to-kernel-echo in-b "$SIZE_MB" 5001 240
+    kernel_reads_source kernel-client-reads-userspace-source "$SIZE_MB" 19 240
     kernel_to_user impaired-kernel-client in-c "$IMPAIRED_MB" 7 240 $IMPAIR --seed 7
     user_to_kernel impaired-userspace-client in-d "$IMPAIRED_MB" 5002 240 $IMPAIR --seed 11
 }

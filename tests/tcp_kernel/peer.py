@@ -3,6 +3,9 @@ Linux TCP stack is what talks to the userspace endpoint.
 
   peer.py client HOST PORT FILE   send FILE, read the echo concurrently,
                                   print "<sha256 of echo> <bytes> <seconds>"
+  peer.py sink HOST PORT N         half-close at once, read until EOF, print
+                                  "<sha256 of data> <bytes> <seconds> <expected sha256>"
+                                  where expected is that of N bytes i % 251
   peer.py echo-server HOST PORT OUT
                                   accept one connection, echo everything,
                                   write "<sha256 of received> <bytes>" to OUT
@@ -55,6 +58,32 @@ def client(host, port, path):
     return 0
 
 
+def sink(host, port, n):
+    n = int(n)
+    block = bytes(range(251)) * 4096
+    want = hashlib.sha256()
+    left = n
+    while left > 0:
+        want.update(block[: min(left, len(block))])
+        left -= min(left, len(block))
+    sock = socket.create_connection((host, int(port)), timeout=60)
+    sock.settimeout(60)
+    sock.shutdown(socket.SHUT_WR)
+    start = time.monotonic()
+    digest = hashlib.sha256()
+    total = 0
+    while True:
+        data = sock.recv(CHUNK)
+        if not data:
+            break
+        digest.update(data)
+        total += len(data)
+    elapsed = time.monotonic() - start
+    sock.close()
+    print(f"{digest.hexdigest()} {total} {elapsed:.3f} {want.hexdigest()}")
+    return 0
+
+
 def echo_server(host, port, out):
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -87,6 +116,8 @@ if __name__ == "__main__":
     role, args = sys.argv[1], sys.argv[2:]
     if role == "client":
         sys.exit(client(*args))
+    if role == "sink":
+        sys.exit(sink(*args))
     if role == "echo-server":
         sys.exit(echo_server(*args))
     sys.exit(f"unknown role {role}")
