@@ -31,7 +31,7 @@ fn run(addr: &str, host: &str, path: &str) -> std::io::Result<Vec<String>> {
     let mut d = Driver::new(stream, conn);
     let mut texts = Vec::new();
     while d.step()? {
-        for event in d.events() {
+        while let Some(event) = d.next_event() {
             if let Owned::Message(kind, data) = event {
                 if kind == wirestate::ws::MessageKind::Text {
                     texts.push(String::from_utf8_lossy(&data).into_owned());

@@ -89,7 +89,7 @@ fn main() {
             Ok(false) => break,
             Err(e) => fail(&format!("i/o: {e}")),
         }
-        for event in d.events() {
+        while let Some(event) = d.next_event() {
             match event {
                 Owned::Accepted { .. } => open = true,
                 Owned::Rejected(status) => fail(&format!("handshake rejected with {status}")),

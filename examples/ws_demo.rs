@@ -22,7 +22,7 @@ fn server(listener: TcpListener) {
     };
     let mut d = Driver::new(stream, Connection::server(cfg));
     while let Ok(true) = d.step() {
-        for e in d.events() {
+        while let Some(e) = d.next_event() {
             match e {
                 Owned::Request { path, extensions } => {
                     println!("  server: request for {path} ({extensions} extension offer)");
@@ -98,7 +98,7 @@ fn main() {
             Ok(false) => break,
             Err(e) => panic!("i/o error: {e}"),
         }
-        for e in d.events() {
+        while let Some(e) = d.next_event() {
             match e {
                 Owned::Accepted { .. } => println!(
                     "  client: handshake accepted, permessage-deflate {}",

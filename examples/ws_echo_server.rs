@@ -27,7 +27,7 @@ fn config() -> Config {
 fn serve(stream: TcpStream) -> std::io::Result<()> {
     let mut d = Driver::new(stream, Connection::server(config()));
     while d.step()? {
-        for event in d.events() {
+        while let Some(event) = d.next_event() {
             match event {
                 Owned::Request { .. } => {
                     let _ = d.conn.accept(None, &[]);

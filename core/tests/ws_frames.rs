@@ -468,3 +468,43 @@ fn pair_round_trips_every_size() {
         assert_eq!(p.client_events.pop(), Some(Ev::Binary(data)));
     }
 }
+
+#[test]
+fn a_message_before_a_bad_frame_can_still_be_answered() {
+    // Autobahn 4.1.3: text, then a reserved opcode, then a ping, in one read.
+    // The echo of the text goes out before the Close; the ping is not answered.
+    let mut s = open_server(Config::default());
+    s.receive_data(
+        &[
+            cframe(0x81, b"Hello, world!"),
+            cframe(0x85, b""),
+            cframe(0x89, b""),
+        ]
+        .concat(),
+    );
+    let Some(wirestate::ws::Event::Text(t)) = s.poll_event() else {
+        panic!("text first")
+    };
+    let t = t.to_owned();
+    assert_eq!(s.state(), State::Open);
+    s.send_text(&t).unwrap();
+    let rest = events(&mut s);
+    assert!(
+        matches!(rest.as_slice(), [Ev::Closed(1002, _, false)]),
+        "{rest:?}"
+    );
+    assert!(s.should_close_transport());
+    let frames = server_frames(&s.data_to_send());
+    assert_eq!(frames[0], (0x81, b"Hello, world!".to_vec()));
+    assert_eq!(frames[1].0, 0x88);
+    assert_eq!(frames.len(), 2, "no pong for the ping after the bad frame");
+    // End of stream while the failure is queued changes nothing.
+    let mut s = open_server(Config::default());
+    s.receive_data(&[cframe(0x82, b"x"), cframe(0x83, b"")].concat());
+    s.receive_eof();
+    let evs = events(&mut s);
+    assert!(
+        matches!(evs.as_slice(), [Ev::Binary(_), Ev::Closed(1002, _, false)]),
+        "{evs:?}"
+    );
+}

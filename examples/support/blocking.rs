@@ -90,13 +90,11 @@ impl Driver {
         Ok(())
     }
 
-    /// Takes every pending event as owned values.
-    pub fn events(&mut self) -> Vec<Owned> {
-        let mut v = Vec::new();
-        while let Some(e) = self.conn.poll_event() {
-            v.push(own(e));
-        }
-        v
+    /// The next event as an owned value. Handle each one before asking for
+    /// the next: the connection may still accept an answer to it (say, an
+    /// echo) even if a later frame breaks the protocol.
+    pub fn next_event(&mut self) -> Option<Owned> {
+        self.conn.poll_event().map(own)
     }
 
     /// Flushes, then waits for input or the next timer and feeds it in.

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 use wirestate::time::Instant;
 use wirestate::ws::{self, Event, MessageKind};
 
@@ -242,6 +242,27 @@ fn event_object(py: Python<'_>, e: Event<'_>) -> PyResult<Py<PyAny>> {
     })
 }
 
+/// The iterator `Connection.events()` returns; each step takes the next event.
+#[pyclass(module = "wirestate.ws")]
+pub struct EventIterator {
+    conn: Py<Connection>,
+}
+
+#[pymethods]
+impl EventIterator {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let mut conn = self.conn.bind(py).try_borrow_mut()?;
+        match conn.inner.poll_event() {
+            Some(e) => Ok(Some(event_object(py, e)?)),
+            None => Ok(None),
+        }
+    }
+}
+
 /// Methods shared by `ServerConnection` and `ClientConnection`.
 #[pyclass(subclass, module = "wirestate.ws")]
 pub struct Connection {
@@ -273,13 +294,12 @@ impl Connection {
         }
     }
 
-    /// Every event that happened since the last call, in order.
-    fn events<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let list = PyList::empty(py);
-        while let Some(e) = self.inner.poll_event() {
-            list.append(event_object(py, e)?)?;
-        }
-        Ok(list)
+    /// An iterator over the events that happened, in order. Handle each event
+    /// before taking the next: a message that arrived before a protocol
+    /// violation can still be answered (the failure takes effect when the
+    /// iterator reaches it).
+    fn events(slf: PyRef<'_, Self>) -> EventIterator {
+        EventIterator { conn: slf.into() }
     }
 
     /// Everything queued for the transport (`b""` when nothing is).

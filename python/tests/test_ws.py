@@ -80,7 +80,7 @@ def test_reject_and_client_rejected():
     c = ws.ClientConnection(host="h", path="/")
     s = ws.ServerConnection()
     s.receive_data(c.data_to_send())
-    s.events()
+    list(s.events())
     s.reject(status=403, headers=[("X-Why", "policy")], body=b"nope")
     assert s.close_expected()
     [closed] = s.events()
@@ -140,7 +140,7 @@ def test_close_handshake():
     assert s.close_expected()
     assert ce == [ws.CloseReceived(code=1000, reason="")]
     c.receive_data(b"")  # the server closed the stream
-    assert c.events() == [ws.Closed(code=1000, reason="", clean=True)]
+    assert list(c.events()) == [ws.Closed(code=1000, reason="", clean=True)]
     assert c.close_expected()
     assert c.state == ws.State.CLOSED
 
@@ -150,7 +150,7 @@ def test_streaming_chunks():
     frame = masked(0x81, "añb".encode())
     s.receive_data(frame[:8])
     s.receive_data(frame[8:])
-    assert s.events() == [
+    assert list(s.events()) == [
         ws.MessageChunk(data="a", first=True, last=False),
         ws.MessageChunk(data="ñb", first=False, last=True),
     ]
@@ -190,7 +190,7 @@ def test_writable_event():
     assert s.buffered_amount == 204
     s.data_to_send()
     assert s.writable
-    assert s.events() == [ws.Writable()]
+    assert list(s.events()) == [ws.Writable()]
 
 
 @pytest.mark.parametrize(
@@ -206,13 +206,13 @@ def test_writable_event():
 def test_peer_garbage_never_raises(garbage, code):
     s = open_server()
     s.receive_data(garbage)
-    events = s.events()
+    events = list(s.events())
     assert isinstance(events[-1], ws.Closed)
     assert events[-1].code == code and events[-1].clean is False
     assert s.close_expected()
     s.receive_data(b"more garbage")
     s.receive_data(b"")
-    assert s.events() == []
+    assert list(s.events()) == []
 
 
 def test_bad_request_gets_http_error():
@@ -230,7 +230,7 @@ def test_timers():
     s.close()
     assert s.next_timeout() == pytest.approx(105.0)
     s.handle_timeout(104.0)
-    assert s.events() == []
+    assert list(s.events()) == []
     s.handle_timeout(105.0)
     [closed] = s.events()
     assert closed.code == 1006 and not closed.clean
@@ -271,3 +271,19 @@ def test_stats():
     st = s.stats()
     assert st["messages_received"] == 1
     assert st["bytes_received"] > 0
+
+
+def test_events_are_lazy_so_a_message_before_a_violation_can_be_answered():
+    # text, a reserved opcode, a ping -- in one read (Autobahn 4.1.3)
+    s = open_server()
+    s.receive_data(masked(0x81, b"Hello, world!") + masked(0x85, b"") + masked(0x89, b""))
+    seen = []
+    for event in s.events():
+        seen.append(event)
+        if isinstance(event, ws.TextMessage):
+            assert s.state == ws.State.OPEN
+            s.send_text(event.data)
+    assert seen[0] == ws.TextMessage(data="Hello, world!")
+    assert isinstance(seen[1], ws.Closed) and seen[1].code == 1002
+    out = s.data_to_send()
+    assert out.startswith(b"\x81\x0dHello, world!\x88")

@@ -1,6 +1,6 @@
 """Typed stubs for the Rust extension module ``wirestate._native``."""
 
-from typing import Any, ClassVar, Iterable, Optional, Sequence, Tuple, Union, final
+from typing import Any, ClassVar, Iterable, Iterator, Optional, Sequence, Tuple, Union, final
 
 from typing_extensions import disjoint_base
 
@@ -39,7 +39,7 @@ class State:
 @disjoint_base
 class Connection:
     def receive_data(self, data: bytes) -> None: ...
-    def events(self) -> list[Any]: ...
+    def events(self) -> Iterator[Any]: ...
     def data_to_send(self) -> bytes: ...
     def accept(
         self, subprotocol: Optional[str] = None, extra_headers: Optional[Iterable[Tuple[str, str]]] = None

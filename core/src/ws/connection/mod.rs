@@ -93,6 +93,12 @@ enum Pending {
         end: usize,
     },
     Writable,
+    /// The peer broke a rule here: fail the connection once the application
+    /// has seen (and answered) every event before this point.
+    Fail {
+        code: u16,
+        reason: &'static str,
+    },
     Owned(Box<Owned>),
 }
 
@@ -213,6 +219,8 @@ pub struct Connection {
     close_received: Option<(u16, String)>,
     transport_close: bool,
     closed_reported: bool,
+    /// A `Pending::Fail` is queued.
+    failing: bool,
     timers: [Option<Instant>; 4],
     now: Instant,
     clock_set: bool,
@@ -266,6 +274,7 @@ impl Connection {
             close_received: None,
             transport_close: false,
             closed_reported: false,
+            failing: false,
             timers: [None; 4],
             now: Instant::ZERO,
             clock_set: false,
@@ -357,9 +366,18 @@ impl Connection {
     /// The next event, borrowed from the connection until the next call that
     /// takes `&mut self`. Returns `None` when there is none.
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
-        let Some(p) = self.pending.pop_front() else {
-            self.reclaim();
-            return None;
+        let p = loop {
+            match self.pending.pop_front() {
+                None => {
+                    self.reclaim();
+                    return None;
+                }
+                Some(Pending::Fail { code, reason }) => {
+                    self.failing = false;
+                    self.fail_now(code, reason);
+                }
+                Some(p) => break p,
+            }
         };
         Some(match p {
             Pending::Message {
@@ -395,6 +413,8 @@ impl Connection {
                 reason: core::str::from_utf8(&self.cbuf[start..end]).unwrap_or(""),
             },
             Pending::Writable => Event::Writable,
+            // Handled above; never handed out.
+            Pending::Fail { .. } => Event::Writable,
             Pending::Owned(owned) => match &**self.current.insert(owned) {
                 Owned::Request(r) => Event::Request(r),
                 Owned::Accepted(a) => Event::Accepted(a),
@@ -481,6 +501,9 @@ impl Connection {
         if now > self.now {
             self.now = now;
         }
+        if self.failing {
+            return;
+        }
         for timer in TIMERS {
             match self.timers[timer as usize] {
                 Some(at) if at <= self.now => {
@@ -557,6 +580,10 @@ impl Connection {
     /// The transport's read side ended (the peer closed or half-closed it).
     pub fn receive_eof(&mut self) {
         self.reclaim();
+        if self.failing {
+            // The queued failure reports the end when it is polled.
+            return;
+        }
         match self.state {
             State::Closed => return,
             State::Connecting => {
@@ -655,13 +682,29 @@ impl Connection {
     /// _Fail the WebSocket Connection_ (RFC 6455 §7.1.7) because of the peer:
     /// send a Close frame with `code` when still allowed, ask for the
     /// transport to close, report [`Event::Closed`].
-    fn fail(&mut self, code: u16, reason: &str) -> Stop {
+    ///
+    /// Events already queued come first: the failure takes effect when the
+    /// application polls past them, so it can still answer a message that
+    /// arrived before the bad frame (an echo server echoes it, then closes).
+    fn fail(&mut self, code: u16, reason: &'static str) -> Stop {
+        self.rx.stop();
+        if self.pending.is_empty() || self.state == State::Connecting {
+            self.fail_now(code, reason);
+        } else if !self.failing {
+            self.failing = true;
+            self.disarm(Timer::Keepalive);
+            self.disarm(Timer::PongDeadline);
+            self.pending.push_back(Pending::Fail { code, reason });
+        }
+        Stop
+    }
+
+    fn fail_now(&mut self, code: u16, reason: &str) {
         if !self.close_sent && matches!(self.state, State::Open | State::Closing) {
             self.write_close(code, reason);
         }
         self.transport_close = true;
         self.enter_closed(code, reason, false);
-        Stop
     }
 
     /// The peer's Close frame arrived (and was valid).
