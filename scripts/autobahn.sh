@@ -517,6 +517,12 @@ main() {
     [[ "${AUTOBAHN_INSTALL_ONLY:-0}" == 1 ]] && return 0
 
     mkdir -p "$reports"
+    # One run at a time per report folder: a second run would delete the
+    # first one's reports under it.
+    exec 9>"$reports/.lock"
+    if ! flock -n 9; then
+        die "another autobahn.sh run is using $reports; wait for it, or set AUTOBAHN_REPORTS to another folder"
+    fi
     if [[ -n "$suite_root" ]]; then
         mkdir -p "$suite_root/tmp"
         WORK="$(mktemp -d "$suite_root/tmp/autobahn.XXXXXX")"
