@@ -369,6 +369,14 @@ mod tests {
     use crate::ws::handshake::parse_extensions;
     use alloc::vec;
 
+    /// Context takeover both ways, 15-bit windows.
+    const DEFAULT_PARAMS: Params = Params {
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+        server_max_window_bits: 15,
+        client_max_window_bits: 15,
+    };
+
     fn ext(s: &str) -> Extension {
         parse_extensions(s.as_bytes()).unwrap().remove(0)
     }
@@ -377,12 +385,7 @@ mod tests {
     fn rfc7692_hello_examples() {
         // §7.2.3.1: "Hello" compressed is f2 48 cd c9 c9 07 00.
         let cfg = DeflateConfig::default();
-        let p = Params {
-            server_no_context_takeover: false,
-            client_no_context_takeover: false,
-            server_max_window_bits: 15,
-            client_max_window_bits: 15,
-        };
+        let p = DEFAULT_PARAMS;
         let mut rx = Codec::new(Role::Server, &cfg, p);
         let mut out = Vec::new();
         rx.decompress(&[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], &mut out, 100)
@@ -426,12 +429,7 @@ mod tests {
     #[test]
     fn our_compressor_matches_rfc_first_message() {
         let cfg = DeflateConfig::default();
-        let p = Params {
-            server_no_context_takeover: false,
-            client_no_context_takeover: false,
-            server_max_window_bits: 15,
-            client_max_window_bits: 15,
-        };
+        let p = DEFAULT_PARAMS;
         let mut tx = Codec::new(Role::Client, &cfg, p);
         let first = tx.compress(b"Hello", true).unwrap().to_vec();
         assert_eq!(first, [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
@@ -469,12 +467,7 @@ mod tests {
     #[test]
     fn empty_messages_after_a_flush_stay_decodable() {
         let cfg = DeflateConfig::default();
-        let p = Params {
-            server_no_context_takeover: false,
-            client_no_context_takeover: false,
-            server_max_window_bits: 15,
-            client_max_window_bits: 15,
-        };
+        let p = DEFAULT_PARAMS;
         let mut tx = Codec::new(Role::Server, &cfg, p);
         let mut rx = Codec::new(Role::Client, &cfg, p);
         for msg in [&b""[..], b"", b"abc", b"", b"", b"incompressible?\x8f\x01"] {
@@ -498,12 +491,7 @@ mod tests {
     #[test]
     fn inflate_is_bounded() {
         let cfg = DeflateConfig::default();
-        let p = Params {
-            server_no_context_takeover: false,
-            client_no_context_takeover: false,
-            server_max_window_bits: 15,
-            client_max_window_bits: 15,
-        };
+        let p = DEFAULT_PARAMS;
         let mut tx = Codec::new(Role::Client, &cfg, p);
         let bomb = tx.compress(&vec![0u8; 10 << 20], true).unwrap().to_vec();
         assert!(bomb.len() < 20_000);
