@@ -13,11 +13,16 @@
 //!     --bytes 10000000 --loss 0.01 --delay 20 --rate 100 --both
 //! ```
 
+#[path = "support/args.rs"]
+mod args;
+
 use std::process::ExitCode;
 
 use wirestate::sim::{Direction, Link, LinkConfig, Pair, SimRng};
 use wirestate::tcp::{Config, ConnId, Endpoint, EndpointConfig, Event, State, Stats};
 use wirestate::time::{Duration, Instant};
+
+use args::{float, millis, num, prob};
 
 const USAGE: &str = "\
 usage: tcp_sim [options]
@@ -96,34 +101,6 @@ fn parse_args() -> Result<Options, String> {
         }
     }
     Ok(o)
-}
-
-fn num(s: &str) -> Result<u64, String> {
-    s.parse().map_err(|_| format!("not a number: {s:?}"))
-}
-
-fn float(s: &str) -> Result<f64, String> {
-    s.parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-        .ok_or(format!("not a number: {s:?}"))
-}
-
-fn prob(s: &str) -> Result<f64, String> {
-    let p = float(s)?;
-    if (0.0..=1.0).contains(&p) {
-        Ok(p)
-    } else {
-        Err(format!("probability out of 0..1: {s}"))
-    }
-}
-
-fn millis(s: &str) -> Result<Duration, String> {
-    let ms = float(s)?;
-    if ms < 0.0 {
-        return Err(format!("negative time: {s}"));
-    }
-    Ok(Duration::from_nanos((ms * 1e6) as u64))
 }
 
 /// The byte stream one side sends: position `i` of stream `key` is a pure

@@ -22,9 +22,13 @@
 //! inside this loop (a seeded [`Link`] between the device and the endpoint),
 //! so no kernel queueing discipline is needed.
 
+#[path = "support/args.rs"]
+mod args;
 #[cfg(target_os = "linux")]
 #[path = "support/tun.rs"]
 mod tun;
+
+use args::{addr, millis, num, prob};
 
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
@@ -32,29 +36,8 @@ use std::process::ExitCode;
 use wirestate::sim::LinkConfig;
 use wirestate::time::Duration;
 
-const USAGE: &str = "\
-usage: tcp_tun --listen ADDR:PORT (--echo | --discard | --source N) [options]
-       tcp_tun --connect ADDR:PORT [--file PATH] [options]
-  --dev NAME          TUN device to attach to or create (default wst0)
-  --local IP          our address for --connect (default 10.77.0.2)
-  --local-port N      our port for --connect (default from the process id)
-  --file PATH         what --connect sends (default standard input)
-  --output PATH       where --connect writes what it receives
-  --verify-echo       --connect: fail unless what came back equals what was sent
-  --count N           --listen: exit after N connections ended (default 0: never)
-  --loss P            drop packets with probability P, each way
-  --delay MS          one-way delay added in this loop, each way
-  --reorder P         hold packets back with probability P (see --reorder-delay)
-  --reorder-delay MS  how long a reordered packet is held (default 3)
-  --duplicate P       deliver packets twice with probability P
-  --seed N            seed for the impairments (default 1)
-  --mtu N             MTU the endpoint assumes (default 1500)
-  --msl MS            maximum segment lifetime; TIME-WAIT is twice it (default 500)
-  --buffer BYTES      send and receive buffer each (default 4 MiB)
-  --ranges N          out-of-order ranges the receiver keeps (default 32)
-  --time-limit S      give up after S seconds (default none)
-  --trace             print every packet to standard error
-  --quiet             print only the summary";
+/// The `--help` text.
+const USAGE: &str = include_str!("support/tcp_tun_usage.txt");
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Mode {
@@ -158,38 +141,6 @@ fn parse_args() -> Result<Options, String> {
         (Some(_), None) | (None, Some(_)) => Ok(o),
         _ => Err("give exactly one of --listen and --connect".into()),
     }
-}
-
-fn addr(s: &str) -> Result<SocketAddr, String> {
-    s.parse().map_err(|_| format!("not an ADDR:PORT: {s:?}"))
-}
-
-fn num(s: &str) -> Result<u64, String> {
-    s.parse().map_err(|_| format!("not a number: {s:?}"))
-}
-
-fn float(s: &str) -> Result<f64, String> {
-    s.parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-        .ok_or(format!("not a number: {s:?}"))
-}
-
-fn prob(s: &str) -> Result<f64, String> {
-    let p = float(s)?;
-    if (0.0..=1.0).contains(&p) {
-        Ok(p)
-    } else {
-        Err(format!("probability out of 0..1: {s}"))
-    }
-}
-
-fn millis(s: &str) -> Result<Duration, String> {
-    let ms = float(s)?;
-    if ms < 0.0 {
-        return Err(format!("negative time: {s}"));
-    }
-    Ok(Duration::from_nanos((ms * 1e6) as u64))
 }
 
 fn main() -> ExitCode {
