@@ -309,6 +309,13 @@ fn mask(c: &mut Criterion) {
             black_box(&dst);
         });
     });
+    g.bench_function("unmask_copy_into_1MiB", |b| {
+        let mut dst = vec![0u8; src.len()];
+        b.iter(|| {
+            wirestate::ws::mask::copy_masked(&mut dst, black_box(&src), [1, 2, 3, 4], 0);
+            black_box(&dst);
+        });
+    });
     g.bench_function("copy_from_slice_1MiB", |b| {
         let mut dst = vec![0u8; src.len()];
         b.iter(|| {

@@ -19,6 +19,7 @@
 //! Every such failure ends with [`Event::Closed`] carrying the code and a
 //! reason; none is ever returned as an `Err`.
 
+mod buffer;
 pub mod close;
 mod config;
 mod connection;

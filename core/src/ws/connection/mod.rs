@@ -10,6 +10,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
+use super::buffer::RecvBuf;
 use super::config::{ClientConfig, Config};
 use super::deflate::Codec;
 use super::error::Error;
@@ -199,7 +200,7 @@ pub struct Connection {
     rx: Rx,
     /// Payloads of pending binary events, and the binary message being
     /// received; also the landing place of inflated text before it is checked.
-    rbuf: Vec<u8>,
+    rbuf: RecvBuf,
     /// Payloads of pending text events, checked once on arrival.
     tbuf: String,
     /// Payloads of pending control events.
@@ -259,7 +260,7 @@ impl Connection {
             subprotocol: None,
             codec: None,
             rx: Rx::default(),
-            rbuf: Vec::new(),
+            rbuf: RecvBuf::default(),
             tbuf: String::new(),
             cbuf: Vec::new(),
             ctrl: Vec::new(),
@@ -384,7 +385,7 @@ impl Connection {
                 kind: MessageKind::Binary,
                 start,
                 end,
-            } => Event::Binary(&self.rbuf[start..end]),
+            } => Event::Binary(&self.rbuf.as_slice()[start..end]),
             // Ranges in `tbuf` always fall on character boundaries.
             Pending::Message {
                 kind: MessageKind::Text,
@@ -401,7 +402,7 @@ impl Connection {
                 kind,
                 data: match kind {
                     MessageKind::Text => &self.tbuf.as_bytes()[start..end],
-                    MessageKind::Binary => &self.rbuf[start..end],
+                    MessageKind::Binary => &self.rbuf.as_slice()[start..end],
                 },
                 first,
                 last,
@@ -633,11 +634,8 @@ impl Connection {
         let rkeep = rkeep.min(self.rbuf.len());
         if rkeep == self.rbuf.len() {
             self.rbuf.clear();
-            if self.rbuf.capacity() > 8 << 20 {
-                self.rbuf = Vec::new();
-            }
         } else if rkeep > 0 {
-            self.rbuf.drain(..rkeep);
+            self.rbuf.drain_front(rkeep);
         }
         let tkeep = if self.tbuf.is_char_boundary(tkeep) {
             tkeep

@@ -5,12 +5,13 @@
 use alloc::string::String;
 
 use super::{Connection, Pending, Step, Timer};
+use crate::ws::buffer::RecvBuf;
 use crate::ws::close;
 use crate::ws::deflate::InflateError;
 use crate::ws::event::{MessageKind, Role, State};
 use crate::ws::frame::{FrameHeader, MAX_HEADER_LEN, OpCode};
 use crate::ws::mask::extend_masked;
-use crate::ws::utf8::Utf8Validator;
+use crate::ws::utf8::{InvalidUtf8, Utf8Validator};
 
 /// The frame whose payload is arriving.
 #[derive(Debug, Clone, Copy)]
@@ -65,6 +66,30 @@ impl Rx {
     pub(super) fn stop(&mut self) {
         self.stopped = true;
     }
+}
+
+/// Unmasks `data` (from `offset` into its frame) through the end of
+/// `scratch` in cache-sized pieces, checking each piece and appending its
+/// text to `out`: the payload is read once and written once, and the
+/// scratch piece never leaves the cache.
+fn unmask_text(
+    scratch: &mut RecvBuf,
+    out: &mut String,
+    utf8: &mut Utf8Validator,
+    data: &[u8],
+    mask: Option<[u8; 4]>,
+    mut offset: usize,
+) -> Result<(), InvalidUtf8> {
+    const PIECE: usize = 8 << 10;
+    let base = scratch.len();
+    for piece in data.chunks(PIECE) {
+        scratch.extend_unmasked(piece, mask, offset);
+        let checked = utf8.push(&scratch.as_slice()[base..], out);
+        scratch.truncate(base);
+        checked?;
+        offset += piece.len();
+    }
+    Ok(())
 }
 
 /// Appends `src` to `dst`, unmasking when there is a key.
@@ -204,17 +229,18 @@ impl Connection {
             return None;
         }
         let (start, end) = if kind == MessageKind::Text {
-            // Unmask into scratch, check once, keep it as a string.
-            self.zbuf.clear();
-            append(&mut self.zbuf, payload, mask, 0);
-            // Invalid text: the general path finds the byte and fails.
-            let text = simdutf8::basic::from_utf8(&self.zbuf).ok()?;
-            let start = self.tbuf.len();
-            self.tbuf.push_str(text);
-            (start, self.tbuf.len())
+            let at = self.tbuf.len();
+            let mut utf8 = Utf8Validator::new();
+            let checked = unmask_text(&mut self.rbuf, &mut self.tbuf, &mut utf8, payload, mask, 0);
+            if checked.is_err() || !utf8.is_complete() {
+                // Invalid text: the general path finds the byte and fails.
+                self.tbuf.truncate(at);
+                return None;
+            }
+            (at, self.tbuf.len())
         } else {
             let start = self.rbuf.len();
-            append(&mut self.rbuf, payload, mask, 0);
+            self.rbuf.extend_unmasked(payload, mask, 0);
             (start, self.rbuf.len())
         };
         self.stats.frames_received += 1;
@@ -364,17 +390,27 @@ impl Connection {
             self.zbuf.clear();
             append(&mut self.zbuf, data, frame.mask, frame.offset);
             let room = self.config.max_message_size - m.size;
+            let zbuf = &self.zbuf;
             let result = match self.codec.as_mut() {
-                Some(codec) => codec.decompress(&self.zbuf, &mut self.rbuf, room),
+                Some(codec) => self.rbuf.with_vec(|v| codec.decompress(zbuf, v, room)),
                 None => Err(InflateError::Corrupt),
             };
             m.size += result.map_err(inflate_failure)?;
+        } else if m.kind == MessageKind::Text {
+            m.size += data.len();
+            let (rbuf, tbuf) = (&mut self.rbuf, &mut self.tbuf);
+            if unmask_text(rbuf, tbuf, &mut m.utf8, data, frame.mask, frame.offset).is_err() {
+                return Err((close::INVALID_PAYLOAD, "invalid UTF-8 in text message"));
+            }
         } else {
-            append(&mut self.rbuf, data, frame.mask, frame.offset);
+            self.rbuf.extend_unmasked(data, frame.mask, frame.offset);
             m.size += data.len();
         }
-        if m.kind == MessageKind::Text {
-            let ok = m.utf8.push(&self.rbuf[before..], &mut self.tbuf).is_ok();
+        if m.compressed && m.kind == MessageKind::Text {
+            let ok = m
+                .utf8
+                .push(&self.rbuf.as_slice()[before..], &mut self.tbuf)
+                .is_ok();
             self.rbuf.truncate(before);
             if !ok {
                 return Err((close::INVALID_PAYLOAD, "invalid UTF-8 in text message"));
@@ -417,7 +453,7 @@ impl Connection {
             let before = self.rbuf.len();
             let room = self.config.max_message_size - m.size;
             let result = match self.codec.as_mut() {
-                Some(codec) => codec.finish_message(&mut self.rbuf, room),
+                Some(codec) => self.rbuf.with_vec(|v| codec.finish_message(v, room)),
                 None => Err(InflateError::Corrupt),
             };
             if let Err(e) = result {
@@ -425,7 +461,10 @@ impl Connection {
                 return Err(self.fail(code, reason));
             }
             if m.kind == MessageKind::Text {
-                let ok = m.utf8.push(&self.rbuf[before..], &mut self.tbuf).is_ok();
+                let ok = m
+                    .utf8
+                    .push(&self.rbuf.as_slice()[before..], &mut self.tbuf)
+                    .is_ok();
                 self.rbuf.truncate(before);
                 if !ok {
                     return Err(self.fail(close::INVALID_PAYLOAD, "invalid UTF-8 in text message"));
