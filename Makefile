@@ -4,12 +4,12 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 
-.PHONY: demo test lint test-rust test-nostd test-docs test-interop test-autobahn test-fuzz test-python test-c test-tcp-kernel bench
+.PHONY: demo test lint test-rust test-nostd test-docs test-interop test-autobahn test-fuzz test-python test-c test-tcp-kernel test-browser bench
 
 demo:
 	$(CARGO) run --release -p wirestate --example ws_demo
 
-test: lint test-rust test-nostd test-docs test-python test-interop test-autobahn test-fuzz test-c test-tcp-kernel
+test: lint test-rust test-nostd test-docs test-python test-interop test-autobahn test-fuzz test-c test-tcp-kernel test-browser
 	@echo "make test: every part passed"
 
 lint:
@@ -48,6 +48,11 @@ test-tcp-kernel:
 
 test-c:
 	scripts/c-tests.sh
+
+# Headless Chromium (Debian's, installed by the script when root) against the
+# asyncio adapter; prints SKIP when chromium is missing and cannot be installed.
+test-browser:
+	scripts/browser-test.sh
 
 bench:
 	$(CARGO) bench -p wirestate-benches

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Python package tests: builds and installs ./python into the test venv through
 # PEP 517 (maturin, fetched by pip), runs pytest on python/tests, and checks
-# the typed stubs against the compiled module with mypy.stubtest.
+# the typed stubs against the compiled module with mypy.stubtest, and type-checks
+# the asyncio adapter (pure Python) with mypy --strict.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,3 +16,5 @@ echo "python: pip install ./python"
 echo "python: mypy.stubtest wirestate"
 # Run from outside the repository so the installed package is what is checked.
 (cd "$(mktemp -d)" && "$py" -m mypy.stubtest wirestate)
+echo "python: mypy --strict wirestate.asyncio"
+(cd "$(mktemp -d)" && "$py" -m mypy --strict --no-incremental -m wirestate.asyncio)
