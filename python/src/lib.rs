@@ -5,6 +5,8 @@
 use pyo3::prelude::*;
 
 mod errors;
+mod tcp;
+mod tcp_events;
 mod ws;
 mod ws_events;
 
@@ -14,5 +16,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     ws::register(m)?;
     ws_events::register(m)?;
+    tcp::register(m)?;
+    tcp_events::register(m)?;
     Ok(())
 }

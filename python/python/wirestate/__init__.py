@@ -7,10 +7,12 @@ what the protocol says to do.
 Modules:
 
 - :mod:`wirestate.ws` -- WebSocket (RFC 6455) with permessage-deflate (RFC 7692).
+- :mod:`wirestate.tcp` -- TCP (RFC 9293): an endpoint of many connections,
+  IP packets in and out.
 - :mod:`wirestate.exceptions` -- the exceptions raised for local misuse.
 """
 
-from . import exceptions, ws
+from . import exceptions, tcp, ws
 from ._native import __version__
 
-__all__ = ["__version__", "exceptions", "ws"]
+__all__ = ["__version__", "exceptions", "tcp", "ws"]

@@ -1,6 +1,6 @@
 """Typed stubs for the Rust extension module ``wirestate._native``."""
 
-from typing import Any, ClassVar, Iterable, Iterator, Optional, Sequence, Tuple, Union, final
+from typing import Any, ClassVar, Iterable, Iterator, List, Optional, Sequence, Tuple, Union, final
 
 from typing_extensions import disjoint_base
 
@@ -18,6 +18,17 @@ __all__ = [
     "Request",
     "ServerConnection",
     "State",
+    "TcpClosed",
+    "TcpConnected",
+    "TcpEndpoint",
+    "TcpEventIterator",
+    "TcpIncoming",
+    "TcpPeerFinished",
+    "TcpReadable",
+    "TcpReset",
+    "TcpStateChanged",
+    "TcpTimedOut",
+    "TcpWritable",
     "TextMessage",
     "Writable",
     "__version__",
@@ -195,3 +206,146 @@ class Closed:
 class Writable:
     __match_args__: ClassVar[Tuple[str, ...]]
     def __new__(cls) -> Writable: ...
+
+# ----- TCP (re-exported by wirestate.tcp without the Tcp prefix) -----------
+
+_Address = Tuple[str, int]
+_AddressIn = Union[Tuple[Any, int], Tuple[Any, int, int, int]]
+_BytesLike = Union[bytes, bytearray]
+
+@final
+class TcpEndpoint:
+    def __new__(
+        cls,
+        *,
+        secret: Optional[bytes] = None,
+        mtu: int = 1500,
+        mss: Optional[int] = None,
+        nodelay: bool = False,
+        congestion: str = "cubic",
+        send_buffer: int = ...,
+        recv_buffer: int = ...,
+        max_reassembly_ranges: int = 32,
+        delayed_ack: Optional[float] = ...,
+        initial_rto: float = 1.0,
+        min_rto: float = 0.2,
+        max_rto: float = 60.0,
+        syn_retries: int = 6,
+        synack_retries: int = 5,
+        max_retransmissions: int = 15,
+        user_timeout: Optional[float] = None,
+        keepalive: Optional[float] = None,
+        keepalive_interval: float = 75.0,
+        keepalive_probes: int = 9,
+        msl: float = 30.0,
+        fin_wait2_timeout: Optional[float] = ...,
+        window_scaling: bool = True,
+        timestamps: bool = True,
+        sack: bool = True,
+        initial_window: int = 10,
+        checksum_offload: bool = False,
+        trace_states: bool = False,
+        challenge_ack_limit: int = 1000,
+        syn_queue: int = 256,
+        backlog: int = 128,
+        syn_cookies: bool = True,
+        reset_unknown: bool = True,
+    ) -> TcpEndpoint: ...
+    def listen(self, addr: _AddressIn) -> None: ...
+    def unlisten(self, addr: _AddressIn) -> bool: ...
+    def connect(self, local_addr: _AddressIn, remote: _AddressIn, now: float) -> int: ...
+    def send(self, c: int, data: _BytesLike) -> int: ...
+    def recv(self, c: int, n: int) -> bytes: ...
+    def close(self, c: int, now: Optional[float] = None) -> None: ...
+    def abort(self, c: int, now: Optional[float] = None) -> None: ...
+    def receive_packet(self, packet: _BytesLike, now: float) -> None: ...
+    def receive_packets(self, packets: Iterable[_BytesLike], now: float) -> None: ...
+    def receive_segment(self, src: Any, dst: Any, segment: _BytesLike, now: float) -> None: ...
+    def handle_timeout(self, now: float) -> None: ...
+    def packets_to_send(self, now: float) -> List[bytes]: ...
+    def segments_to_send(self, now: float) -> List[Tuple[bytes, _Address, _Address]]: ...
+    def events(self) -> TcpEventIterator: ...
+    def next_timeout(self) -> Optional[float]: ...
+    def state(self, c: int) -> str: ...
+    def stats(self, c: int) -> dict[str, Any]: ...
+    def readable(self, c: int) -> int: ...
+    def writable(self, c: int) -> int: ...
+    def at_eof(self, c: int) -> bool: ...
+    def local_address(self, c: int) -> _Address: ...
+    def remote_address(self, c: int) -> _Address: ...
+    def __contains__(self, c: int, /) -> bool: ...
+    def __len__(self) -> int: ...
+
+_TcpEvent = Union[
+    TcpIncoming,
+    TcpConnected,
+    TcpReadable,
+    TcpWritable,
+    TcpPeerFinished,
+    TcpClosed,
+    TcpReset,
+    TcpTimedOut,
+    TcpStateChanged,
+]
+
+@final
+class TcpEventIterator:
+    def __iter__(self) -> TcpEventIterator: ...
+    def __next__(self) -> _TcpEvent: ...
+
+@final
+class TcpIncoming:
+    __match_args__: ClassVar[Tuple[str, ...]]
+    conn: Any
+    remote: Any
+    def __new__(cls, conn: int, remote: _Address) -> TcpIncoming: ...
+
+@final
+class TcpConnected:
+    __match_args__: ClassVar[Tuple[str, ...]]
+    conn: Any
+    def __new__(cls, conn: int) -> TcpConnected: ...
+
+@final
+class TcpReadable:
+    __match_args__: ClassVar[Tuple[str, ...]]
+    conn: Any
+    def __new__(cls, conn: int) -> TcpReadable: ...
+
+@final
+class TcpWritable:
+    __match_args__: ClassVar[Tuple[str, ...]]
+    conn: Any
+    def __new__(cls, conn: int) -> TcpWritable: ...
+
+@final
+class TcpPeerFinished:
+    __match_args__: ClassVar[Tuple[str, ...]]
+    conn: Any
+    def __new__(cls, conn: int) -> TcpPeerFinished: ...
+
+@final
+class TcpClosed:
+    __match_args__: ClassVar[Tuple[str, ...]]
+    conn: Any
+    def __new__(cls, conn: int) -> TcpClosed: ...
+
+@final
+class TcpReset:
+    __match_args__: ClassVar[Tuple[str, ...]]
+    conn: Any
+    def __new__(cls, conn: int) -> TcpReset: ...
+
+@final
+class TcpTimedOut:
+    __match_args__: ClassVar[Tuple[str, ...]]
+    conn: Any
+    def __new__(cls, conn: int) -> TcpTimedOut: ...
+
+@final
+class TcpStateChanged:
+    __match_args__: ClassVar[Tuple[str, ...]]
+    conn: Any
+    old: Any
+    new: Any
+    def __new__(cls, conn: int, old: str, new: str) -> TcpStateChanged: ...
