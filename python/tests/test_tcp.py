@@ -745,3 +745,19 @@ def test_default_secret_comes_from_the_os():
         e.connect(A, B, 1.0)
         same.add(e.packets_to_send(1.0)[0][24:28])
     assert len(same) == 1
+
+
+def test_guide_example_runs(capsys):
+    """The complete example of docs/python-tcp.md runs and prints what it says."""
+    import pathlib
+
+    guide = pathlib.Path(__file__).resolve().parents[2] / "docs" / "python-tcp.md"
+    if not guide.exists():
+        pytest.skip("not run from a checkout")
+    text = guide.read_text()
+    start = text.index("```python\nfrom wirestate import tcp") + len("```python\n")
+    code = text[start : text.index("```", start)]
+    shown = text.index("It prints:\n\n```text\n") + len("It prints:\n\n```text\n")
+    expected = text[shown : text.index("```", shown)]
+    exec(compile(code, str(guide), "exec"), {})
+    assert capsys.readouterr().out == expected
