@@ -47,8 +47,17 @@ COMPRESSION = pytest.mark.parametrize("compression", [False, True], ids=["plain"
 
 
 def run(coro: Awaitable[Any], limit: float = LIMIT) -> Any:
-    """Runs a test coroutine on a fresh loop, bounded in time."""
-    return asyncio.run(asyncio.wait_for(coro, limit))
+    """Runs a test coroutine on a fresh loop, bounded in time; then closes the
+    sockets of the wsproto peers it made."""
+
+    async def bounded() -> Any:
+        try:
+            return await asyncio.wait_for(coro, limit)
+        finally:
+            while OPEN_PEERS:
+                OPEN_PEERS.pop().abort()
+
+    return asyncio.run(bounded())
 
 
 def ws_compression(on: bool) -> Optional[str]:
@@ -80,10 +89,14 @@ def sample_messages() -> List[Union[str, bytes]]:
 # a small asyncio client and server on wsproto
 
 
+OPEN_PEERS: List["Wsproto"] = []
+
+
 class Wsproto:
     """One wsproto connection over asyncio streams, driven by hand."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, conn: wsproto.WSConnection):
+        OPEN_PEERS.append(self)
         self.reader = reader
         self.writer = writer
         self.conn = conn
@@ -156,11 +169,13 @@ class Wsproto:
                 return event
 
     async def wait_eof(self) -> None:
+        """Reads (and ignores) everything until the peer closes the stream."""
         while await self.reader.read(65536):
             pass
 
     def abort(self) -> None:
         self.writer.transport.abort()
+        self.writer.close()
 
 
 class ClosedByPeer(Exception):
@@ -312,7 +327,6 @@ def test_server_close_code_reaches_websockets_client(compression: bool) -> None:
 
 def test_async_for_ends_quietly_on_normal_close() -> None:
     received: List[Any] = []
-    done = asyncio.Event
 
     async def handler(conn: ServerConnection) -> None:
         async for message in conn:
@@ -326,7 +340,6 @@ def test_async_for_ends_quietly_on_normal_close() -> None:
                 await client.send(b"two")
         assert received == ["one", b"two", "end"]
 
-    del done
     run(main())
 
 
@@ -625,10 +638,8 @@ def test_server_send_backpressure_with_wsproto_client(compression: bool) -> None
 
 
 def test_server_stops_reading_while_messages_wait_unread() -> None:
-    gate = asyncio.Event
-
     async def main() -> None:
-        release = gate()
+        release = asyncio.Event()
         got: List[int] = []
 
         async def handler(conn: ServerConnection) -> None:
@@ -823,7 +834,7 @@ def test_client_message_too_big_closes_with_1009() -> None:
 @COMPRESSION
 def test_client_keepalive_timeout_against_silent_server(compression: bool) -> None:
     async def silent(peer: Wsproto) -> None:
-        await asyncio.sleep(3)  # reads nothing, answers nothing
+        await peer.wait_eof()  # answers nothing
 
     async def main() -> None:
         server = await wsproto_server(silent, compression=compression)
@@ -858,7 +869,7 @@ def test_client_keepalive_with_websockets_server() -> None:
 
 def test_client_close_timeout_against_silent_server() -> None:
     async def silent(peer: Wsproto) -> None:
-        await asyncio.sleep(3)
+        await peer.wait_eof()  # answers nothing, not even Close
 
     async def main() -> None:
         server = await wsproto_server(silent)
@@ -880,7 +891,8 @@ def test_client_close_timeout_when_server_keeps_tcp_open() -> None:
             event = await peer.next_event()
             if isinstance(event, wpe.CloseConnection):
                 peer.send(event.response())
-                await asyncio.sleep(3)  # the server should close TCP now; it does not
+                await peer.wait_eof()  # the server should close TCP now; it does not
+                return
 
     async def main() -> None:
         server = await wsproto_server(answers_close_but_keeps_tcp)

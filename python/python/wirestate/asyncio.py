@@ -895,8 +895,8 @@ class ServerConnection(Connection):
             result = (500, [("Content-Type", "text/plain")], b"Internal Server Error\n")
         self._head = None
         early, self._early = self._early, []
-        if self._transport is None:
-            return
+        if self._transport is None or self._transport.is_closing():
+            return  # the open timeout or the server's close came first
         if result is not None:
             status, headers, body = result
             if not request.is_websocket:
@@ -904,12 +904,11 @@ class ServerConnection(Connection):
                 self._transport.write(_http_response(status, headers, bytes(body)))
                 self._core.receive_data(b"")  # the core's connection ends here
                 self._pump()
-                if self._transport is not None:
-                    self._transport.close()
+                self._transport.close()
                 return
             self._response = (status, list(headers), bytes(body))
         for data in early:
-            if self._transport is None:
+            if self._transport.is_closing():
                 return
             super().data_received(data)
 
