@@ -85,6 +85,7 @@
 //! - `output`: building segments — SYNs, data, FIN, ACKs, RSTs, probes;
 //! - `timeout`: what each timer does when it fires.
 
+mod check;
 pub mod event;
 mod input;
 mod options;

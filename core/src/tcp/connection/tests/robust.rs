@@ -84,6 +84,7 @@ fn check_invariants(conn: &Connection) {
     if conn.state() == State::Closed {
         assert_eq!(conn.poll_timeout(), None);
     }
+    assert_eq!(conn.check_invariants(), Ok(()), "{conn:?}");
 }
 
 proptest! {
