@@ -16,13 +16,20 @@
 #define WIRESTATE_VERSION "0.1.0"
 
 
+// The smallest buffer `wirestate_tcp_endpoint_poll_transmit` and
+// `_poll_transmit_segment` take: an IPv6 header (40 bytes) and the largest
+// TCP header (60 bytes). Smaller buffers are refused with
+// `WIRESTATE_RESULT_BUFFER_TOO_SMALL`; a buffer of the configured MTU gives
+// full-sized segments.
+#define WIRESTATE_TCP_MIN_TRANSMIT_BUFFER 100
+
 // What a call returned. `WIRESTATE_RESULT_OK` (0) is success; every other
 // value names one failure, and the state of the object is unchanged by a
 // call that failed (except after `WIRESTATE_RESULT_PANIC`).
 //
 // The numbers are part of the ABI: they never change and are never reused.
-// Codes 1 to 99 are shared by every object; the TCP endpoint will add its own
-// from 100 on. `wirestate_result_str` and `wirestate_result_message` describe
+// Codes 1 to 99 are shared by every object; codes from 100 on belong to the
+// TCP endpoint. `wirestate_result_str` and `wirestate_result_message` describe
 // a code in English.
 enum wirestate_result
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -73,12 +80,115 @@ enum wirestate_result
     WIRESTATE_RESULT_PANIC = 15,
     // The core reported an error this version of the C API does not know.
     WIRESTATE_RESULT_UNKNOWN_ERROR = 16,
+    // TCP: no connection has this id (it never existed, or it closed and
+    // was removed).
+    WIRESTATE_RESULT_UNKNOWN_CONNECTION = 100,
+    // TCP: the listening address, or the connection's local and remote
+    // address pair, is already in use.
+    WIRESTATE_RESULT_ADDRESS_IN_USE = 101,
+    // TCP: an address is unusable (port 0, an unknown family, local and
+    // remote of different families, text that is not an address).
+    WIRESTATE_RESULT_INVALID_ADDRESS = 102,
+    // TCP: the connection is closed for sending: `close` was already called,
+    // or the connection is past the point where data may be sent.
+    WIRESTATE_RESULT_CONNECTION_CLOSED = 103,
+    // TCP: `unlisten` named an address nothing listens on.
+    WIRESTATE_RESULT_NOT_LISTENING = 104,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
 typedef enum wirestate_result wirestate_result;
 #else
 typedef uint32_t wirestate_result;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// A connection's state, named as in RFC 9293 §3.3.2. The numbers are
+// stable. `wirestate_tcp_state_name` gives the RFC's spelling.
+enum wirestate_tcp_state
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    // No connection.
+    WIRESTATE_TCP_STATE_CLOSED = 0,
+    // Waiting for a connection request (listeners only; no connection id
+    // is ever in this state).
+    WIRESTATE_TCP_STATE_LISTEN = 1,
+    // Our SYN is out; waiting for the peer's.
+    WIRESTATE_TCP_STATE_SYN_SENT = 2,
+    // The peer's SYN arrived and our SYN-ACK is out.
+    WIRESTATE_TCP_STATE_SYN_RECEIVED = 3,
+    // Open: data flows both ways.
+    WIRESTATE_TCP_STATE_ESTABLISHED = 4,
+    // We closed; our FIN is queued or out, not yet acknowledged.
+    WIRESTATE_TCP_STATE_FIN_WAIT1 = 5,
+    // Our FIN was acknowledged; waiting for the peer's FIN.
+    WIRESTATE_TCP_STATE_FIN_WAIT2 = 6,
+    // The peer closed; waiting for the application to close.
+    WIRESTATE_TCP_STATE_CLOSE_WAIT = 7,
+    // Both closed at once; waiting for the ACK of our FIN.
+    WIRESTATE_TCP_STATE_CLOSING = 8,
+    // The peer closed first, then we did; waiting for the ACK of our FIN.
+    WIRESTATE_TCP_STATE_LAST_ACK = 9,
+    // Both closed; lingering (2·MSL) so stray segments die out.
+    WIRESTATE_TCP_STATE_TIME_WAIT = 10,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum wirestate_tcp_state wirestate_tcp_state;
+#else
+typedef uint32_t wirestate_tcp_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// What a TCP event reports. The numbers are stable.
+//
+// Every connection the application knows of ends with exactly one
+// `CLOSED`; `RESET` or `TIMED_OUT` comes just before it when the end was
+// abnormal. A listener's connections that die during the handshake are
+// never reported.
+enum wirestate_tcp_event_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    // No event is pending.
+    WIRESTATE_TCP_EVENT_KIND_NONE = 0,
+    // `connect`'s handshake completed: the connection is ESTABLISHED.
+    WIRESTATE_TCP_EVENT_KIND_CONNECTED = 1,
+    // A listener's connection completed its handshake and is ready (it is
+    // accepted automatically); `remote` is the peer's address.
+    WIRESTATE_TCP_EVENT_KIND_INCOMING = 2,
+    // In-order data arrived while nothing was waiting to be read: call
+    // `recv` until it returns 0. Edge-triggered: no further `READABLE`
+    // comes until everything was read.
+    WIRESTATE_TCP_EVENT_KIND_READABLE = 3,
+    // Room opened in the send buffer after a `send` took less than it was
+    // given.
+    WIRESTATE_TCP_EVENT_KIND_WRITABLE = 4,
+    // The peer sent its FIN: it sends no more. `recv` returns what is
+    // left, then 0 with `is_read_finished` true. Close your side when done.
+    WIRESTATE_TCP_EVENT_KIND_PEER_FINISHED = 5,
+    // The peer reset the connection. `CLOSED` follows.
+    WIRESTATE_TCP_EVENT_KIND_RESET = 6,
+    // The peer stopped answering (retransmissions, SYN retries, keepalive
+    // probes or the user timeout ran out). `CLOSED` follows.
+    WIRESTATE_TCP_EVENT_KIND_TIMED_OUT = 7,
+    // The connection reached CLOSED. Its id keeps working until everything
+    // received has been read, then becomes unknown.
+    WIRESTATE_TCP_EVENT_KIND_CLOSED = 8,
+    // The RFC 9293 state changed from `from` to `to` (only with
+    // `wirestate_tcp_config_set_state_change_events`).
+    WIRESTATE_TCP_EVENT_KIND_STATE_CHANGED = 9,
+    // An event this version of the C API does not describe; skip it.
+    WIRESTATE_TCP_EVENT_KIND_UNKNOWN = 255,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum wirestate_tcp_event_kind wirestate_tcp_event_kind;
+#else
+typedef uint32_t wirestate_tcp_event_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -196,6 +306,135 @@ typedef uint32_t wirestate_ws_message_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// A congestion control algorithm, for `wirestate_tcp_config_set_congestion`
+// (which takes it as `uint32_t`). The numbers are stable.
+enum wirestate_tcp_congestion
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    // RFC 5681 Reno growth with RFC 6582 NewReno recovery.
+    WIRESTATE_TCP_CONGESTION_NEW_RENO = 0,
+    // CUBIC (RFC 9438), the default.
+    WIRESTATE_TCP_CONGESTION_CUBIC = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum wirestate_tcp_congestion wirestate_tcp_congestion;
+#else
+typedef uint32_t wirestate_tcp_congestion;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// The family of a `wirestate_ip_addr`. The numbers are stable (and are the
+// IP version numbers).
+enum wirestate_ip_family
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    // IPv4: the address is in `bytes[0..4]`.
+    WIRESTATE_IP_FAMILY_V4 = 4,
+    // IPv6: the address is all of `bytes`.
+    WIRESTATE_IP_FAMILY_V6 = 6,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum wirestate_ip_family wirestate_ip_family;
+#else
+typedef uint32_t wirestate_ip_family;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Settings for a TCP endpoint: the listeners' queues, and what every
+// connection starts with (MTU/MSS, buffers, Nagle, delayed ACK, RTO
+// bounds, retry limits, keepalive, MSL, RFC 7323/2018 options, congestion
+// control, checksum offload, state-change events). Start from
+// `wirestate_tcp_config_new` (the core's defaults, close to Linux's), change
+// what you need, and pass it to `wirestate_tcp_endpoint_new`, which copies
+// it and checks the values together (`WIRESTATE_RESULT_INVALID_CONFIG`);
+// the setters themselves accept any value, so their order does not matter.
+// Durations are nanoseconds.
+//
+// Not thread-safe: use one config from one thread at a time.
+//
+// Functions: `wirestate_tcp_config_new`, `wirestate_tcp_config_free`,
+// `wirestate_tcp_config_set_mtu`, `wirestate_tcp_config_set_mss`,
+// `wirestate_tcp_config_set_send_buffer`,
+// `wirestate_tcp_config_set_recv_buffer`,
+// `wirestate_tcp_config_set_max_reassembly_ranges`,
+// `wirestate_tcp_config_set_nodelay`, `wirestate_tcp_config_set_delayed_ack`,
+// `wirestate_tcp_config_set_initial_rto`, `wirestate_tcp_config_set_min_rto`,
+// `wirestate_tcp_config_set_max_rto`, `wirestate_tcp_config_set_syn_retries`,
+// `wirestate_tcp_config_set_synack_retries`,
+// `wirestate_tcp_config_set_max_retransmissions`,
+// `wirestate_tcp_config_set_user_timeout`,
+// `wirestate_tcp_config_set_keepalive`, `wirestate_tcp_config_set_msl`,
+// `wirestate_tcp_config_set_fin_wait2_timeout`,
+// `wirestate_tcp_config_set_window_scaling`,
+// `wirestate_tcp_config_set_timestamps`, `wirestate_tcp_config_set_sack`,
+// `wirestate_tcp_config_set_initial_window`,
+// `wirestate_tcp_config_set_checksum_offload`,
+// `wirestate_tcp_config_set_state_change_events`,
+// `wirestate_tcp_config_set_challenge_ack_limit`,
+// `wirestate_tcp_config_set_syn_queue`,
+// `wirestate_tcp_config_set_accept_backlog`,
+// `wirestate_tcp_config_set_syn_cookies`,
+// `wirestate_tcp_config_set_reset_unknown`,
+// `wirestate_tcp_config_set_congestion`.
+typedef struct wirestate_tcp_config wirestate_tcp_config;
+
+// Every TCP connection of one host (or TUN device, or simulated node) as a
+// sans-IO state machine: connections demultiplexed by address 4-tuple,
+// listeners with a SYN queue, an accept backlog and SYN cookies, and a RST
+// for segments that belong to no connection. It never touches the network
+// or a clock: IP packets (or bare segments) go in through
+// `receive_packet` / `receive_segment`, time goes in through
+// `handle_timeout`, and packets for the network come out of
+// `poll_transmit`, what happened out of `poll_event`.
+//
+// The four kinds of calls:
+//
+// 1. getters: `state`, `stats`, `addresses`, `readable`, `writable`,
+//    `is_read_finished`, `connection_count`;
+// 2. input: `receive_packet`, `receive_segment`, `handle_timeout`;
+// 3. application calls: `listen`, `unlisten`, `connect`, `send`, `recv`,
+//    `close`, `abort`;
+// 4. output: `poll_transmit` (or `poll_transmit_segment`), `poll_event`,
+//    `poll_timeout`.
+//
+// After any input or application call, drain `poll_transmit` until it
+// writes nothing and `poll_event` until it reports `NONE`, then re-arm the
+// timer from `poll_timeout`. Time is nanoseconds since an epoch of the
+// caller's (`CLOCK_MONOTONIC`), passed as `now_ns` right after the
+// endpoint wherever a call needs it.
+//
+// Connections are named by `uint64_t` ids, never reused. A listener's
+// connections appear with an `INCOMING` event once their handshake
+// completes. A connection's id stops working (`UNKNOWN_CONNECTION`) once it
+// has reached CLOSED, its `CLOSED` event is queued and everything received
+// has been read. Nothing the endpoint returns points into its memory.
+//
+// Not thread-safe: one call at a time per endpoint; different endpoints may
+// be used from different threads.
+//
+// Functions: `wirestate_tcp_endpoint_new`,
+// `wirestate_tcp_endpoint_new_os_seeded`, `wirestate_tcp_endpoint_free`,
+// `wirestate_tcp_endpoint_listen`, `wirestate_tcp_endpoint_unlisten`,
+// `wirestate_tcp_endpoint_connect`, `wirestate_tcp_endpoint_receive_packet`,
+// `wirestate_tcp_endpoint_receive_segment`,
+// `wirestate_tcp_endpoint_handle_timeout`,
+// `wirestate_tcp_endpoint_poll_timeout`, `wirestate_tcp_endpoint_poll_transmit`,
+// `wirestate_tcp_endpoint_poll_transmit_segment`,
+// `wirestate_tcp_endpoint_poll_event`, `wirestate_tcp_endpoint_send`,
+// `wirestate_tcp_endpoint_recv`, `wirestate_tcp_endpoint_close`,
+// `wirestate_tcp_endpoint_abort`, `wirestate_tcp_endpoint_state`,
+// `wirestate_tcp_endpoint_stats`, `wirestate_tcp_endpoint_addresses`,
+// `wirestate_tcp_endpoint_readable`, `wirestate_tcp_endpoint_writable`,
+// `wirestate_tcp_endpoint_is_read_finished`,
+// `wirestate_tcp_endpoint_connection_count`; and `wirestate_tcp_state_name`.
+typedef struct wirestate_tcp_endpoint wirestate_tcp_endpoint;
+
 // Settings for WebSocket connections: limits, timers, permessage-deflate,
 // subprotocols, and for a client the request it sends. Start from
 // `wirestate_ws_config_new` (the core's defaults), change what you need, and
@@ -278,6 +517,100 @@ typedef struct wirestate_ws_config wirestate_ws_config;
 // `wirestate_ws_conn_is_writable`, `wirestate_ws_conn_should_close_transport`,
 // `wirestate_ws_conn_stats`.
 typedef struct wirestate_ws_conn wirestate_ws_conn;
+
+// An IPv4 or IPv6 address, by value.
+//
+// `family` is a `wirestate_ip_family` (4 or 6); `bytes` holds the address
+// in network order: the first 4 bytes for IPv4 (the other 12 are ignored on
+// input and zero on output), all 16 for IPv6. `{WIRESTATE_IP_FAMILY_V4,
+// {10, 0, 0, 1}}` is 10.0.0.1. A `family` of any other value is answered
+// with `WIRESTATE_RESULT_INVALID_ADDRESS`.
+typedef struct wirestate_ip_addr {
+    // `WIRESTATE_IP_FAMILY_V4` or `WIRESTATE_IP_FAMILY_V6`.
+    uint32_t family;
+    // The address, network byte order.
+    uint8_t bytes[16];
+} wirestate_ip_addr;
+
+// An IP address and a TCP port, by value. `port` is in host byte order
+// (write `80`, not `htons(80)`). IPv6 scope ids and flow labels are not
+// represented.
+//
+// Functions: `wirestate_socket_addr_parse`, `wirestate_socket_addr_format`,
+// `wirestate_ip_addr_parse`.
+typedef struct wirestate_socket_addr {
+    // The address.
+    struct wirestate_ip_addr ip;
+    // The port, host byte order.
+    uint16_t port;
+} wirestate_socket_addr;
+
+// What a transmit call wrote: `len` bytes at the start of the caller's
+// buffer, travelling from `src` to `dst`. `len` is 0 when there was nothing
+// to send (then `src` and `dst` are zero).
+typedef struct wirestate_tcp_transmit {
+    // Bytes written: a whole IP packet, or a bare TCP segment.
+    size_t len;
+    // Source address and port (one of the endpoint's).
+    struct wirestate_socket_addr src;
+    // Destination address and port (the peer's).
+    struct wirestate_socket_addr dst;
+} wirestate_tcp_transmit;
+
+// Counters and current estimates of one connection, from
+// `wirestate_tcp_endpoint_stats`. Times are nanoseconds.
+typedef struct wirestate_tcp_stats {
+    // Segments emitted.
+    uint64_t segments_sent;
+    // Segments received for this connection.
+    uint64_t segments_received;
+    // Data bytes sent, retransmissions included.
+    uint64_t bytes_sent;
+    // Data bytes retransmitted.
+    uint64_t bytes_retransmitted;
+    // Data bytes acknowledged by the peer.
+    uint64_t bytes_acked;
+    // Data bytes received in order.
+    uint64_t bytes_received;
+    // Segments retransmitted (any reason).
+    uint64_t retransmits;
+    // Retransmission timeouts.
+    uint64_t timeouts;
+    // Fast retransmits (entries into fast recovery).
+    uint64_t fast_retransmits;
+    // Duplicate ACKs received.
+    uint64_t dup_acks;
+    // Whether `srtt_ns` holds a measurement yet.
+    bool has_srtt;
+    // Smoothed round-trip time (0 before the first measurement).
+    uint64_t srtt_ns;
+    // Current retransmission timeout.
+    uint64_t rto_ns;
+    // Congestion window, bytes.
+    size_t cwnd;
+    // Slow-start threshold, bytes (`SIZE_MAX` before the first loss).
+    size_t ssthresh;
+    // The peer's receive window, bytes.
+    uint32_t peer_window;
+    // Payload bytes in a full segment we send.
+    size_t send_mss;
+} wirestate_tcp_stats;
+
+// One event, filled by `wirestate_tcp_endpoint_poll_event`. Fields that do
+// not belong to `kind` are zero (`remote.ip.family` 0, `from` and `to`
+// `CLOSED`). Everything is by value: nothing points into the endpoint.
+typedef struct wirestate_tcp_event {
+    // What happened (a `wirestate_tcp_event_kind`).
+    wirestate_tcp_event_kind kind;
+    // The connection it concerns (meaningless for `NONE`).
+    uint64_t conn;
+    // `INCOMING`: the peer's address and port.
+    struct wirestate_socket_addr remote;
+    // `STATE_CHANGED`: the state left.
+    wirestate_tcp_state from;
+    // `STATE_CHANGED`: the state entered.
+    wirestate_tcp_state to;
+} wirestate_tcp_event;
 
 // Borrowed text: `len` bytes of UTF-8 at `data`, not NUL-terminated.
 //
@@ -374,6 +707,339 @@ const char *wirestate_result_str(unsigned int result);
 // (with `len` > 0) or `out_n` is NULL. Nothing returned is owned by the
 // library: the bytes are the caller's.
 wirestate_result wirestate_result_message(unsigned int result, char *buf, size_t len, size_t *out_n);
+
+// The RFC 9293 name of `state` (a `wirestate_tcp_state`) as a static,
+// NUL-terminated string: "CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED",
+// "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING",
+// "LAST-ACK", "TIME-WAIT"; "UNKNOWN" for any other number. Never NULL.
+//
+// Ownership: the string belongs to the library and lives as long as the
+// program; do not free it.
+const char *wirestate_tcp_state_name(uint32_t state);
+
+// Parses `len` bytes of text (not NUL-terminated; a trailing NUL is not
+// allowed either) into `*out`: `"10.0.0.1:80"` or `"[2001:db8::1]:443"`.
+//
+// `WIRESTATE_RESULT_INVALID_ADDRESS` when the text is not an address with
+// a port, `WIRESTATE_RESULT_NULL_PARAMETER` when `text` (with `len` > 0) or
+// `out` is NULL. Nothing is kept: the text is the caller's again when the
+// call returns.
+wirestate_result wirestate_socket_addr_parse(const char *text, size_t len, struct wirestate_socket_addr *out);
+
+// Parses `len` bytes of text (not NUL-terminated) into `*out`:
+// `"10.0.0.1"` or `"2001:db8::1"`.
+//
+// `WIRESTATE_RESULT_INVALID_ADDRESS` when the text is not an IP address,
+// `WIRESTATE_RESULT_NULL_PARAMETER` when `text` (with `len` > 0) or `out`
+// is NULL.
+wirestate_result wirestate_ip_addr_parse(const char *text, size_t len, struct wirestate_ip_addr *out);
+
+// Writes `*addr` as text (`"10.0.0.1:80"`, `"[2001:db8::1]:443"`) into
+// `buf`, which has room for `cap` bytes, followed by a NUL when there is
+// room for it, and writes the length without the NUL to `*out_n`. 48 bytes
+// always suffice.
+//
+// `WIRESTATE_RESULT_BUFFER_TOO_SMALL` (writing nothing) when the text does
+// not fit, `WIRESTATE_RESULT_INVALID_ADDRESS` for an unknown family,
+// `WIRESTATE_RESULT_NULL_PARAMETER` for a NULL `addr`, `out_n`, or `buf`
+// with `cap` > 0. The bytes written are the caller's.
+wirestate_result wirestate_socket_addr_format(const struct wirestate_socket_addr *addr, char *buf, size_t cap, size_t *out_n);
+
+// Makes a config with the defaults and writes it to `*out`.
+//
+// Ownership: the caller owns the new config and frees it with
+// `wirestate_tcp_config_free`. Returns `WIRESTATE_RESULT_NULL_PARAMETER` when
+// `out` is NULL.
+wirestate_result wirestate_tcp_config_new(struct wirestate_tcp_config **out);
+
+// Frees a config made by `wirestate_tcp_config_new`. NULL does nothing.
+// Endpoints made from it are unaffected (they hold copies).
+void wirestate_tcp_config_free(struct wirestate_tcp_config *config);
+
+// Keepalive probing of idle connections (RFC 9293 §3.8.4): the first probe
+// after `idle_ns` without traffic, then one every `interval_ns`, and the
+// connection times out after `probes` unanswered ones. `idle_ns` 0 turns
+// keepalive off (the default; RFC 1122 asks for at least two hours when on).
+// A zero interval or probe count with keepalive on is refused by
+// `wirestate_tcp_endpoint_new`.
+wirestate_result wirestate_tcp_config_set_keepalive(struct wirestate_tcp_config *config, uint64_t idle_ns, uint64_t interval_ns, uint32_t probes);
+
+// The congestion control algorithm, a `wirestate_tcp_congestion`
+// (`WIRESTATE_TCP_CONGESTION_CUBIC`, the default, or
+// `WIRESTATE_TCP_CONGESTION_NEW_RENO`); `WIRESTATE_RESULT_INVALID_ARGUMENT`
+// for any other number.
+wirestate_result wirestate_tcp_config_set_congestion(struct wirestate_tcp_config *config, uint32_t algorithm);
+
+// The largest IP packet sent or wanted, headers included (68-65535; default
+// 1500). The MSS announced is derived from it unless `set_mss` sets one.
+// Values above 1500 give large (GSO-style) segments for in-memory links and
+// TUN devices; transmit buffers should hold this many bytes.
+wirestate_result wirestate_tcp_config_set_mtu(struct wirestate_tcp_config *config, size_t mtu);
+
+// An explicit MSS to announce; 0 (the default) derives it from the MTU
+// (MTU minus 40 bytes for IPv4, 60 for IPv6).
+wirestate_result wirestate_tcp_config_set_mss(struct wirestate_tcp_config *config, uint16_t mss);
+
+// Send buffer capacity in bytes: how much written data may wait for
+// acknowledgment (default 256 KiB; at least 1).
+wirestate_result wirestate_tcp_config_set_send_buffer(struct wirestate_tcp_config *config, size_t size);
+
+// Receive buffer capacity in bytes, the largest window advertised (default
+// 256 KiB; 1 byte to 1 GiB).
+wirestate_result wirestate_tcp_config_set_recv_buffer(struct wirestate_tcp_config *config, size_t size);
+
+// The most separate out-of-order ranges kept for reassembly (default 32;
+// at least 1).
+wirestate_result wirestate_tcp_config_set_max_reassembly_ranges(struct wirestate_tcp_config *config, size_t count);
+
+// true turns Nagle's algorithm off: small segments go out at once
+// (default false).
+wirestate_result wirestate_tcp_config_set_nodelay(struct wirestate_tcp_config *config, bool nodelay);
+
+// How long an ACK may be delayed, in nanoseconds; 0 acknowledges every
+// segment at once (default 40 ms).
+wirestate_result wirestate_tcp_config_set_delayed_ack(struct wirestate_tcp_config *config, uint64_t delay_ns);
+
+// The retransmission timeout before any round-trip sample, nanoseconds
+// (default 1 s; not 0).
+wirestate_result wirestate_tcp_config_set_initial_rto(struct wirestate_tcp_config *config, uint64_t rto_ns);
+
+// The lower bound on the retransmission timeout, nanoseconds (default
+// 200 ms; not 0, at most the upper bound).
+wirestate_result wirestate_tcp_config_set_min_rto(struct wirestate_tcp_config *config, uint64_t rto_ns);
+
+// The upper bound on the retransmission timeout, nanoseconds (default 60 s).
+wirestate_result wirestate_tcp_config_set_max_rto(struct wirestate_tcp_config *config, uint64_t rto_ns);
+
+// SYN retransmissions before `connect` gives up with `TIMED_OUT`
+// (default 6: about 127 s).
+wirestate_result wirestate_tcp_config_set_syn_retries(struct wirestate_tcp_config *config, uint32_t count);
+
+// SYN-ACK retransmissions before a half-open passive connection is dropped
+// (default 5).
+wirestate_result wirestate_tcp_config_set_synack_retries(struct wirestate_tcp_config *config, uint32_t count);
+
+// Consecutive retransmission timeouts of the same data before the
+// connection times out (default 15).
+wirestate_result wirestate_tcp_config_set_max_retransmissions(struct wirestate_tcp_config *config, uint32_t count);
+
+// Time out when sent data stays unacknowledged this long, nanoseconds
+// (RFC 5482); 0 (the default) turns it off.
+wirestate_result wirestate_tcp_config_set_user_timeout(struct wirestate_tcp_config *config, uint64_t timeout_ns);
+
+// Maximum segment lifetime, nanoseconds; TIME-WAIT lasts twice this
+// (default 30 s, so TIME-WAIT is 60 s; not 0).
+wirestate_result wirestate_tcp_config_set_msl(struct wirestate_tcp_config *config, uint64_t msl_ns);
+
+// How long FIN-WAIT-2 may hear nothing from the peer before the
+// connection is dropped, nanoseconds; 0 waits forever (default 60 s).
+wirestate_result wirestate_tcp_config_set_fin_wait2_timeout(struct wirestate_tcp_config *config, uint64_t timeout_ns);
+
+// Offer and accept window scaling, RFC 7323 (default true).
+wirestate_result wirestate_tcp_config_set_window_scaling(struct wirestate_tcp_config *config, bool on);
+
+// Offer and accept timestamps (RTT measurement, PAWS), RFC 7323 (default
+// true).
+wirestate_result wirestate_tcp_config_set_timestamps(struct wirestate_tcp_config *config, bool on);
+
+// Offer and accept selective acknowledgments, RFC 2018 (default true).
+wirestate_result wirestate_tcp_config_set_sack(struct wirestate_tcp_config *config, bool on);
+
+// The initial congestion window in segments; 0 uses RFC 5681's 2-4
+// segments (default 10).
+wirestate_result wirestate_tcp_config_set_initial_window(struct wirestate_tcp_config *config, size_t segments);
+
+// true leaves checksums to the caller's device: received checksums are not
+// verified and sent ones are not filled in (default false).
+wirestate_result wirestate_tcp_config_set_checksum_offload(struct wirestate_tcp_config *config, bool on);
+
+// true reports every RFC 9293 state transition as a `STATE_CHANGED` event,
+// for tracing (default false).
+wirestate_result wirestate_tcp_config_set_state_change_events(struct wirestate_tcp_config *config, bool on);
+
+// Challenge ACKs sent per second at most, RFC 5961 (default 1000).
+wirestate_result wirestate_tcp_config_set_challenge_ack_limit(struct wirestate_tcp_config *config, uint32_t per_second);
+
+// Half-open connections (handshake not complete) per listener (default
+// 256). When it is full, SYN cookies answer (if on) or SYNs are dropped.
+wirestate_result wirestate_tcp_config_set_syn_queue(struct wirestate_tcp_config *config, size_t count);
+
+// Connections per listener whose `INCOMING` event has not been polled yet
+// (default 128). When it is full, new SYNs are dropped (the peer retries).
+wirestate_result wirestate_tcp_config_set_accept_backlog(struct wirestate_tcp_config *config, size_t count);
+
+// Answer SYNs with SYN cookies when the SYN queue is full (default true).
+wirestate_result wirestate_tcp_config_set_syn_cookies(struct wirestate_tcp_config *config, bool on);
+
+// Answer segments for no connection with a RST (default true); false makes
+// closed ports silent.
+wirestate_result wirestate_tcp_config_set_reset_unknown(struct wirestate_tcp_config *config, bool on);
+
+// Makes an endpoint with the settings of `config` (copied; the caller keeps
+// ownership of `config`), keyed by the 16 bytes at `secret16` (copied), which
+// should be random: they key the RFC 6528 initial sequence numbers and the
+// SYN cookies. Pass the same bytes for reproducible tests;
+// `wirestate_tcp_endpoint_new_os_seeded` draws them for you.
+//
+// `WIRESTATE_RESULT_INVALID_CONFIG` when the settings cannot work together
+// (MTU outside 68-65535, MSS 0, an empty buffer or a receive buffer above
+// 1 GiB, no reassembly ranges, a zero or reversed RTO bound, MSL 0,
+// keepalive with a zero interval or probe count);
+// `WIRESTATE_RESULT_NULL_PARAMETER` when `config`, `secret16` or `out` is NULL.
+//
+// Ownership: the caller owns `*out` and frees it with
+// `wirestate_tcp_endpoint_free`.
+wirestate_result wirestate_tcp_endpoint_new(const struct wirestate_tcp_config *config, const uint8_t *secret16, struct wirestate_tcp_endpoint **out);
+
+// `wirestate_tcp_endpoint_new` with a secret drawn from the operating
+// system (`/dev/urandom`): the usual way to make an endpoint.
+//
+// Ownership: the caller owns `*out` and frees it with
+// `wirestate_tcp_endpoint_free`.
+wirestate_result wirestate_tcp_endpoint_new_os_seeded(const struct wirestate_tcp_config *config, struct wirestate_tcp_endpoint **out);
+
+// Frees an endpoint and all its connections. NULL does nothing. Nothing is
+// sent: connections still open simply vanish (their peers will time out or
+// be reset later); call `close` or `abort` and drain `poll_transmit` first
+// to end them properly.
+void wirestate_tcp_endpoint_free(struct wirestate_tcp_endpoint *ep);
+
+// Accepts connections to `*addr` (copied). An unspecified address
+// (`0.0.0.0`, `::`) listens on every address of its family. Completed
+// connections are announced with `INCOMING` events.
+//
+// `WIRESTATE_RESULT_INVALID_ADDRESS` for port 0 or an unknown family,
+// `WIRESTATE_RESULT_ADDRESS_IN_USE` when something already listens there.
+wirestate_result wirestate_tcp_endpoint_listen(struct wirestate_tcp_endpoint *ep, const struct wirestate_socket_addr *addr);
+
+// Stops accepting connections to `*addr`; connections it already made are
+// untouched. `WIRESTATE_RESULT_NOT_LISTENING` when nothing listens there,
+// `WIRESTATE_RESULT_INVALID_ADDRESS` for an unknown family.
+wirestate_result wirestate_tcp_endpoint_unlisten(struct wirestate_tcp_endpoint *ep, const struct wirestate_socket_addr *addr);
+
+// Opens a connection from `*local` to `*remote` (both copied) and writes its
+// id to `*out_id`. The SYN goes out at the next `poll_transmit`; a
+// `CONNECTED` event reports the completed handshake, `TIMED_OUT` +
+// `CLOSED` or `RESET` + `CLOSED` a failed one.
+//
+// `WIRESTATE_RESULT_INVALID_ADDRESS` for port 0, an unknown family, or
+// addresses of different families; `WIRESTATE_RESULT_ADDRESS_IN_USE` when a
+// connection with the same two addresses exists.
+wirestate_result wirestate_tcp_endpoint_connect(struct wirestate_tcp_endpoint *ep, uint64_t now_ns, const struct wirestate_socket_addr *local, const struct wirestate_socket_addr *remote, uint64_t *out_id);
+
+// Queues up to `len` bytes of `data` (copied) on connection `id` and writes
+// how many were taken to `*out_n`: fewer than `len` (possibly 0) when the
+// send buffer is full; a `WRITABLE` event says when room opens. Data
+// queued before the handshake completes goes out after it.
+//
+// `WIRESTATE_RESULT_UNKNOWN_CONNECTION` for an unknown id,
+// `WIRESTATE_RESULT_CONNECTION_CLOSED` after `close` (or once the connection
+// can no longer send).
+wirestate_result wirestate_tcp_endpoint_send(struct wirestate_tcp_endpoint *ep, uint64_t id, const uint8_t *data, size_t len, size_t *out_n);
+
+// Copies up to `cap` received bytes of connection `id` into `buf` (the
+// caller's) and writes the count to `*out_n`. 0 means nothing to read now;
+// `wirestate_tcp_endpoint_is_read_finished` tells whether the peer's FIN
+// ended the stream. Reading opens the receive window.
+//
+// `WIRESTATE_RESULT_UNKNOWN_CONNECTION` for an unknown id.
+wirestate_result wirestate_tcp_endpoint_recv(struct wirestate_tcp_endpoint *ep, uint64_t id, uint8_t *buf, size_t cap, size_t *out_n);
+
+// Closes our direction of connection `id`: a FIN follows the data already
+// queued (a half-close: the peer may go on sending, and `recv` goes on
+// reading). In SYN-SENT the FIN waits for the handshake.
+//
+// `WIRESTATE_RESULT_UNKNOWN_CONNECTION` for an unknown id,
+// `WIRESTATE_RESULT_CONNECTION_CLOSED` when already closed or closing.
+wirestate_result wirestate_tcp_endpoint_close(struct wirestate_tcp_endpoint *ep, uint64_t now_ns, uint64_t id);
+
+// Resets connection `id`: a RST goes out at the next `poll_transmit`
+// (when the connection is synchronized), queued data is dropped, and a
+// `CLOSED` event follows. `WIRESTATE_RESULT_UNKNOWN_CONNECTION` for an
+// unknown id.
+wirestate_result wirestate_tcp_endpoint_abort(struct wirestate_tcp_endpoint *ep, uint64_t now_ns, uint64_t id);
+
+// Feeds one IPv4 or IPv6 packet of `len` bytes received from the network
+// (read, not kept). Never fails because of what the bytes say: anything
+// that is not a valid TCP segment for this endpoint (bad checksum,
+// truncated, another protocol, garbage) is dropped, and a segment for no
+// connection is answered with a RST.
+wirestate_result wirestate_tcp_endpoint_receive_packet(struct wirestate_tcp_endpoint *ep, uint64_t now_ns, const uint8_t *packet, size_t len);
+
+// Feeds one bare TCP segment of `len` bytes that travelled from `*src` to
+// `*dst` (for callers that parse IP headers themselves; the addresses enter
+// the checksum). Like `receive_packet`, never fails because of what the
+// bytes say. `WIRESTATE_RESULT_INVALID_ADDRESS` for an unknown family.
+wirestate_result wirestate_tcp_endpoint_receive_segment(struct wirestate_tcp_endpoint *ep, uint64_t now_ns, const struct wirestate_ip_addr *src, const struct wirestate_ip_addr *dst, const uint8_t *segment, size_t len);
+
+// Advances the endpoint's clock to `now_ns` and runs every timer due by
+// then (retransmissions, delayed ACKs, keepalive, TIME-WAIT, ...). Calling
+// it early, late or repeatedly is harmless.
+wirestate_result wirestate_tcp_endpoint_handle_timeout(struct wirestate_tcp_endpoint *ep, uint64_t now_ns);
+
+// Writes whether a timer is armed to `*has_timeout` and, if so, the instant
+// to `*at_ns` (0 when none). Call `handle_timeout` at or after it. Takes the
+// endpoint non-const: it tidies its timer heap.
+wirestate_result wirestate_tcp_endpoint_poll_timeout(struct wirestate_tcp_endpoint *ep, bool *has_timeout, uint64_t *at_ns);
+
+// Writes the next IP packet to send (IPv4 or IPv6 header, TCP segment)
+// into `buf`, the caller's buffer of `cap` bytes, and describes it in
+// `*out` (`out->len` is 0 when nothing is left to send). Call until it
+// writes nothing, after every input and application call. `cap` should be
+// the configured MTU (1500 by default) for full-sized segments.
+//
+// `WIRESTATE_RESULT_BUFFER_TOO_SMALL` when `cap` is below
+// `WIRESTATE_TCP_MIN_TRANSMIT_BUFFER` (nothing is taken).
+wirestate_result wirestate_tcp_endpoint_poll_transmit(struct wirestate_tcp_endpoint *ep, uint64_t now_ns, uint8_t *buf, size_t cap, struct wirestate_tcp_transmit *out);
+
+// Like `wirestate_tcp_endpoint_poll_transmit`, but writes a bare TCP
+// segment (checksum included, computed over `out->src` and `out->dst`) for
+// callers that build IP headers themselves.
+wirestate_result wirestate_tcp_endpoint_poll_transmit_segment(struct wirestate_tcp_endpoint *ep, uint64_t now_ns, uint8_t *buf, size_t cap, struct wirestate_tcp_transmit *out);
+
+// Writes connection `id`'s RFC 9293 state to `*out`
+// (`wirestate_tcp_state_name` spells it).
+// `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once the connection is gone.
+wirestate_result wirestate_tcp_endpoint_state(const struct wirestate_tcp_endpoint *ep, uint64_t id, wirestate_tcp_state *out);
+
+// Writes connection `id`'s counters and estimates to `*out`.
+// `WIRESTATE_RESULT_INVALID_STATE` in TIME-WAIT (the endpoint keeps only a
+// small record of such connections), `WIRESTATE_RESULT_UNKNOWN_CONNECTION`
+// once it is gone.
+wirestate_result wirestate_tcp_endpoint_stats(const struct wirestate_tcp_endpoint *ep, uint64_t id, struct wirestate_tcp_stats *out);
+
+// Writes connection `id`'s local and remote address to `*local` and
+// `*remote`. `WIRESTATE_RESULT_INVALID_STATE` in TIME-WAIT,
+// `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once it is gone. (An `INCOMING`
+// event carries the remote address too.)
+wirestate_result wirestate_tcp_endpoint_addresses(const struct wirestate_tcp_endpoint *ep, uint64_t id, struct wirestate_socket_addr *local, struct wirestate_socket_addr *remote);
+
+// Writes how many received bytes `recv` would return now to `*out`.
+// `WIRESTATE_RESULT_INVALID_STATE` in TIME-WAIT (nothing is left to read
+// there), `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once it is gone.
+wirestate_result wirestate_tcp_endpoint_readable(const struct wirestate_tcp_endpoint *ep, uint64_t id, size_t *out);
+
+// Writes how many bytes `send` would take now to `*out` (0 once the
+// connection can no longer send). `WIRESTATE_RESULT_INVALID_STATE` in
+// TIME-WAIT, `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once it is gone.
+wirestate_result wirestate_tcp_endpoint_writable(const struct wirestate_tcp_endpoint *ep, uint64_t id, size_t *out);
+
+// Writes to `*out` whether the peer has finished sending (its FIN arrived)
+// and every byte has been read: the end of the stream. True in TIME-WAIT;
+// `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once the connection is gone.
+wirestate_result wirestate_tcp_endpoint_is_read_finished(const struct wirestate_tcp_endpoint *ep, uint64_t id, bool *out);
+
+// Writes the number of connections the endpoint holds (TIME-WAIT included;
+// listeners and half-open handshakes not yet announced included) to `*out`.
+wirestate_result wirestate_tcp_endpoint_connection_count(const struct wirestate_tcp_endpoint *ep, size_t *out);
+
+// Takes the next event and writes it to `*event`; `event->kind` is
+// `WIRESTATE_TCP_EVENT_KIND_NONE` when there is none. Call it until then
+// after every input and application call (after draining `poll_transmit`,
+// which is where some connections finish).
+//
+// Ownership: the event is a plain value; nothing in it points anywhere.
+wirestate_result wirestate_tcp_endpoint_poll_event(struct wirestate_tcp_endpoint *ep, struct wirestate_tcp_event *event);
 
 // The library's version as a NUL-terminated string such as `"0.1.0"`; it
 // equals the header's `WIRESTATE_VERSION` when header and library match.

@@ -3,7 +3,7 @@
 use core::ffi::c_char;
 use core::ffi::c_uint;
 
-use wirestate_core::ws;
+use wirestate_core::{tcp, ws};
 
 use crate::ffi::{Out, try_slice_mut};
 use crate::panic::{ffi_boundary, result_boundary};
@@ -13,8 +13,8 @@ use crate::panic::{ffi_boundary, result_boundary};
 /// call that failed (except after `WIRESTATE_RESULT_PANIC`).
 ///
 /// The numbers are part of the ABI: they never change and are never reused.
-/// Codes 1 to 99 are shared by every object; the TCP endpoint will add its own
-/// from 100 on. `wirestate_result_str` and `wirestate_result_message` describe
+/// Codes 1 to 99 are shared by every object; codes from 100 on belong to the
+/// TCP endpoint. `wirestate_result_str` and `wirestate_result_message` describe
 /// a code in English.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +63,20 @@ pub enum wirestate_result {
     Panic = 15,
     /// The core reported an error this version of the C API does not know.
     UnknownError = 16,
+    /// TCP: no connection has this id (it never existed, or it closed and
+    /// was removed).
+    UnknownConnection = 100,
+    /// TCP: the listening address, or the connection's local and remote
+    /// address pair, is already in use.
+    AddressInUse = 101,
+    /// TCP: an address is unusable (port 0, an unknown family, local and
+    /// remote of different families, text that is not an address).
+    InvalidAddress = 102,
+    /// TCP: the connection is closed for sending: `close` was already called,
+    /// or the connection is past the point where data may be sent.
+    ConnectionClosed = 103,
+    /// TCP: `unlisten` named an address nothing listens on.
+    NotListening = 104,
 }
 
 impl wirestate_result {
@@ -87,13 +101,18 @@ impl wirestate_result {
             IndexOutOfRange => "index out of range\0",
             Panic => "the library panicked; the object is unusable\0",
             UnknownError => "unknown error\0",
+            UnknownConnection => "no connection has this id\0",
+            AddressInUse => "address already in use\0",
+            InvalidAddress => "invalid address\0",
+            ConnectionClosed => "connection closed for sending\0",
+            NotListening => "nothing listens on this address\0",
         }
     }
 
     /// The code with this number, if there is one.
     pub(crate) fn from_number(n: c_uint) -> Option<wirestate_result> {
         use wirestate_result::*;
-        const ALL: [wirestate_result; 17] = [
+        const ALL: [wirestate_result; 22] = [
             Ok,
             NullParameter,
             InvalidState,
@@ -111,6 +130,11 @@ impl wirestate_result {
             IndexOutOfRange,
             Panic,
             UnknownError,
+            UnknownConnection,
+            AddressInUse,
+            InvalidAddress,
+            ConnectionClosed,
+            NotListening,
         ];
         ALL.into_iter().find(|r| *r as c_uint == n)
     }
@@ -130,6 +154,19 @@ impl From<ws::Error> for wirestate_result {
             ws::Error::InvalidHeader => wirestate_result::InvalidHeader,
             ws::Error::InvalidStatus => wirestate_result::InvalidStatus,
             ws::Error::InvalidConfig => wirestate_result::InvalidConfig,
+            _ => wirestate_result::UnknownError,
+        }
+    }
+}
+
+/// The one mapping from the TCP endpoint's errors to result codes.
+impl From<tcp::EndpointError> for wirestate_result {
+    fn from(e: tcp::EndpointError) -> Self {
+        match e {
+            tcp::EndpointError::UnknownConnection => wirestate_result::UnknownConnection,
+            tcp::EndpointError::AddressInUse => wirestate_result::AddressInUse,
+            tcp::EndpointError::InvalidAddress => wirestate_result::InvalidAddress,
+            tcp::EndpointError::Closed => wirestate_result::ConnectionClosed,
             _ => wirestate_result::UnknownError,
         }
     }
@@ -197,15 +234,19 @@ mod tests {
         assert_eq!(wirestate_result::BufferTooSmall as u32, 12);
         assert_eq!(wirestate_result::Panic as u32, 15);
         assert_eq!(wirestate_result::UnknownError as u32, 16);
-        for n in 0..=16 {
+        assert_eq!(wirestate_result::UnknownConnection as u32, 100);
+        assert_eq!(wirestate_result::NotListening as u32, 104);
+        for n in (0..=16).chain(100..=104) {
             assert_eq!(wirestate_result::from_number(n).map(|r| r as u32), Some(n));
         }
         assert_eq!(wirestate_result::from_number(17), None);
+        assert_eq!(wirestate_result::from_number(99), None);
+        assert_eq!(wirestate_result::from_number(105), None);
     }
 
     #[test]
     fn messages_are_nul_terminated_once() {
-        for n in 0..=16 {
+        for n in (0..=16).chain(100..=104) {
             let m = wirestate_result::from_number(n).unwrap().message();
             assert!(m.ends_with('\0'));
             assert_eq!(m.matches('\0').count(), 1);

@@ -9,9 +9,9 @@
 //! - no panic crosses the boundary: it becomes `WIRESTATE_RESULT_PANIC`;
 //! - time is a `uint64_t` count of nanoseconds since an epoch of the caller's.
 //!
-//! The WebSocket connection is in [`ws`]. Shared pieces: [`error`] (result
-//! codes), `panic` (the boundary), `ffi` (pointer conversions), [`version`].
-//! The TCP endpoint will sit beside `ws` in its own module and reuse them.
+//! The WebSocket connection is in [`ws`], the TCP endpoint in [`tcp`]. Shared
+//! pieces: [`error`] (result codes), `panic` (the boundary), `ffi` (pointer
+//! conversions), `random` (secrets from the operating system), [`version`].
 #![allow(non_camel_case_types)]
 // Every `extern "C" fn` here takes raw pointers from C and is callable from C
 // only; the contract "each pointer is NULL or valid" is the C API's, written on
@@ -23,6 +23,8 @@ mod ffi;
 #[cfg(test)]
 mod overhead;
 mod panic;
+mod random;
+pub mod tcp;
 pub mod version;
 pub mod ws;
 

@@ -38,6 +38,11 @@ int main(void) {
     CHECK(WIRESTATE_RESULT_INDEX_OUT_OF_RANGE == 14);
     CHECK(WIRESTATE_RESULT_PANIC == 15);
     CHECK(WIRESTATE_RESULT_UNKNOWN_ERROR == 16);
+    CHECK(WIRESTATE_RESULT_UNKNOWN_CONNECTION == 100);
+    CHECK(WIRESTATE_RESULT_ADDRESS_IN_USE == 101);
+    CHECK(WIRESTATE_RESULT_INVALID_ADDRESS == 102);
+    CHECK(WIRESTATE_RESULT_CONNECTION_CLOSED == 103);
+    CHECK(WIRESTATE_RESULT_NOT_LISTENING == 104);
 
     /* Every code has its own description; unknown numbers get one too. */
     for (unsigned i = 0; i <= 16; i++) {
@@ -47,7 +52,19 @@ int main(void) {
             CHECK(strcmp(m, wirestate_result_str(j)) != 0);
         }
     }
+    for (unsigned i = 100; i <= 104; i++) {
+        const char *m = wirestate_result_str(i);
+        CHECK(m != NULL && strlen(m) > 0 && strcmp(m, "unknown result code") != 0);
+        for (unsigned j = 0; j <= 16; j++) {
+            CHECK(strcmp(m, wirestate_result_str(j)) != 0);
+        }
+        for (unsigned j = 100; j < i; j++) {
+            CHECK(strcmp(m, wirestate_result_str(j)) != 0);
+        }
+    }
     CHECK(strcmp(wirestate_result_str(17), "unknown result code") == 0);
+    CHECK(strcmp(wirestate_result_str(99), "unknown result code") == 0);
+    CHECK(strcmp(wirestate_result_str(105), "unknown result code") == 0);
     CHECK(strcmp(wirestate_result_str(0xffffffffu), "unknown result code") == 0);
     CHECK(strcmp(wirestate_result_str(WIRESTATE_RESULT_OK), "success") == 0);
 
