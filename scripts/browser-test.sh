@@ -83,13 +83,18 @@ done
 port="$(cat "$work/port")"
 
 CHROMIUM="$chromium" timeout 120 node scripts/browser/run.mjs "http://127.0.0.1:$port/"
-wait "$server_pid"
+server_rc=0
+wait "$server_pid" || server_rc=$?
 server_pid=""
+if [[ ! -s "$work/result.json" ]]; then
+    echo "browser-test: FAIL: the server wrote no result (exit status $server_rc)" >&2
+    exit 1
+fi
 "$py" - "$work/result.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 print("browser-test: server side:", json.dumps(r, sort_keys=True))
-problems = []
+problems = [r["error"]] if "error" in r else []
 if not r.get("compressed"):
     problems.append("permessage-deflate was not negotiated")
 if r.get("messages") != 1000:
