@@ -955,3 +955,69 @@ def test_public_names_have_docstrings() -> None:
     for name in wa.__all__:
         assert getattr(wa, name).__doc__, name
     assert Server.close.__doc__ and ws.State.OPEN
+
+
+def test_server_open_timeout_against_silent_client() -> None:
+    handled: List[ServerConnection] = []
+
+    async def handler(conn: ServerConnection) -> None:
+        handled.append(conn)
+
+    async def main() -> None:
+        async with serve(handler, HOST, 0, open_timeout=0.3) as server:
+            reader, writer = await asyncio.open_connection(HOST, server.port)
+            start = time.monotonic()
+            writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n")  # and never the end of the head
+            assert await reader.read() == b""  # the server hangs up
+            assert 0.25 <= time.monotonic() - start < 1.5
+            writer.close()
+        assert handled == []
+
+    run(main())
+
+
+def test_client_open_timeout_against_silent_server() -> None:
+    async def main() -> None:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while await reader.read(65536):  # reads the request, never answers
+                pass
+            writer.close()
+
+        server = await asyncio.start_server(handle, HOST, 0)
+        async with server:
+            start = time.monotonic()
+            with pytest.raises(HandshakeError) as info:
+                await connect(f"ws://{HOST}:{port_of(server)}/", open_timeout=0.3)
+            assert info.value.status is None
+            assert 0.25 <= time.monotonic() - start < 1.5
+            server.close()
+
+    run(main())
+
+
+def test_one_recv_at_a_time_and_headers() -> None:
+    async def handler(conn: ServerConnection) -> None:
+        headers = conn.request.headers
+        assert headers.get_all("x-twice") == ["1", "2"]
+        assert "X-TWICE" in headers and "absent" not in headers
+        with pytest.raises(KeyError):
+            headers["absent"]
+        assert conn.request.host == headers["Host"] and not conn.request.origin
+        first = asyncio.ensure_future(conn.recv())
+        await asyncio.sleep(0.01)
+        with pytest.raises(RuntimeError):
+            await conn.recv()
+        await conn.send("ready")
+        assert await first == "one"
+
+    async def main() -> None:
+        async with serve(handler, HOST, 0) as server:
+            async with ws_client.connect(
+                f"ws://{HOST}:{server.port}/", proxy=None, additional_headers=[("X-Twice", "1"), ("X-Twice", "2")]
+            ) as client:
+                assert await client.recv() == "ready"
+                await client.send("one")
+                with pytest.raises(websockets.ConnectionClosedOK):
+                    await client.recv()
+
+    run(main())
