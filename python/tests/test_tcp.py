@@ -300,7 +300,11 @@ def test_trace_states_both_sides():
     net.quiet()
     trail_a = [(e.old, e.new) for e in net.take("a") if isinstance(e, tcp.StateChanged)]
     trail_b = [(e.old, e.new) for e in net.take("b") if isinstance(e, tcp.StateChanged)]
-    assert trail_a == [("ESTABLISHED", "FIN-WAIT-1"), ("FIN-WAIT-1", "FIN-WAIT-2"), ("FIN-WAIT-2", "TIME-WAIT")]
+    assert trail_a == [
+        ("ESTABLISHED", "FIN-WAIT-1"),
+        ("FIN-WAIT-1", "FIN-WAIT-2"),
+        ("FIN-WAIT-2", "TIME-WAIT"),
+    ]
     assert trail_b == [("ESTABLISHED", "CLOSE-WAIT"), ("CLOSE-WAIT", "LAST-ACK"), ("LAST-ACK", "CLOSED")]
 
 
@@ -528,7 +532,8 @@ def ipv4_tcp(src, dst, sport, dport, flags, payload=b"", checksum=True):
     tcp_hdr = struct.pack("!HHIIBBHHH", sport, dport, 1000, 0, 5 << 4, flags, 65535, 0, 0)
     seg = bytearray(tcp_hdr + payload)
     if checksum:
-        pseudo = bytes(map(int, src.split("."))) + bytes(map(int, dst.split("."))) + struct.pack("!BBH", 0, 6, len(seg))
+        pseudo = bytes(map(int, src.split(".")))
+        pseudo += bytes(map(int, dst.split("."))) + struct.pack("!BBH", 0, 6, len(seg))
         data = pseudo + bytes(seg) + (b"\0" if len(seg) % 2 else b"")
         s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
         while s >> 16:

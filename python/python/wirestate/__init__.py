@@ -9,6 +9,8 @@ Modules:
 - :mod:`wirestate.ws` -- WebSocket (RFC 6455) with permessage-deflate (RFC 7692).
 - :mod:`wirestate.tcp` -- TCP (RFC 9293): an endpoint of many connections,
   IP packets in and out.
+- :mod:`wirestate.tun` -- (Linux, imported on its own) the TCP endpoint on a
+  TUN device inside asyncio, with the kernel's TCP as the peer.
 - :mod:`wirestate.exceptions` -- the exceptions raised for local misuse.
 """
 
