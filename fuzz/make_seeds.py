@@ -308,3 +308,236 @@ write(t, "highly-compressible-1000-bytes", roundtrip(deflate(cbits=10), deflate(
     message(False, True, b"a" * 1000),
     message(True, True, b"a" * 1000, repeat=3),
 ]))
+
+
+# tcp_wire_roundtrip: a mode byte (0 IP packet, 1 bare segment over IPv4,
+# 2 bare segment over IPv6, 3 option list), then the bytes; the last byte
+# also drives the view setters.
+def csum(data):
+    if len(data) % 2:
+        data += b"\x00"
+    s = sum(struct.unpack(">%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+V4_SRC, V4_DST = bytes([192, 0, 2, 1]), bytes([198, 51, 100, 7])
+V6_SRC = bytes.fromhex("20010db8000000000000000000000001")
+V6_DST = bytes.fromhex("20010db8000000000000000000000002")
+
+
+def tcp_seg(src, dst, sport, dport, seq, ack, flags, window, options=b"", payload=b""):
+    options += b"\x00" * (-len(options) % 4)
+    off = (20 + len(options)) // 4
+    head = struct.pack(">HHIIBBHHH", sport, dport, seq, ack, off << 4, flags, window, 0, 0)
+    seg = head + options + payload
+    if len(src) == 4:
+        pseudo = src + dst + struct.pack(">BBH", 0, 6, len(seg))
+    else:
+        pseudo = src + dst + struct.pack(">IxxxB", len(seg), 6)
+    c = csum(pseudo + seg)
+    return seg[:16] + struct.pack(">H", c) + seg[18:]
+
+
+def ipv4(payload, proto=6, options=b"", frag=0x4000, src=V4_SRC, dst=V4_DST):
+    ihl = 5 + len(options) // 4
+    head = struct.pack(">BBHHHBBH", 0x40 | ihl, 0, 4 * ihl + len(payload), 1, frag, 64, proto, 0)
+    head += src + dst + options
+    return head[:10] + struct.pack(">H", csum(head)) + head[12:] + payload
+
+
+def ipv6(payload, next_header=6, ext=b""):
+    return (struct.pack(">IHBB", 6 << 28, len(ext) + len(payload), next_header, 64)
+            + V6_SRC + V6_DST + ext + payload)
+
+
+MSS = b"\x02\x04\x05\xb4"
+LINUX_SYN_OPTS = MSS + b"\x04\x02\x08\x0a\x00\x01\xe2\x40\x00\x00\x00\x00\x01\x03\x03\x07"
+TS = b"\x01\x01\x08\x0a\x00\x01\xe2\x41\x00\x00\x30\x39"
+SACK2 = b"\x01\x01\x05\x12" + struct.pack(">IIII", 1500, 2500, 3000, 4000)
+
+t = "tcp_wire_roundtrip"
+write(t, "ipv4-linux-syn", b"\x00" + ipv4(tcp_seg(V4_SRC, V4_DST, 40000, 80, 1000, 0, 0x02, 64240,
+                                                      LINUX_SYN_OPTS)))
+write(t, "ipv6-synack-mss-sackok-ws", b"\x00" + ipv6(tcp_seg(
+    V6_SRC, V6_DST, 80, 40000, 7, 1001, 0x12, 65535, MSS + b"\x01\x01\x04\x02\x01\x03\x03\x0e")))
+write(t, "ipv4-data-ts-and-two-sack-blocks", b"\x00" + ipv4(tcp_seg(
+    V4_SRC, V4_DST, 40000, 80, 1001, 8, 0x18, 502, TS + SACK2, b"hello, world")))
+write(t, "ipv4-ip-options-then-fin", b"\x00" + ipv4(tcp_seg(
+    V4_SRC, V4_DST, 40000, 80, 2000, 9, 0x11, 500), options=b"\x01\x01\x01\x00"))
+write(t, "ipv6-hop-by-hop-then-rst", b"\x00" + ipv6(
+    tcp_seg(V6_SRC, V6_DST, 80, 40000, 9, 0, 0x04, 0), next_header=0,
+    ext=b"\x06\x00\x01\x04\x00\x00\x00\x00"))
+write(t, "ipv4-fragment-unsupported", b"\x00" + ipv4(tcp_seg(
+    V4_SRC, V4_DST, 1, 2, 3, 4, 0x10, 5), frag=0x2000))
+write(t, "ipv4-udp-not-tcp", b"\x00" + ipv4(b"\x00\x35\x00\x35\x00\x08\x00\x00", proto=17))
+write(t, "ipv4-total-length-past-buffer", b"\x00" + ipv4(tcp_seg(
+    V4_SRC, V4_DST, 40000, 80, 1, 2, 0x10, 3))[:30])
+write(t, "bare-v4-four-sack-blocks", b"\x01" + tcp_seg(
+    V4_SRC, V4_DST, 40000, 80, 1, 2, 0x10, 3,
+    b"\x01\x01\x05\x22" + struct.pack(">8I", 10, 20, 30, 40, 50, 60, 70, 80)))
+write(t, "bare-v6-sack-blocks-that-do-not-fit", b"\x02" + tcp_seg(
+    V6_SRC, V6_DST, 40000, 80, 1, 2, 0x10, 3,
+    MSS + b"\x01\x03\x03\x07" + b"\x05\x1a" + struct.pack(">6I", 1, 2, 3, 4, 5, 6)))
+write(t, "bare-v4-bad-option-length", b"\x01" + tcp_seg(
+    V4_SRC, V4_DST, 40000, 80, 1, 2, 0x02, 3, b"\x02\x05\x05\xb4\x01\x01\x01\x01"))
+write(t, "bare-v4-unknown-option-and-eol", b"\x01" + tcp_seg(
+    V4_SRC, V4_DST, 40000, 80, 1, 2, 0x02, 3, b"\x1e\x06abcd\x00\x00"))
+write(t, "options-linux-syn", b"\x03" + LINUX_SYN_OPTS)
+write(t, "options-unknown-then-truncated", b"\x03" + b"\xfd\x04\xbe\xef\x08\x0a\x00")
+
+
+# tcp_connection: Input { setup: Setup, ops: Vec<Op> }.
+STARTS = ["Listen", "SynSent", "SynReceived", "Established", "FinWait1", "FinWait2",
+          "CloseWait", "Closing", "LastAck", "TimeWait"]
+CONN_OPS = ["Segment", "Raw", "Advance", "AdvanceSecs", "FireDeadline", "Send", "Recv", "Close",
+            "Abort", "Connect", "PeerSend", "PeerRecv", "PeerClose", "PeerAbort", "PeerConnect",
+            "ToPeer", "FromPeer", "Exchange", "Lose"]
+KNOBS = ["tight", "small_mtu", "nodelay", "no_sack", "no_timestamps", "no_scaling", "newreno",
+         "no_delayed_ack", "keepalive", "user_timeout", "state_events", "offload"]
+
+
+def knobs(**on):
+    return b"".join(b(on.get(k, False)) for k in KNOBS)
+
+
+def i8(x):
+    return struct.pack("<b", x)
+
+
+def i16(x):
+    return struct.pack("<h", x)
+
+
+def u32(x):
+    return struct.pack("<I", x)
+
+
+def num(kind, value):
+    index = ["Near", "Mid", "Window", "Raw"].index(kind)
+    enc = {"Near": i8, "Mid": i16, "Window": i8, "Raw": u32}[kind]
+    return variant(index, 4) + enc(value)
+
+
+def near(d=0):
+    return num("Near", d)
+
+
+def ts(kind="Live", *values):
+    index = ["None", "Live", "Raw"].index(kind)
+    enc = {"None": lambda: b"", "Live": lambda: i8(values[0] if values else 1),
+           "Raw": lambda: u32(values[0]) + u32(values[1])}[kind]
+    return variant(index, 3) + enc()
+
+
+def ports(kind="Connection", *values):
+    index = ["Connection", "Source", "Both"].index(kind)
+    return variant(index, 3) + b"".join(u16(v) for v in values)
+
+
+FIN_, SYN_, RST_, PSH_, ACK_ = 0x01, 0x02, 0x04, 0x08, 0x10
+
+
+def segment(flags, seq=None, ack=None, window=65535, payload=b"", repeat=0, mss=None,
+            ws=None, sackok=False, sack=(), stamp=None, port=None):
+    return (variant(0, len(CONN_OPS)) + (port or ports()) + (seq or near()) + (ack or near())
+            + u8(flags) + u16(window) + u16(0)
+            + (some(u16(mss)) if mss is not None else NONE)
+            + (some(u8(ws)) if ws is not None else NONE)
+            + b(sackok) + vec([l + r for (l, r) in sack])
+            + (stamp or ts("Live", 1)) + byte_vec(payload) + u8(repeat))
+
+
+def cop(name, *fields):
+    return variant(CONN_OPS.index(name), len(CONN_OPS)) + b"".join(fields)
+
+
+def conn_input(start, ops, passive=False, ipv6_=False, prelude=0, **on):
+    setup_ = (variant(STARTS.index(start), len(STARTS)) + knobs(**on) + b(ipv6_) + b(passive)
+              + u8(prelude) + u8(7))
+    return setup_ + vec(ops)
+
+
+t = "tcp_connection"
+write(t, "listen-syn-flood-past-the-queue-gets-cookies", conn_input("Listen", [
+    segment(SYN_, seq=num("Raw", 100 + i), port=ports("Source", 1000 + i), mss=1460, sackok=True)
+    for i in range(7)] + [cop("FireDeadline"), cop("AdvanceSecs", u8(3))]))
+write(t, "listen-peer-connects-and-exchanges", conn_input("Listen", [
+    cop("PeerConnect"), cop("Exchange"), cop("PeerSend", u16(3000)), cop("Exchange"),
+    cop("Recv", u16(4096)), cop("Close"), cop("Exchange")]))
+write(t, "syn-sent-synack-with-options-and-data", conn_input("SynSent", [
+    segment(SYN_ | ACK_, seq=num("Raw", 5000), ack=near(0), mss=536, ws=14, sackok=True,
+            payload=b"early data"),
+    cop("Recv", u16(100)), cop("Send", u16(2000)), cop("FireDeadline")], nodelay=True))
+write(t, "syn-sent-simultaneous-open", conn_input("SynSent", [
+    segment(SYN_, seq=num("Raw", 77), mss=1000, ws=2),
+    segment(SYN_ | ACK_, seq=num("Raw", 77), ack=near(0)), cop("FireDeadline")]))
+write(t, "syn-received-exact-rst-and-retries", conn_input("SynReceived", [
+    cop("FireDeadline"), cop("FireDeadline"), segment(RST_, seq=near(0))]))
+write(t, "established-out-of-order-then-fill", conn_input("Established", [
+    segment(ACK_, seq=num("Mid", 1000), payload=b"x" * 500),
+    segment(ACK_, seq=num("Mid", 3000), payload=b"y" * 500),
+    segment(ACK_, seq=near(0), payload=b"z" * 250, repeat=3),
+    cop("Recv", u16(8000))], prelude=10))
+write(t, "established-zero-window-persist-probes", conn_input("Established", [
+    segment(ACK_, window=0), cop("Send", u16(5000)), cop("FireDeadline"), cop("FireDeadline"),
+    segment(ACK_, window=100), cop("FireDeadline")], tight=True, nodelay=True))
+write(t, "established-sack-blocks-and-dup-acks", conn_input("Established", [
+    cop("Send", u16(20000)),
+    segment(ACK_, sack=[(num("Mid", 1000), num("Mid", 2000))]),
+    segment(ACK_, sack=[(num("Mid", 1000), num("Mid", 3000))]),
+    segment(ACK_, sack=[(num("Mid", 4000), num("Mid", 5000)), (num("Mid", 1000), num("Mid", 3000))]),
+    segment(ACK_), cop("FireDeadline")], newreno=True))
+write(t, "established-challenge-acks-syn-and-rst-in-window", conn_input("Established", [
+    segment(SYN_, seq=near(5)), segment(RST_, seq=near(3)), segment(RST_ | ACK_, seq=near(0))]))
+write(t, "fin-wait-1-old-timestamp-paws", conn_input("FinWait1", [
+    segment(ACK_, stamp=ts("Live", -100)), segment(ACK_ | FIN_), cop("FireDeadline")]))
+write(t, "fin-wait-2-peer-data-and-timeout", conn_input("FinWait2", [
+    cop("PeerSend", u16(1000)), cop("FromPeer", u8(4)), cop("AdvanceSecs", u8(11))],
+    keepalive=True))
+write(t, "close-wait-send-then-close", conn_input("CloseWait", [
+    cop("Send", u16(3000)), cop("Close"), cop("ToPeer", u8(10)), cop("FromPeer", u8(10)),
+    cop("FireDeadline")], state_events=True))
+write(t, "closing-ack-of-our-fin", conn_input("Closing", [
+    segment(ACK_, ack=near(0)), cop("AdvanceSecs", u8(3))], no_timestamps=True))
+write(t, "last-ack-retransmits-fin-until-timeout", conn_input("LastAck", [
+    cop("FireDeadline")] * 6 + [cop("AdvanceSecs", u8(60))], user_timeout=True))
+write(t, "time-wait-fin-again-and-rst", conn_input("TimeWait", [
+    segment(FIN_ | ACK_, seq=near(-1)), cop("Advance", u16(500)), segment(RST_, seq=near(0)),
+    cop("AdvanceSecs", u8(3))], ipv6_=True))
+
+
+# tcp_endpoint_pair: Input { knobs, ipv6, secret, latency, a_len, a_seed,
+# b_len, b_seed, one_way, b_waits, writes, reads, fates }.
+FATES = ["Deliver", "Drop", "Duplicate", "Delay", "Corrupt"]
+
+
+def fate(name, *fields):
+    return variant(FATES.index(name), len(FATES)) + b"".join(fields)
+
+
+def pair_tcp(fates, a_len=8000, b_len=8000, one_way=False, b_waits=False, latency=10,
+             writes=(), reads=(), ipv6_=False, seed_a=b"abc", seed_b=b"xyz", **on):
+    return (knobs(**on) + b(ipv6_) + u8(3) + u8(latency) + u16(a_len) + byte_vec(seed_a)
+            + u16(b_len) + byte_vec(seed_b) + b(one_way) + b(b_waits)
+            + vec([u16(w) for w in writes]) + vec([u16(r) for r in reads]) + vec(fates))
+
+
+t = "tcp_endpoint_pair"
+write(t, "perfect-link-both-ways", pair_tcp([]))
+write(t, "lost-syn-and-synack", pair_tcp([fate("Drop"), fate("Drop"), fate("Deliver"),
+                                          fate("Drop")], a_len=3000, one_way=True))
+write(t, "tight-buffers-slow-reader-small-mtu", pair_tcp(
+    [fate("Deliver")] * 6 + [fate("Drop")] + [fate("Deliver")] * 4 + [fate("Drop")],
+    a_len=40000, one_way=True, reads=[100, 1000], writes=[5000], tight=True, small_mtu=True))
+write(t, "reorder-and-duplicate-sack", pair_tcp(
+    [fate("Deliver")] * 4 + [fate("Delay", u8(20)), fate("Duplicate"), fate("Deliver"),
+                             fate("Delay", u8(5)), fate("Duplicate")] * 6, a_len=30000))
+write(t, "corrupted-packets-dropped-by-checksum", pair_tcp(
+    [fate("Deliver")] * 3 + [fate("Corrupt", u16(40), u8(0xff)), fate("Corrupt", u16(5), u8(1))] * 5,
+    a_len=20000, b_len=500))
+write(t, "ipv6-newreno-no-sack-losses-close-wait", pair_tcp(
+    [fate("Deliver"), fate("Deliver"), fate("Deliver"), fate("Drop"), fate("Drop"), fate("Deliver"),
+     fate("Drop")] * 4, a_len=25000, b_len=2000, b_waits=True, ipv6_=True, newreno=True,
+    no_sack=True, no_timestamps=True))
