@@ -112,10 +112,13 @@ class Wsproto:
         compression: bool = False,
         rcvbuf: Optional[int] = None,
         subprotocols: Tuple[str, ...] = (),
+        sndbuf: Optional[int] = None,
     ) -> "Wsproto":
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if sndbuf is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
         sock.setblocking(False)
         await asyncio.get_running_loop().sock_connect(sock, (HOST, port))
         reader, writer = await asyncio.open_connection(sock=sock)
@@ -647,8 +650,12 @@ def test_server_stops_reading_while_messages_wait_unread() -> None:
             async for message in conn:
                 got.append(len(message))
 
-        async with serve(handler, HOST, 0, compression=False, max_queue=4) as server:
-            client = await Wsproto.connect(server.port, rcvbuf=64 << 10)
+        # Small kernel buffers on both ends, so that 8 MiB cannot hide in them.
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)  # inherited by accepted sockets
+        listener.bind((HOST, 0))
+        async with serve(handler, sock=listener, compression=False, max_queue=4) as server:
+            client = await Wsproto.connect(server.port, sndbuf=64 << 10)
             data = os.urandom(128 << 10)
             for _ in range(64):  # 8 MiB: more than the socket buffers hold
                 client.send(wpe.Message(data=data))
@@ -924,10 +931,19 @@ def test_client_send_backpressure_with_websockets_server() -> None:
             await conn.send("all received")
             await conn.wait_closed()
 
+        # Small kernel buffers on both ends (receive autotuning could otherwise
+        # soak up the whole transfer).
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
+        listener.bind((HOST, 0))
         async with ws_server.serve(
-            slow_reader, HOST, 0, compression=None, max_queue=1, max_size=None
+            slow_reader, sock=listener, compression=None, max_queue=1, max_size=None
         ) as server:
-            conn = await connect(f"ws://{HOST}:{port_of(server)}/", compression=False)
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 64 << 10)
+            sock.setblocking(False)
+            await asyncio.get_running_loop().sock_connect(sock, (HOST, port_of(server)))
+            conn = await connect(f"ws://{HOST}:{port_of(server)}/", compression=False, sock=sock)
 
             async def sender() -> None:
                 for i in range(count):
