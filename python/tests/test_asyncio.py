@@ -604,8 +604,8 @@ def test_server_close_timeout_against_silent_peer() -> None:
 
 @COMPRESSION
 def test_server_send_backpressure_with_wsproto_client(compression: bool) -> None:
-    block = os.urandom(256 << 10)  # incompressible
-    count = 48
+    block = os.urandom(128 << 10)  # incompressible
+    count = 24
     progress: List[int] = [0]
     blocked_at: List[int] = []
     conns: List[ServerConnection] = []
@@ -618,7 +618,11 @@ def test_server_send_backpressure_with_wsproto_client(compression: bool) -> None
         await conn.recv()
 
     async def main() -> None:
-        async with serve(handler, HOST, 0, compression=compression, write_limit=64 << 10) as server:
+        # Small kernel buffers on both ends, so that the sender stalls early.
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 64 << 10)  # inherited by accepted sockets
+        listener.bind((HOST, 0))
+        async with serve(handler, sock=listener, compression=compression, write_limit=64 << 10) as server:
             client = await Wsproto.connect(server.port, compression=compression, rcvbuf=64 << 10)
             # The client does not read: the sender must stall well before the end.
             last = -1
@@ -917,8 +921,8 @@ def test_client_close_timeout_when_server_keeps_tcp_open() -> None:
 
 
 def test_client_send_backpressure_with_websockets_server() -> None:
-    block = os.urandom(256 << 10)
-    count = 48
+    block = os.urandom(128 << 10)
+    count = 24
     progress = [0]
 
     async def main() -> None:
