@@ -464,7 +464,7 @@ def test_process_request_serves_http_and_refuses_upgrades() -> None:
     run(main())
 
 
-def test_async_process_request_and_bytes_behind_the_request() -> None:
+def test_async_process_request() -> None:
     async def process_request(conn: ServerConnection, request: Request) -> Any:
         await asyncio.sleep(0.05)
         return None
@@ -472,7 +472,7 @@ def test_async_process_request_and_bytes_behind_the_request() -> None:
     async def main() -> None:
         async with serve(echo, HOST, 0, process_request=process_request) as server:
             async with ws_client.connect(f"ws://{HOST}:{server.port}/", proxy=None) as client:
-                await client.send("early")  # sent while the hook still runs
+                await client.send("early")
                 assert await client.recv() == "early"
 
     run(main())
@@ -1039,5 +1039,34 @@ def test_one_recv_at_a_time_and_headers() -> None:
                 await client.send("one")
                 with pytest.raises(websockets.ConnectionClosedOK):
                     await client.recv()
+
+    run(main())
+
+
+def test_frames_right_behind_the_request_wait_for_process_request() -> None:
+    request = (
+        b"GET /early HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    mask = b"\x37\xfa\x21\x3d"
+    payload = b"right behind"
+    frame = bytes([0x81, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    calls: List[str] = []
+
+    async def process_request(conn: ServerConnection, req: Request) -> Any:
+        calls.append(req.path)
+        await asyncio.sleep(0.1)  # the frame arrives meanwhile
+        return None
+
+    async def main() -> None:
+        async with serve(echo, HOST, 0, compression=False, process_request=process_request) as server:
+            reader, writer = await asyncio.open_connection(HOST, server.port)
+            writer.write(request + frame)  # one write: the frame does not wait for the 101
+            head = await reader.readuntil(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 101")
+            echoed = await reader.readexactly(2 + len(payload))
+            assert echoed == bytes([0x81, len(payload)]) + payload
+            writer.close()
+        assert calls == ["/early"]
 
     run(main())
