@@ -13,7 +13,7 @@ use wirestate::tcp::{
 };
 use wirestate::time::Instant;
 
-use crate::errors::local;
+use crate::errors::local as local_error;
 use crate::tcp_events::*;
 
 /// Work on more bytes than this runs without holding the GIL.
@@ -196,7 +196,7 @@ impl TcpEndpoint {
         match self.inner.connection(id) {
             Some(conn) => Ok(conn),
             None if self.inner.state(id).is_some() => {
-                Err(local(py, format!("connection {c} is in TIME-WAIT")))
+                Err(local_error(py, format!("connection {c} is in TIME-WAIT")))
             }
             None => Err(unknown(py, c)),
         }
@@ -218,14 +218,14 @@ impl TcpEndpoint {
 }
 
 fn unknown(py: Python<'_>, c: u64) -> PyErr {
-    local(py, format!("unknown connection {c}"))
+    local_error(py, format!("unknown connection {c}"))
 }
 
 fn endpoint_error(py: Python<'_>, c: u64, e: EndpointError) -> PyErr {
     match e {
         EndpointError::UnknownConnection => unknown(py, c),
-        EndpointError::Closed => local(py, format!("connection {c} is closed for sending")),
-        e => local(py, e.to_string()),
+        EndpointError::Closed => local_error(py, format!("connection {c} is closed for sending")),
+        e => local_error(py, e.to_string()),
     }
 }
 
@@ -240,6 +240,16 @@ impl TcpEndpoint {
         window_scaling=true, timestamps=true, sack=true, initial_window=10,
         checksum_offload=false, trace_states=false, challenge_ack_limit=1000, syn_queue=256,
         backlog=128, syn_cookies=true, reset_unknown=true))]
+    #[pyo3(
+        text_signature = "(*, secret=None, mtu=1500, mss=None, nodelay=False, \
+        congestion='cubic', send_buffer=262144, recv_buffer=262144, max_reassembly_ranges=32, \
+        delayed_ack=0.04, initial_rto=1.0, min_rto=0.2, max_rto=60.0, syn_retries=6, \
+        synack_retries=5, max_retransmissions=15, user_timeout=None, keepalive=None, \
+        keepalive_interval=75.0, keepalive_probes=9, msl=30.0, fin_wait2_timeout=60.0, \
+        window_scaling=True, timestamps=True, sack=True, initial_window=10, \
+        checksum_offload=False, trace_states=False, challenge_ack_limit=1000, syn_queue=256, \
+        backlog=128, syn_cookies=True, reset_unknown=True)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn py_new(
         py: Python<'_>,
@@ -361,8 +371,8 @@ impl TcpEndpoint {
     fn listen(&mut self, py: Python<'_>, addr: &Bound<'_, PyAny>) -> PyResult<()> {
         let addr = addr_from(addr)?;
         self.inner.listen(addr).map_err(|e| match e {
-            EndpointError::AddressInUse => local(py, format!("already listening on {addr}")),
-            e => local(py, format!("cannot listen on {addr}: {e}")),
+            EndpointError::AddressInUse => local_error(py, format!("already listening on {addr}")),
+            e => local_error(py, format!("cannot listen on {addr}: {e}")),
         })
     }
 
@@ -377,18 +387,19 @@ impl TcpEndpoint {
     fn connect(
         &mut self,
         py: Python<'_>,
-        local_addr: &Bound<'_, PyAny>,
+        local: &Bound<'_, PyAny>,
         remote: &Bound<'_, PyAny>,
         now: f64,
     ) -> PyResult<u64> {
-        let (l, r) = (addr_from(local_addr)?, addr_from(remote)?);
+        let (l, r) = (addr_from(local)?, addr_from(remote)?);
         let now = self.at(now);
         match self.inner.connect(now, l, r) {
             Ok(id) => Ok(id.0),
-            Err(EndpointError::AddressInUse) => {
-                Err(local(py, format!("a connection {l} -> {r} exists already")))
-            }
-            Err(e) => Err(local(py, format!("cannot connect {l} -> {r}: {e}"))),
+            Err(EndpointError::AddressInUse) => Err(local_error(
+                py,
+                format!("a connection {l} -> {r} exists already"),
+            )),
+            Err(e) => Err(local_error(py, format!("cannot connect {l} -> {r}: {e}"))),
         }
     }
 
@@ -406,10 +417,12 @@ impl TcpEndpoint {
         };
         match r {
             Ok(n) => Ok(n),
-            Err(EndpointError::UnknownConnection) if self.inner.state(id).is_some() => Err(local(
-                py,
-                format!("connection {c} is closed for sending (TIME-WAIT)"),
-            )),
+            Err(EndpointError::UnknownConnection) if self.inner.state(id).is_some() => {
+                Err(local_error(
+                    py,
+                    format!("connection {c} is closed for sending (TIME-WAIT)"),
+                ))
+            }
             Err(e) => Err(endpoint_error(py, c, e)),
         }
     }
@@ -436,7 +449,7 @@ impl TcpEndpoint {
             };
             match got {
                 Ok(k) if k == ready => Ok(()),
-                Ok(_) => Err(local(py, "receive buffer shrank while reading")),
+                Ok(_) => Err(local_error(py, "receive buffer shrank while reading")),
                 Err(e) => Err(endpoint_error(py, c, e)),
             }
         })
@@ -454,11 +467,12 @@ impl TcpEndpoint {
         };
         match self.inner.close(ConnId(c), now) {
             Ok(()) => Ok(()),
-            Err(EndpointError::Closed) => {
-                Err(local(py, format!("connection {c} is already closing")))
-            }
+            Err(EndpointError::Closed) => Err(local_error(
+                py,
+                format!("connection {c} is already closing"),
+            )),
             Err(EndpointError::UnknownConnection) if self.inner.state(ConnId(c)).is_some() => Err(
-                local(py, format!("connection {c} is already closing (TIME-WAIT)")),
+                local_error(py, format!("connection {c} is already closing (TIME-WAIT)")),
             ),
             Err(e) => Err(endpoint_error(py, c, e)),
         }
@@ -476,7 +490,7 @@ impl TcpEndpoint {
         };
         self.inner.abort(ConnId(c), now).map_err(|e| match e {
             EndpointError::UnknownConnection if self.inner.state(ConnId(c)).is_some() => {
-                local(py, format!("connection {c} is in TIME-WAIT"))
+                local_error(py, format!("connection {c} is in TIME-WAIT"))
             }
             e => endpoint_error(py, c, e),
         })
