@@ -14,12 +14,15 @@
 
 #include "wirestate.h"
 
-#define MTU 1500
+/* Packets are at most 1500 bytes (the default MTU), but a transmit buffer
+ * must also hold the room the library keeps for the largest TCP header:
+ * wirestate_tcp_endpoint_transmit_buffer_size says 1540 with the defaults. */
+#define PACKET_BUFFER 1540
 #define MAX_PACKETS 64
 
 /* Packets in flight: each goes to the other endpoint at the next step. */
 struct wire {
-    uint8_t data[MAX_PACKETS][MTU];
+    uint8_t data[MAX_PACKETS][PACKET_BUFFER];
     size_t len[MAX_PACKETS];
     int to[MAX_PACKETS];
     int count;
@@ -37,7 +40,7 @@ static void drain(wirestate_tcp_endpoint *ep, int from, struct wire *w) {
     for (;;) {
         wirestate_tcp_transmit t;
         if (w->count == MAX_PACKETS ||
-            wirestate_tcp_endpoint_poll_transmit(ep, now_ns, w->data[w->count], MTU, &t) !=
+            wirestate_tcp_endpoint_poll_transmit(ep, now_ns, w->data[w->count], PACKET_BUFFER, &t) !=
                 WIRESTATE_RESULT_OK ||
             t.len == 0) {
             return;

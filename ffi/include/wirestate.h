@@ -16,12 +16,11 @@
 #define WIRESTATE_VERSION "0.1.0"
 
 
-// The smallest buffer `wirestate_tcp_endpoint_poll_transmit` and
-// `_poll_transmit_segment` take: an IPv6 header (40 bytes) and the largest
-// TCP header (60 bytes). Smaller buffers are refused with
-// `WIRESTATE_RESULT_BUFFER_TOO_SMALL`; a buffer of the configured MTU gives
-// full-sized segments.
-#define WIRESTATE_TCP_MIN_TRANSMIT_BUFFER 100
+// A transmit buffer this large suits every configuration: an IPv6 header
+// (40 bytes), the largest TCP header (60) and the largest MSS (65,535).
+// `wirestate_tcp_endpoint_transmit_buffer_size` gives the size one
+// endpoint needs, usually far less (1540 bytes with the defaults).
+#define WIRESTATE_TCP_MAX_TRANSMIT_BUFFER ((40 + 60) + 65535)
 
 // What a call returned. `WIRESTATE_RESULT_OK` (0) is success; every other
 // value names one failure, and the state of the object is unchanged by a
@@ -396,7 +395,7 @@ typedef struct wirestate_tcp_config wirestate_tcp_config;
 // The four kinds of calls:
 //
 // 1. getters: `state`, `stats`, `addresses`, `readable`, `writable`,
-//    `is_read_finished`, `connection_count`;
+//    `is_read_finished`, `connection_count`, `transmit_buffer_size`;
 // 2. input: `receive_packet`, `receive_segment`, `handle_timeout`;
 // 3. application calls: `listen`, `unlisten`, `connect`, `send`, `recv`,
 //    `close`, `abort`;
@@ -426,6 +425,7 @@ typedef struct wirestate_tcp_config wirestate_tcp_config;
 // `wirestate_tcp_endpoint_handle_timeout`,
 // `wirestate_tcp_endpoint_poll_timeout`, `wirestate_tcp_endpoint_poll_transmit`,
 // `wirestate_tcp_endpoint_poll_transmit_segment`,
+// `wirestate_tcp_endpoint_transmit_buffer_size`,
 // `wirestate_tcp_endpoint_poll_event`, `wirestate_tcp_endpoint_send`,
 // `wirestate_tcp_endpoint_recv`, `wirestate_tcp_endpoint_close`,
 // `wirestate_tcp_endpoint_abort`, `wirestate_tcp_endpoint_state`,
@@ -982,14 +982,23 @@ wirestate_result wirestate_tcp_endpoint_handle_timeout(struct wirestate_tcp_endp
 // endpoint non-const: it tidies its timer heap.
 wirestate_result wirestate_tcp_endpoint_poll_timeout(struct wirestate_tcp_endpoint *ep, bool *has_timeout, uint64_t *at_ns);
 
+// Writes to `*out` the smallest buffer `wirestate_tcp_endpoint_poll_transmit`
+// and `_poll_transmit_segment` accept: the MSS the endpoint announces plus
+// room for an IPv6 header and the largest TCP header (1540 bytes with the
+// default MTU of 1500; `WIRESTATE_TCP_MAX_TRANSMIT_BUFFER` always suffices).
+// The packets written are never longer than the configured MTU (or the
+// MSS plus headers when `set_mss` announces more).
+wirestate_result wirestate_tcp_endpoint_transmit_buffer_size(const struct wirestate_tcp_endpoint *ep, size_t *out);
+
 // Writes the next IP packet to send (IPv4 or IPv6 header, TCP segment)
 // into `buf`, the caller's buffer of `cap` bytes, and describes it in
 // `*out` (`out->len` is 0 when nothing is left to send). Call until it
-// writes nothing, after every input and application call. `cap` should be
-// the configured MTU (1500 by default) for full-sized segments.
+// writes nothing, after every input and application call.
 //
-// `WIRESTATE_RESULT_BUFFER_TOO_SMALL` when `cap` is below
-// `WIRESTATE_TCP_MIN_TRANSMIT_BUFFER` (nothing is taken).
+// `cap` must be at least `wirestate_tcp_endpoint_transmit_buffer_size`
+// (1540 bytes with the defaults: 40 more than the MTU, the room the core
+// keeps for the largest TCP header); `WIRESTATE_RESULT_BUFFER_TOO_SMALL`
+// otherwise, and nothing is taken.
 wirestate_result wirestate_tcp_endpoint_poll_transmit(struct wirestate_tcp_endpoint *ep, uint64_t now_ns, uint8_t *buf, size_t cap, struct wirestate_tcp_transmit *out);
 
 // Like `wirestate_tcp_endpoint_poll_transmit`, but writes a bare TCP

@@ -13,12 +13,16 @@ use crate::ffi::{
 };
 use crate::panic::{ffi_boundary, result_boundary};
 
-/// The smallest buffer `wirestate_tcp_endpoint_poll_transmit` and
-/// `_poll_transmit_segment` take: an IPv6 header (40 bytes) and the largest
-/// TCP header (60 bytes). Smaller buffers are refused with
-/// `WIRESTATE_RESULT_BUFFER_TOO_SMALL`; a buffer of the configured MTU gives
-/// full-sized segments.
-pub const WIRESTATE_TCP_MIN_TRANSMIT_BUFFER: usize = 100;
+/// A transmit buffer this large suits every configuration: an IPv6 header
+/// (40 bytes), the largest TCP header (60) and the largest MSS (65,535).
+/// `wirestate_tcp_endpoint_transmit_buffer_size` gives the size one
+/// endpoint needs, usually far less (1540 bytes with the defaults).
+pub const WIRESTATE_TCP_MAX_TRANSMIT_BUFFER: usize = 40 + 60 + 65_535;
+
+/// IPv4 and IPv6 header bytes, and the largest TCP header.
+const IPV4_HEADER: usize = 20;
+const IPV6_HEADER: usize = 40;
+const MAX_TCP_HEADER: usize = 60;
 
 /// Every TCP connection of one host (or TUN device, or simulated node) as a
 /// sans-IO state machine: connections demultiplexed by address 4-tuple,
@@ -32,7 +36,7 @@ pub const WIRESTATE_TCP_MIN_TRANSMIT_BUFFER: usize = 100;
 /// The four kinds of calls:
 ///
 /// 1. getters: `state`, `stats`, `addresses`, `readable`, `writable`,
-///    `is_read_finished`, `connection_count`;
+///    `is_read_finished`, `connection_count`, `transmit_buffer_size`;
 /// 2. input: `receive_packet`, `receive_segment`, `handle_timeout`;
 /// 3. application calls: `listen`, `unlisten`, `connect`, `send`, `recv`,
 ///    `close`, `abort`;
@@ -62,6 +66,7 @@ pub const WIRESTATE_TCP_MIN_TRANSMIT_BUFFER: usize = 100;
 /// `wirestate_tcp_endpoint_handle_timeout`,
 /// `wirestate_tcp_endpoint_poll_timeout`, `wirestate_tcp_endpoint_poll_transmit`,
 /// `wirestate_tcp_endpoint_poll_transmit_segment`,
+/// `wirestate_tcp_endpoint_transmit_buffer_size`,
 /// `wirestate_tcp_endpoint_poll_event`, `wirestate_tcp_endpoint_send`,
 /// `wirestate_tcp_endpoint_recv`, `wirestate_tcp_endpoint_close`,
 /// `wirestate_tcp_endpoint_abort`, `wirestate_tcp_endpoint_state`,
@@ -71,6 +76,9 @@ pub const WIRESTATE_TCP_MIN_TRANSMIT_BUFFER: usize = 100;
 /// `wirestate_tcp_endpoint_connection_count`; and `wirestate_tcp_state_name`.
 pub struct wirestate_tcp_endpoint {
     pub(crate) endpoint: Endpoint,
+    /// The smallest buffer a transmit call accepts (see
+    /// `wirestate_tcp_endpoint_transmit_buffer_size`).
+    transmit_buffer: usize,
     /// Set while a call runs; still set afterwards only if it panicked.
     poisoned: bool,
 }
@@ -120,12 +128,12 @@ impl wirestate_tcp_transmit {
     }
 }
 
-/// Runs `f` on the endpoint behind `ep` at the panic boundary; an endpoint
+/// Runs `f` on the wrapper behind `ep` at the panic boundary; an endpoint
 /// whose call panicked refuses every later call.
 #[inline(always)]
-pub(crate) fn with_endpoint(
+fn with_wrapper(
     ep: *mut wirestate_tcp_endpoint,
-    f: impl FnOnce(&mut Endpoint) -> FfiResult,
+    f: impl FnOnce(&mut wirestate_tcp_endpoint) -> FfiResult,
 ) -> wirestate_result {
     result_boundary(|| {
         // SAFETY: C passes NULL or a live endpoint from a `_new` function,
@@ -135,10 +143,19 @@ pub(crate) fn with_endpoint(
             return Err(wirestate_result::Panic);
         }
         e.poisoned = true;
-        let r = f(&mut e.endpoint);
+        let r = f(e);
         e.poisoned = false;
         r
     })
+}
+
+/// [`with_wrapper`] for calls that need only the core's endpoint.
+#[inline(always)]
+pub(crate) fn with_endpoint(
+    ep: *mut wirestate_tcp_endpoint,
+    f: impl FnOnce(&mut Endpoint) -> FfiResult,
+) -> wirestate_result {
+    with_wrapper(ep, |w| f(&mut w.endpoint))
 }
 
 /// [`with_endpoint`] for calls that change nothing.
@@ -158,6 +175,19 @@ fn with_endpoint_ref(
     })
 }
 
+/// The buffer a transmit call needs so that a full-sized segment always
+/// fits: the IP header, the largest TCP header and the MSS we announce (the
+/// most payload a segment of ours carries), for the larger of the two
+/// families. The core reserves room for the largest TCP header whatever the
+/// options in use, and a segment it cannot fill to the MSS may be held back
+/// by Nagle's algorithm, so a buffer of exactly the MTU could stall a
+/// transfer; this size cannot.
+fn transmit_buffer_size(config: &wirestate_core::tcp::Config) -> usize {
+    let v4 = IPV4_HEADER + MAX_TCP_HEADER + usize::from(config.mss(false));
+    let v6 = IPV6_HEADER + MAX_TCP_HEADER + usize::from(config.mss(true));
+    v4.max(v6)
+}
+
 fn make(
     config: *const wirestate_tcp_config,
     secret: impl FnOnce() -> Result<[u8; 16], wirestate_result>,
@@ -171,6 +201,7 @@ fn make(
             .map_err(|_| wirestate_result::InvalidConfig)?;
         out.write(to_boxed_ptr(wirestate_tcp_endpoint {
             endpoint,
+            transmit_buffer: transmit_buffer_size(&config.0.connection),
             poisoned: false,
         }));
         Ok(())
@@ -477,14 +508,37 @@ fn transmit(
     out: *mut wirestate_tcp_transmit,
     f: impl FnOnce(&mut Endpoint, &mut [u8]) -> Option<Transmit>,
 ) -> wirestate_result {
-    with_endpoint(ep, |e| {
+    with_wrapper(ep, |w| {
         // SAFETY: C passes `buf` valid for writes of `cap` bytes (or NULL with 0).
         let buf = unsafe { try_slice_mut(buf, cap) }?;
         let out = Out::new(out)?;
-        if buf.len() < WIRESTATE_TCP_MIN_TRANSMIT_BUFFER {
+        if buf.len() < w.transmit_buffer {
             return Err(wirestate_result::BufferTooSmall);
         }
-        out.write(wirestate_tcp_transmit::from(f(e, buf)));
+        out.write(wirestate_tcp_transmit::from(f(&mut w.endpoint, buf)));
+        Ok(())
+    })
+}
+
+/// Writes to `*out` the smallest buffer `wirestate_tcp_endpoint_poll_transmit`
+/// and `_poll_transmit_segment` accept: the MSS the endpoint announces plus
+/// room for an IPv6 header and the largest TCP header (1540 bytes with the
+/// default MTU of 1500; `WIRESTATE_TCP_MAX_TRANSMIT_BUFFER` always suffices).
+/// The packets written are never longer than the configured MTU (or the
+/// MSS plus headers when `set_mss` announces more).
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_tcp_endpoint_transmit_buffer_size(
+    ep: *const wirestate_tcp_endpoint,
+    out: *mut usize,
+) -> wirestate_result {
+    result_boundary(|| {
+        // SAFETY: C passes NULL or a live endpoint, not used by another call
+        // at the same time.
+        let e = unsafe { try_ref(ep) }?;
+        if e.poisoned {
+            return Err(wirestate_result::Panic);
+        }
+        Out::new(out)?.write(e.transmit_buffer);
         Ok(())
     })
 }
@@ -492,11 +546,12 @@ fn transmit(
 /// Writes the next IP packet to send (IPv4 or IPv6 header, TCP segment)
 /// into `buf`, the caller's buffer of `cap` bytes, and describes it in
 /// `*out` (`out->len` is 0 when nothing is left to send). Call until it
-/// writes nothing, after every input and application call. `cap` should be
-/// the configured MTU (1500 by default) for full-sized segments.
+/// writes nothing, after every input and application call.
 ///
-/// `WIRESTATE_RESULT_BUFFER_TOO_SMALL` when `cap` is below
-/// `WIRESTATE_TCP_MIN_TRANSMIT_BUFFER` (nothing is taken).
+/// `cap` must be at least `wirestate_tcp_endpoint_transmit_buffer_size`
+/// (1540 bytes with the defaults: 40 more than the MTU, the room the core
+/// keeps for the largest TCP header); `WIRESTATE_RESULT_BUFFER_TOO_SMALL`
+/// otherwise, and nothing is taken.
 #[unsafe(no_mangle)]
 pub extern "C" fn wirestate_tcp_endpoint_poll_transmit(
     ep: *mut wirestate_tcp_endpoint,
@@ -668,6 +723,19 @@ mod tests {
     use super::*;
     use crate::tcp::config::{wirestate_tcp_config_free, wirestate_tcp_config_new};
     use core::ptr;
+
+    #[test]
+    fn transmit_buffer_holds_a_full_segment() {
+        let mut c = wirestate_core::tcp::Config::default();
+        assert_eq!(transmit_buffer_size(&c), 1540);
+        c.mss = Some(9000);
+        assert_eq!(transmit_buffer_size(&c), 9100);
+        c.mss = Some(u16::MAX);
+        assert_eq!(transmit_buffer_size(&c), WIRESTATE_TCP_MAX_TRANSMIT_BUFFER);
+        c.mss = None;
+        c.mtu = 65_535;
+        assert!(transmit_buffer_size(&c) <= WIRESTATE_TCP_MAX_TRANSMIT_BUFFER);
+    }
 
     #[test]
     fn a_poisoned_endpoint_refuses_calls_but_frees() {

@@ -12,7 +12,9 @@
 #include "check.h"
 
 #define MS 1000000ull
-#define LINK_MTU 1500
+/* Packets are at most 1500 bytes (the default MTU); transmit buffers need 40
+ * more (wirestate_tcp_endpoint_transmit_buffer_size). */
+#define LINK_BUFFER 1540
 #define LINK_CAPACITY 4096
 
 static const uint8_t TCP_SECRET_A[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
@@ -37,7 +39,7 @@ typedef struct {
     int segment;
     wirestate_ip_addr src, dst;
     size_t len;
-    uint8_t data[LINK_MTU];
+    uint8_t data[LINK_BUFFER];
 } packet;
 
 typedef struct {
@@ -46,6 +48,7 @@ typedef struct {
     int use_segments[2];
     uint64_t now;
     uint64_t delay;
+    size_t tx_cap[2]; /* transmit buffer handed to each endpoint */
     unsigned drop, duplicate, reorder; /* per mille */
     packet *pool;       /* LINK_CAPACITY packets */
     size_t *free_slots; /* indices of unused packets in `pool` */
@@ -65,6 +68,7 @@ static inline void link_init(tcp_link *l, wirestate_tcp_endpoint *a, wirestate_t
     l->ep[1] = b;
     l->now = 1000 * MS;
     l->delay = 1 * MS;
+    l->tx_cap[0] = l->tx_cap[1] = LINK_BUFFER;
     l->pool = malloc(sizeof(packet) * LINK_CAPACITY);
     l->free_slots = malloc(sizeof(size_t) * LINK_CAPACITY);
     l->heap = malloc(sizeof(struct slot) * LINK_CAPACITY);
@@ -134,15 +138,15 @@ static inline void link_drain(tcp_link *l, int from) {
         memset(&t, 0xa5, sizeof t);
         if (l->use_segments[from]) {
             CHECK_OK(wirestate_tcp_endpoint_poll_transmit_segment(l->ep[from], l->now, p.data,
-                                                                  sizeof p.data, &t));
+                                                                  l->tx_cap[from], &t));
         } else {
             CHECK_OK(wirestate_tcp_endpoint_poll_transmit(l->ep[from], l->now, p.data,
-                                                          sizeof p.data, &t));
+                                                          l->tx_cap[from], &t));
         }
         if (t.len == 0) {
             break;
         }
-        CHECK(t.len <= sizeof p.data);
+        CHECK(t.len <= l->tx_cap[from] && t.len <= 1500);
         l->sent++;
         p.to = 1 - from;
         p.segment = l->use_segments[from];

@@ -99,6 +99,14 @@ static void config_errors(void) {
 #undef BAD_CONFIG
     /* Every boundary value set last is valid. */
     CHECK_OK(wirestate_tcp_endpoint_new(cfg, TCP_SECRET_A, &ep));
+    size_t need = 0;
+    CHECK_OK(wirestate_tcp_endpoint_transmit_buffer_size(ep, &need));
+    CHECK(need == 108); /* MTU 68: an MSS of 28 over IPv4, plus 20 + 60 */
+    wirestate_tcp_endpoint_free(ep);
+    CHECK_OK(wirestate_tcp_config_set_mss(cfg, 65535));
+    CHECK_OK(wirestate_tcp_endpoint_new(cfg, TCP_SECRET_A, &ep));
+    CHECK_OK(wirestate_tcp_endpoint_transmit_buffer_size(ep, &need));
+    CHECK(need == WIRESTATE_TCP_MAX_TRANSMIT_BUFFER);
     wirestate_tcp_endpoint_free(ep);
     wirestate_tcp_config_free(cfg);
 }
@@ -163,7 +171,7 @@ static void null_arguments(wirestate_tcp_endpoint *ep, uint64_t id) {
     wirestate_socket_addr a = sockaddr_of("10.9.9.9:9");
     wirestate_socket_addr b = sockaddr_of("10.9.9.8:8");
     wirestate_ip_addr ip = a.ip;
-    uint8_t buf[1500];
+    uint8_t buf[LINK_BUFFER];
     size_t count;
     uint64_t out_id = 42;
     bool flag;
@@ -223,6 +231,8 @@ static void null_arguments(wirestate_tcp_endpoint *ep, uint64_t id) {
     CHECK_RC(wirestate_tcp_endpoint_is_read_finished(ep, id, NULL), NUL);
     CHECK_RC(wirestate_tcp_endpoint_connection_count(n, &count), NUL);
     CHECK_RC(wirestate_tcp_endpoint_connection_count(ep, NULL), NUL);
+    CHECK_RC(wirestate_tcp_endpoint_transmit_buffer_size(n, &count), NUL);
+    CHECK_RC(wirestate_tcp_endpoint_transmit_buffer_size(ep, NULL), NUL);
 
     /* NULL data with length 0 is fine. */
     CHECK_OK(wirestate_tcp_endpoint_receive_packet(ep, 0, NULL, 0));
@@ -246,7 +256,7 @@ static void misuse(void) {
     CHECK(!has && at == 0);
     wirestate_tcp_event ev = tcp_next_event(ep);
     CHECK(ev.kind == WIRESTATE_TCP_EVENT_KIND_NONE);
-    uint8_t buf[1500];
+    uint8_t buf[LINK_BUFFER];
     wirestate_tcp_transmit t;
     CHECK_OK(wirestate_tcp_endpoint_poll_transmit(ep, 0, buf, sizeof buf, &t));
     CHECK(t.len == 0 && t.src.ip.family == 0 && t.dst.port == 0);
@@ -303,15 +313,18 @@ static void misuse(void) {
     null_arguments(ep, id);
 
     /* A transmit buffer too small takes nothing: the SYN is still there. */
+    size_t need = 0;
+    CHECK_OK(wirestate_tcp_endpoint_transmit_buffer_size(ep, &need));
+    CHECK(need == 1540 && need <= WIRESTATE_TCP_MAX_TRANSMIT_BUFFER);
     memset(&t, 0x5a, sizeof t);
-    CHECK_RC(wirestate_tcp_endpoint_poll_transmit(ep, 0, buf, WIRESTATE_TCP_MIN_TRANSMIT_BUFFER - 1,
-                                                  &t),
+    CHECK_RC(wirestate_tcp_endpoint_poll_transmit(ep, 0, buf, need - 1, &t),
+             WIRESTATE_RESULT_BUFFER_TOO_SMALL);
+    CHECK_RC(wirestate_tcp_endpoint_poll_transmit_segment(ep, 0, buf, need - 1, &t),
              WIRESTATE_RESULT_BUFFER_TOO_SMALL);
     CHECK_RC(wirestate_tcp_endpoint_poll_transmit_segment(ep, 0, buf, 0, &t),
              WIRESTATE_RESULT_BUFFER_TOO_SMALL);
     CHECK(t.len == 0x5a5a5a5a5a5a5a5aull);
-    CHECK_OK(wirestate_tcp_endpoint_poll_transmit(ep, 0, buf, WIRESTATE_TCP_MIN_TRANSMIT_BUFFER,
-                                                  &t));
+    CHECK_OK(wirestate_tcp_endpoint_poll_transmit(ep, 0, buf, need, &t));
     CHECK(t.len > 40 && buf[0] >> 4 == 4 && (buf[33] & 0x02)); /* IPv4, SYN */
     CHECK(sockaddr_eq(&t.src, &a) && sockaddr_eq(&t.dst, &b));
     CHECK_OK(wirestate_tcp_endpoint_poll_transmit(ep, 0, buf, sizeof buf, &t));
@@ -423,7 +436,7 @@ static void time_wait(void) {
 /* Checks the one packet `ep` has to send (if `want_rst`, that it is a RST)
  * and that nothing follows it. */
 static void expect_rst(wirestate_tcp_endpoint *ep, int want_rst) {
-    uint8_t out[1500];
+    uint8_t out[LINK_BUFFER];
     wirestate_tcp_transmit t;
     CHECK_OK(wirestate_tcp_endpoint_poll_transmit(ep, 0, out, sizeof out, &t));
     if (want_rst) {
@@ -530,7 +543,7 @@ static void garbage(void) {
     size_t n = 0;
     CHECK_OK(wirestate_tcp_endpoint_send(a, id, (const uint8_t *)"payload", 7, &n));
     /* Capture the real packets of the handshake, then replay them mutated. */
-    uint8_t saved[8][LINK_MTU];
+    uint8_t saved[8][LINK_BUFFER];
     size_t saved_len[8];
     int nsaved = 0;
     for (int i = 0; i < 6; i++) {
@@ -544,7 +557,7 @@ static void garbage(void) {
         link_step(&l);
     }
     CHECK(nsaved >= 3);
-    uint8_t junk[LINK_MTU];
+    uint8_t junk[LINK_BUFFER];
     for (int round = 0; round < 3000; round++) {
         int k = (int)(prng() % (uint32_t)nsaved);
         size_t len = saved_len[k];
