@@ -6,7 +6,9 @@ device, and kernel sockets on the device's address, in one asyncio loop.
 
   1. a kernel client sends 16 MiB to a Python echo server and reads it back;
   2. a Python client sends 16 MiB to a kernel echo server and reads it back;
-  3. a Python client is refused by a kernel port nobody listens on.
+  3. a Python client is refused by a kernel port nobody listens on;
+  4. a Python server sends 1 MiB and closes first, a kernel client reads it;
+  5. a Python client aborts, and the kernel server sees the reset.
 
 Both checked by sha256, each bounded in time. The namespace is removed
 whatever happens.
@@ -72,6 +74,8 @@ def test_kernel_tcp_peers_over_tun():
             assert result[step]["sha256"] == want, result
             assert result[step]["server_bytes"] == SIZE, result
         assert result["refused"] is True, result
+        assert result["server_closes_first"] is True, result
+        assert result["abort"] == "reset", result
         print(result)
     finally:
         subprocess.run(["ip", "netns", "del", ns], timeout=30, capture_output=True)
@@ -175,6 +179,44 @@ async def _inside():
             result["refused"] = False
         except ConnectionRefusedError:
             result["refused"] = True
+
+        # 4. wirestate's server sends 1 MiB and closes first; the kernel
+        # client reads to the end of the stream.
+        async def source(reader, writer):
+            writer.write(payload[: 1 << 20])
+            await writer.drain()
+            writer.close()
+            await writer.wait_closed()
+
+        server = await stack.start_server(source, 8)
+        reader, writer = await asyncio.open_connection(USER_IP, 8)
+        data = await asyncio.wait_for(reader.read(), 30)
+        result["server_closes_first"] = data == payload[: 1 << 20]
+        writer.close()
+        await writer.wait_closed()
+        server.close()
+
+        # 5. wirestate's client aborts; the kernel's server sees a reset.
+        seen = asyncio.get_running_loop().create_future()
+
+        async def reader_until_reset(reader, writer):
+            try:
+                while await reader.read(65536):
+                    pass
+                seen.set_result("eof")
+            except ConnectionResetError:
+                seen.set_result("reset")
+            writer.close()
+
+        kernel_server = await asyncio.start_server(reader_until_reset, KERNEL_IP, 5002)
+        reader, writer = await asyncio.wait_for(stack.open_connection(KERNEL_IP, 5002), 10)
+        writer.write(b"some bytes before the reset")
+        await writer.drain()
+        await asyncio.sleep(0.1)
+        writer.transport.abort()
+        result["abort"] = await asyncio.wait_for(seen, 10)
+        kernel_server.close()
+        await kernel_server.wait_closed()
         result["write_drops"] = stack.write_drops
     print(json.dumps(result), flush=True)
 
