@@ -350,6 +350,16 @@ def test_close_during_handshake_sends_data_then_fin():
 # ----- resets and timeouts ------------------------------------------------------
 
 
+def test_close_and_abort_take_an_explicit_now():
+    net, a, b, ca, cb = connected()
+    later = net.now + 5.0
+    a.close(ca, later)
+    a.packets_to_send(later)
+    assert a.next_timeout() == pytest.approx(later + a.stats(ca)["rto"])  # the FIN's RTO, from `later`
+    b.abort(cb, now=later)
+    assert list(b.events()) == [tcp.Closed(cb)]
+
+
 def test_abort_resets_the_peer():
     net, a, b, ca, cb = connected()
     b.send(cb, b"unread")

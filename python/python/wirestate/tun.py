@@ -327,7 +327,11 @@ class TunStack:
     1500 by default).
 
     Packets that cannot be written (the device's queue is full or down) are
-    dropped, as a wire would; TCP retransmits them."""
+    dropped, as a wire would; TCP retransmits them.
+
+    Attributes: ``endpoint`` (the :class:`wirestate.tcp.Endpoint`, for
+    ``state()`` and ``stats()``), ``device`` (the device's name),
+    ``address``, and ``write_drops`` (packets the device refused)."""
 
     def __init__(self, device: str, address: str, **options: Any) -> None:
         self._loop = asyncio.get_running_loop()
