@@ -368,7 +368,7 @@ int main(void) {
     l.reorder = 20;
     l.duplicate = 10;
     printf("lossy link, IPv4:\n");
-    CHECK(run(&l, "10.0.0.1:40000", "10.0.0.2:7", bytes, bytes / 64 + 4096) >= 5);
+    CHECK(run(&l, "10.0.0.1:40000", "10.0.0.2:7", bytes, bytes / 64 + 4096) >= 3);
     CHECK(l.dropped > 0 && l.reordered > 0 && l.duplicated > 0);
 
     printf("clean link, IPv6:\n");
