@@ -776,3 +776,91 @@ def test_guide_example_runs(capsys):
     expected = text[shown : text.index("```", shown)]
     exec(compile(code, str(guide), "exec"), {})
     assert capsys.readouterr().out == expected
+
+
+def test_design_contract_snippet():
+    """The calls exactly as the design document writes them."""
+    ep = tcp.Endpoint(secret=None, mss=1460, nodelay=False, congestion="cubic")
+    ep.listen(("10.7.0.2", 7))
+    peer = tcp.Endpoint()
+    now = time.monotonic()
+    c = peer.connect(("10.7.0.1", 40000), ("10.7.0.2", 7), now)
+    for _ in range(3):
+        for pkt in peer.packets_to_send(now):
+            ep.receive_packet(pkt, now)
+        for pkt in ep.packets_to_send(now):
+            peer.receive_packet(pkt, now)
+    [incoming] = ep.events()
+    assert incoming == tcp.Incoming(incoming.conn, ("10.7.0.1", 40000))
+    assert peer.send(c, b"data") == 4
+    for pkt in peer.packets_to_send(now):
+        ep.receive_packet(pkt, now)
+    assert ep.recv(incoming.conn, 65536) == b"data"
+    assert ep.state(incoming.conn) == "ESTABLISHED"
+    assert {"srtt", "rto", "cwnd", "ssthresh", "retransmits", "bytes_sent", "bytes_received"} <= set(
+        ep.stats(incoming.conn)
+    )
+    ep.next_timeout()
+    ep.handle_timeout(now)
+    ep.close(incoming.conn)
+    peer.abort(c)
+
+
+def test_random_misuse_and_chaos_only_ever_raise_local_errors():
+    """Random calls, random ids, time jumping back and forth, packets dropped,
+    duplicated, truncated and corrupted: nothing but LocalProtocolError (and
+    only for local misuse) comes out, and the endpoints keep working."""
+    rng = random.Random(99)
+    a, b = pair(send_buffer=8192, recv_buffer=8192, trace_states=True)
+    b.listen(("10.7.0.2", 8))
+    eps = [a, b]
+    ids = [0, 1, 2, 3, 4, 5, 99]
+    now = 10.0
+    wire = []
+    for _ in range(4000):
+        now = max(0.0, now + rng.choice([0.001, 0.01, 0.3, 2.0, -0.5]))
+        ep = rng.choice(eps)
+        op = rng.randrange(10)
+        try:
+            if op == 0:
+                ep.connect(("10.7.0.1", rng.randrange(40000, 40004)), (B[0], rng.choice([7, 8, 9])), now)
+            elif op == 1:
+                ep.send(rng.choice(ids), rng.randbytes(rng.randrange(0, 3000)))
+            elif op == 2:
+                ep.recv(rng.choice(ids), rng.randrange(0, 5000))
+            elif op == 3 and rng.random() < 0.2:
+                ep.close(rng.choice(ids), now)
+            elif op == 4 and rng.random() < 0.05:
+                ep.abort(rng.choice(ids))
+            elif op == 5:
+                ep.handle_timeout(now)
+            elif op == 6:
+                wire += [(p, ep) for p in ep.packets_to_send(now)]
+            elif op == 7 and wire:
+                pkt, src = wire.pop(rng.randrange(len(wire)))
+                dst = b if src is a else a
+                r = rng.random()
+                if r < 0.1:
+                    pkt = pkt[: rng.randrange(len(pkt))]
+                elif r < 0.2:
+                    i = rng.randrange(len(pkt))
+                    pkt = pkt[:i] + bytes([pkt[i] ^ 0xFF]) + pkt[i + 1 :]
+                elif r < 0.3:
+                    wire.append((pkt, src))
+                dst.receive_packet(pkt, now)
+            elif op == 8:
+                list(ep.events())
+            else:
+                c = rng.choice(ids)
+                for call in (ep.state, ep.stats, ep.readable, ep.writable, ep.at_eof):
+                    try:
+                        call(c)
+                    except exceptions.LocalProtocolError:
+                        pass
+                ep.next_timeout()
+        except exceptions.LocalProtocolError:
+            pass
+    # Still a working endpoint afterwards.
+    net = Net(a, b, now=now + 1000.0)
+    c = a.connect(("10.7.0.1", 41000), B, net.now)
+    net.until(lambda: a.state(c) == "ESTABLISHED")
