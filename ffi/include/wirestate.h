@@ -1012,34 +1012,37 @@ wirestate_result wirestate_tcp_endpoint_poll_transmit_segment(struct wirestate_t
 wirestate_result wirestate_tcp_endpoint_state(const struct wirestate_tcp_endpoint *ep, uint64_t id, wirestate_tcp_state *out);
 
 // Writes connection `id`'s counters and estimates to `*out`.
-// `WIRESTATE_RESULT_INVALID_STATE` in TIME-WAIT (the endpoint keeps only a
-// small record of such connections), `WIRESTATE_RESULT_UNKNOWN_CONNECTION`
-// once it is gone.
+// `WIRESTATE_RESULT_INVALID_STATE` once the connection is a TIME-WAIT
+// record (the endpoint shrinks a connection to a small record at the first
+// `poll_transmit` that finds it in TIME-WAIT with nothing left to read),
+// `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once it is gone.
 wirestate_result wirestate_tcp_endpoint_stats(const struct wirestate_tcp_endpoint *ep, uint64_t id, struct wirestate_tcp_stats *out);
 
 // Writes connection `id`'s local and remote address to `*local` and
-// `*remote`. `WIRESTATE_RESULT_INVALID_STATE` in TIME-WAIT,
+// `*remote`. `WIRESTATE_RESULT_INVALID_STATE` for a TIME-WAIT record,
 // `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once it is gone. (An `INCOMING`
 // event carries the remote address too.)
 wirestate_result wirestate_tcp_endpoint_addresses(const struct wirestate_tcp_endpoint *ep, uint64_t id, struct wirestate_socket_addr *local, struct wirestate_socket_addr *remote);
 
 // Writes how many received bytes `recv` would return now to `*out`.
-// `WIRESTATE_RESULT_INVALID_STATE` in TIME-WAIT (nothing is left to read
-// there), `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once it is gone.
+// `WIRESTATE_RESULT_INVALID_STATE` for a TIME-WAIT record (nothing is left
+// to read there), `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once it is gone.
 wirestate_result wirestate_tcp_endpoint_readable(const struct wirestate_tcp_endpoint *ep, uint64_t id, size_t *out);
 
 // Writes how many bytes `send` would take now to `*out` (0 once the
-// connection can no longer send). `WIRESTATE_RESULT_INVALID_STATE` in
-// TIME-WAIT, `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once it is gone.
+// connection can no longer send). `WIRESTATE_RESULT_INVALID_STATE` for a
+// TIME-WAIT record, `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once it is gone.
 wirestate_result wirestate_tcp_endpoint_writable(const struct wirestate_tcp_endpoint *ep, uint64_t id, size_t *out);
 
 // Writes to `*out` whether the peer has finished sending (its FIN arrived)
-// and every byte has been read: the end of the stream. True in TIME-WAIT;
+// and every byte has been read: the end of the stream. True for a TIME-WAIT
+// record;
 // `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once the connection is gone.
 wirestate_result wirestate_tcp_endpoint_is_read_finished(const struct wirestate_tcp_endpoint *ep, uint64_t id, bool *out);
 
-// Writes the number of connections the endpoint holds (TIME-WAIT included;
-// listeners and half-open handshakes not yet announced included) to `*out`.
+// Writes the number of connections the endpoint holds to `*out`: TIME-WAIT
+// records and a listener's half-open connections not yet announced
+// included, listeners themselves not.
 wirestate_result wirestate_tcp_endpoint_connection_count(const struct wirestate_tcp_endpoint *ep, size_t *out);
 
 // Takes the next event and writes it to `*event`; `event->kind` is

@@ -603,9 +603,10 @@ pub extern "C" fn wirestate_tcp_endpoint_state(
 }
 
 /// Writes connection `id`'s counters and estimates to `*out`.
-/// `WIRESTATE_RESULT_INVALID_STATE` in TIME-WAIT (the endpoint keeps only a
-/// small record of such connections), `WIRESTATE_RESULT_UNKNOWN_CONNECTION`
-/// once it is gone.
+/// `WIRESTATE_RESULT_INVALID_STATE` once the connection is a TIME-WAIT
+/// record (the endpoint shrinks a connection to a small record at the first
+/// `poll_transmit` that finds it in TIME-WAIT with nothing left to read),
+/// `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once it is gone.
 #[unsafe(no_mangle)]
 pub extern "C" fn wirestate_tcp_endpoint_stats(
     ep: *const wirestate_tcp_endpoint,
@@ -631,7 +632,7 @@ fn connection(e: &Endpoint, id: u64) -> Result<&wirestate_core::tcp::Connection,
 }
 
 /// Writes connection `id`'s local and remote address to `*local` and
-/// `*remote`. `WIRESTATE_RESULT_INVALID_STATE` in TIME-WAIT,
+/// `*remote`. `WIRESTATE_RESULT_INVALID_STATE` for a TIME-WAIT record,
 /// `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once it is gone. (An `INCOMING`
 /// event carries the remote address too.)
 #[unsafe(no_mangle)]
@@ -652,8 +653,8 @@ pub extern "C" fn wirestate_tcp_endpoint_addresses(
 }
 
 /// Writes how many received bytes `recv` would return now to `*out`.
-/// `WIRESTATE_RESULT_INVALID_STATE` in TIME-WAIT (nothing is left to read
-/// there), `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once it is gone.
+/// `WIRESTATE_RESULT_INVALID_STATE` for a TIME-WAIT record (nothing is left
+/// to read there), `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once it is gone.
 #[unsafe(no_mangle)]
 pub extern "C" fn wirestate_tcp_endpoint_readable(
     ep: *const wirestate_tcp_endpoint,
@@ -668,8 +669,8 @@ pub extern "C" fn wirestate_tcp_endpoint_readable(
 }
 
 /// Writes how many bytes `send` would take now to `*out` (0 once the
-/// connection can no longer send). `WIRESTATE_RESULT_INVALID_STATE` in
-/// TIME-WAIT, `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once it is gone.
+/// connection can no longer send). `WIRESTATE_RESULT_INVALID_STATE` for a
+/// TIME-WAIT record, `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once it is gone.
 #[unsafe(no_mangle)]
 pub extern "C" fn wirestate_tcp_endpoint_writable(
     ep: *const wirestate_tcp_endpoint,
@@ -684,7 +685,8 @@ pub extern "C" fn wirestate_tcp_endpoint_writable(
 }
 
 /// Writes to `*out` whether the peer has finished sending (its FIN arrived)
-/// and every byte has been read: the end of the stream. True in TIME-WAIT;
+/// and every byte has been read: the end of the stream. True for a TIME-WAIT
+/// record;
 /// `WIRESTATE_RESULT_UNKNOWN_CONNECTION` once the connection is gone.
 #[unsafe(no_mangle)]
 pub extern "C" fn wirestate_tcp_endpoint_is_read_finished(
@@ -705,8 +707,9 @@ pub extern "C" fn wirestate_tcp_endpoint_is_read_finished(
     })
 }
 
-/// Writes the number of connections the endpoint holds (TIME-WAIT included;
-/// listeners and half-open handshakes not yet announced included) to `*out`.
+/// Writes the number of connections the endpoint holds to `*out`: TIME-WAIT
+/// records and a listener's half-open connections not yet announced
+/// included, listeners themselves not.
 #[unsafe(no_mangle)]
 pub extern "C" fn wirestate_tcp_endpoint_connection_count(
     ep: *const wirestate_tcp_endpoint,
