@@ -115,7 +115,9 @@ impl Connection {
         max: usize,
     ) -> Option<usize> {
         let offset = seq.distance_from(self.snd_una) as usize;
-        let room = buf.len().saturating_sub(crate::wire::tcp::MAX_HEADER_LEN);
+        let room = buf
+            .len()
+            .saturating_sub(self.data_header_len(self.sack_option_len()));
         let len = self.send.len().saturating_sub(offset).min(max).min(room);
         let fin = self.send.fin_offset() == Some(offset + len) && self.fin_sent();
         if len == 0 && !fin {
@@ -194,7 +196,9 @@ impl Connection {
                 len = len.min(next.distance_from(self.snd_nxt) as usize);
             }
         }
-        let room = buf.len().saturating_sub(crate::wire::tcp::MAX_HEADER_LEN);
+        // The header this segment will carry, not the largest possible one:
+        // a buffer of exactly the MTU must still fit a full-sized segment.
+        let room = buf.len().saturating_sub(self.data_header_len(sack_room));
         len = len.min(room);
         let fin_queued = self.send.fin_offset() == Some(offset + len);
         let fin = fin_queued
@@ -213,7 +217,9 @@ impl Connection {
             // avoidance (§3.8.6.2.1): send a full segment, or everything
             // that is queued when nothing is in flight (or Nagle is off),
             // or at least half the largest window the peer ever offered.
-            let full = len >= mss.saturating_sub(sack_room);
+            // A segment cut short by the caller's buffer counts as full:
+            // a larger one cannot be sent, so waiting would stall.
+            let full = len >= mss.saturating_sub(sack_room) || len == room;
             let all = len == unsent && (self.config.nodelay || offset == 0);
             let half_window = offset == 0 && len >= (self.max_snd_wnd as usize) / 2;
             if !(full || all || half_window) {
@@ -307,6 +313,13 @@ impl Connection {
     }
 
     /// The length of the SACK option the next ACK would carry.
+    /// Bytes of TCP header on a data segment: the fixed part, timestamps
+    /// when negotiated (padded to 12) and `sack_room` bytes of SACK blocks.
+    fn data_header_len(&self, sack_room: usize) -> usize {
+        let ts = if self.opts.timestamps { 12 } else { 0 };
+        20 + ts + sack_room
+    }
+
     fn sack_option_len(&self) -> usize {
         if !self.opts.sack || !self.recv.has_holes() {
             return 0;

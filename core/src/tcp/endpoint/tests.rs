@@ -463,3 +463,65 @@ fn time_wait_is_compacted_and_still_answers() {
     assert!(client.is_empty());
     assert_eq!(client.poll_timeout(), None);
 }
+
+/// Transmit buffers of exactly the MTU carry full-sized segments: with
+/// timestamps on, the header is 32 bytes, not the 60-byte maximum, so a
+/// 1500-byte buffer fits 1448 bytes of payload and Nagle never waits for a
+/// segment the buffer cannot hold.
+#[test]
+fn mtu_sized_transmit_buffer_moves_full_segments() {
+    for timestamps in [true, false] {
+        let mut config = EndpointConfig::default();
+        config.connection.timestamps = timestamps;
+        let mut client = endpoint(config.clone(), 1);
+        let mut server = endpoint(config, 2);
+        server.listen(addr(B, 7)).unwrap();
+        let mut now = Instant::ZERO;
+        let c = client.connect(now, addr(A, 40000), addr(B, 7)).unwrap();
+        let mut buf = vec![0u8; 1500];
+        let mut s = None;
+        let data = vec![0x5au8; 100_000];
+        let mut sent = 0;
+        let mut got = 0;
+        let mut sizes = Vec::new();
+        for _ in 0..10_000 {
+            if got == data.len() {
+                break;
+            }
+            if let Some(cid) = s {
+                let mut rb = [0u8; 8192];
+                loop {
+                    let n = server.recv(cid, &mut rb).unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    got += n;
+                }
+            }
+            if sent < data.len() {
+                sent += client.send(c, &data[sent..]).unwrap_or(0);
+            }
+            while let Some(t) = client.poll_transmit(now, &mut buf) {
+                sizes.push(t.len);
+                server.handle_packet(now, &buf[..t.len]);
+            }
+            while let Some(t) = server.poll_transmit(now, &mut buf) {
+                client.handle_packet(now, &buf[..t.len]);
+            }
+            for (id, e) in events(&mut server) {
+                if let Event::Incoming { .. } = e {
+                    s = Some(id);
+                }
+            }
+            events(&mut client);
+            now += Duration::from_millis(1);
+            client.handle_timeout(now);
+            server.handle_timeout(now);
+        }
+        assert_eq!(got, data.len(), "timestamps {timestamps}");
+        assert!(
+            sizes.iter().filter(|&&n| n == 1500).count() > 50,
+            "full 1500-byte packets expected, got {sizes:?}"
+        );
+    }
+}
