@@ -590,6 +590,10 @@ impl Endpoint {
                 self.schedule.set_deadline(id, deadline);
                 return Some(self.finish_packet(buf, with_ip, local, remote, n));
             }
+            // Finding nothing to send can arm a timer too (the persist
+            // timer when the peer's window is closed).
+            let deadline = entry.conn.poll_timeout();
+            self.schedule.set_deadline(id, deadline);
             entry.dirty = false;
             self.dirty.pop_front();
             self.after_output(id);

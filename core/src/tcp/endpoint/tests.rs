@@ -525,3 +525,39 @@ fn mtu_sized_transmit_buffer_moves_full_segments() {
         );
     }
 }
+
+/// Data written while the peer's window is already closed arms the persist
+/// timer inside `poll_transmit` (which then sends nothing); the endpoint
+/// must schedule it, or no probe ever goes out. Found by the
+/// `tcp_connection` fuzz target.
+#[test]
+fn persist_timer_armed_by_a_write_into_a_closed_window_is_scheduled() {
+    let mut config = EndpointConfig::default();
+    config.connection.recv_buffer = 1000;
+    config.connection.window_scaling = false;
+    let mut client = endpoint(config.clone(), 1);
+    let mut server = endpoint(config, 2);
+    server.listen(addr(B, 7)).unwrap();
+    let mut now = Instant::ZERO;
+    let c = client.connect(now, addr(A, 40000), addr(B, 7)).unwrap();
+    let until = now;
+    run(&mut client, &mut server, &mut now, until);
+    // Fill the server's window; it does not read, so it closes it.
+    assert_eq!(client.send(c, &[7u8; 1000]), Ok(1000));
+    let until = now;
+    run(&mut client, &mut server, &mut now, until);
+    assert_eq!(client.connection(c).unwrap().peer_window(), 0);
+    assert_eq!(client.connection(c).unwrap().unacknowledged(), 0);
+    assert_eq!(client.poll_timeout(), None);
+    // A write now finds the window closed: nothing goes out, but the
+    // persist timer must be due.
+    assert_eq!(client.send(c, b"more"), Ok(4));
+    assert!(packets(&mut client, now).is_empty());
+    let armed = client.connection(c).unwrap().poll_timeout();
+    assert!(armed.is_some());
+    assert_eq!(client.poll_timeout(), armed);
+    // When it fires, a zero-window probe goes out.
+    now = armed.unwrap();
+    client.handle_timeout(now);
+    assert_eq!(packets(&mut client, now).len(), 1);
+}
