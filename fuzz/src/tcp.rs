@@ -190,10 +190,12 @@ pub fn drain_output(name: &str, ep: &mut Endpoint, now: Instant, buf: &mut [u8])
 }
 
 /// The checks after every step: every live connection passes
-/// `check_invariants` and keeps its buffers within the configuration,
-/// nothing is due in the past after `handle_timeout(now)` ran, and the
-/// endpoint holds at most `max_conns` connections.
+/// `check_invariants` and keeps its buffers within the configuration, the
+/// endpoint's next deadline is no later than any connection's, nothing is
+/// due in the past after `handle_timeout(now)` ran, and the endpoint holds
+/// at most `max_conns` connections.
 pub fn check_endpoint(name: &str, ep: &mut Endpoint, now: Instant, max_conns: usize) {
+    let mut deadlines = Vec::new();
     for raw in 0..MAX_IDS {
         let id = ConnId(raw);
         let Some(conn) = ep.connection(id) else {
@@ -221,6 +223,15 @@ pub fn check_endpoint(name: &str, ep: &mut Endpoint, now: Instant, max_conns: us
             "{name}: {id} acked more than sent"
         );
         assert_eq!(ep.state(id), Some(conn.state()));
+        deadlines.extend(conn.poll_timeout());
+    }
+    // The endpoint's schedule knows every connection's deadline.
+    if let Some(earliest) = deadlines.into_iter().min() {
+        let scheduled = ep.poll_timeout();
+        assert!(
+            scheduled.is_some_and(|at| at <= earliest),
+            "{name}: a connection is due at {earliest:?}, the endpoint says {scheduled:?}"
+        );
     }
     assert!(
         ep.len() <= max_conns,

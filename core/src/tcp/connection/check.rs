@@ -97,6 +97,25 @@ impl Connection {
         if waiting && !timer && self.pending == super::Pending::default() {
             return Err("sequence space outstanding without a timer");
         }
+        // Unsent data (or FIN) with nothing in flight: no ACK will come to
+        // clock it out, so a timer must, or it waits for the peer forever.
+        let sender = matches!(
+            self.state,
+            State::Established
+                | State::CloseWait
+                | State::FinWait1
+                | State::Closing
+                | State::LastAck
+        );
+        let unsent = self.send.sequence_len() > outstanding;
+        if sender
+            && unsent
+            && self.snd_max == self.snd_una
+            && !timer
+            && self.pending == super::Pending::default()
+        {
+            return Err("unsent data with nothing in flight and no timer");
+        }
         if self.state == State::Closed && !self.timers.is_idle() {
             return Err("a closed connection keeps a timer");
         }

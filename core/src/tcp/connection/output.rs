@@ -150,7 +150,13 @@ impl Connection {
         }
         let payload = Payload { offset: 0, len: 1 };
         let seq = self.snd_una;
-        Some(self.emit(now, buf, seq, TcpFlags::ACK, Some(payload)))
+        let n = self.emit(now, buf, seq, TcpFlags::ACK, Some(payload));
+        if self.snd_wnd > 0 {
+            // A probe into an open (but small) window is ordinary data: the
+            // retransmission timer looks after it.
+            self.arm_send_timers(now);
+        }
+        Some(n)
     }
 
     /// New data (or a retransmission after a timeout) from `SND.NXT`, and
@@ -223,6 +229,14 @@ impl Connection {
             let all = len == unsent && (self.config.nodelay || offset == 0);
             let half_window = offset == 0 && len >= (self.max_snd_wnd as usize) / 2;
             if !(full || all || half_window) {
+                if self.snd_max == self.snd_una && !self.timers.is_armed(Timer::Persist) {
+                    // Held back by a small window with nothing in flight:
+                    // no ACK will come to clock it out, and the peer's
+                    // window update may be lost. RFC 9293 §3.8.6.2.1's
+                    // override timeout: the persist timer probes it.
+                    self.timers
+                        .set(Timer::Persist, now + self.persist_interval());
+                }
                 return None;
             }
         }

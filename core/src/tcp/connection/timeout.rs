@@ -76,8 +76,12 @@ impl Connection {
 
     /// RFC 9293 §3.8.6.1: probe a zero window, backing off like the RTO.
     /// Probing goes on as long as the peer answers (RFC 1122 §4.2.2.17).
+    /// A window too small to send into with nothing in flight is probed
+    /// the same way (the override timeout of §3.8.6.2.1).
     fn on_persist_timeout(&mut self, now: Instant) {
-        if self.snd_wnd > 0 || self.send.is_empty() || !self.state.is_synchronized() {
+        let in_flight = self.snd_max != self.snd_una;
+        if (self.snd_wnd > 0 && in_flight) || self.send.is_empty() || !self.state.is_synchronized()
+        {
             self.persist_count = 0;
             return;
         }

@@ -162,3 +162,42 @@ fn a_fin_into_a_zero_window_is_retransmitted_on_timeout() {
     let again = output(&mut conn, t).unwrap();
     assert_eq!((again.seq, again.flags), (L, ACK | FIN));
 }
+
+/// Data held back by a window smaller than a segment and half the largest
+/// window, with nothing in flight, is not left waiting on a window update
+/// that may be lost: the persist timer probes it (RFC 9293 §3.8.6.2.1's
+/// override timeout), and the probe byte, ordinary data inside the window,
+/// is retransmitted if it is lost. Found by the `tcp_connection` fuzz
+/// target.
+#[test]
+fn a_small_window_with_nothing_in_flight_is_probed() {
+    let mut conn = established(plain());
+    conn.send(&[1; 3000]).unwrap();
+    assert_eq!(drain(&mut conn, at(10)).len(), 3);
+    // Everything acknowledged, but the peer's window is down to 500 bytes.
+    input(&mut conn, at(20), &Seg::new(P, L + 3000, ACK).window(500));
+    conn.send(&[2; 3000]).unwrap();
+    expect_nothing(&mut conn, at(20));
+    let due = conn.poll_timeout().expect("a timer for the held data");
+    assert_eq!(conn.timer(Timer::Persist), Some(due));
+    conn.handle_timeout(due);
+    let probe = output(&mut conn, due).unwrap();
+    assert_eq!(
+        (probe.seq, probe.payload.as_slice()),
+        (L + 3000, &[2u8][..])
+    );
+    // The probe is lost: the retransmission timer sends from it again.
+    let rto = conn
+        .timer(Timer::Retransmit)
+        .expect("the probe byte is timed");
+    conn.handle_timeout(rto);
+    let again = drain(&mut conn, rto);
+    assert_eq!(again.first().map(|s| s.seq), Some(L + 3000));
+    // The answer opens the window: full segments go again.
+    let acked = L + 3000 + again[0].payload.len() as u32;
+    input(&mut conn, rto, &Seg::new(P, acked, ACK).window(60000));
+    let sent: usize = drain(&mut conn, rto).iter().map(|s| s.payload.len()).sum();
+    assert!(sent >= 1000, "{sent} bytes sent after the window opened");
+    assert_eq!(conn.timer(Timer::Persist), None);
+    assert_eq!(conn.check_invariants(), Ok(()));
+}
