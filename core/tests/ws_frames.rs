@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use wirestate::ws::{Config, MessageKind, State};
+use wirestate::ws::{Config, Event, MessageKind, State};
 
 /// The frames a server sent, parsed loosely: (first byte, payload).
 fn server_frames(out: &[u8]) -> Vec<(u8, Vec<u8>)> {
@@ -393,6 +393,44 @@ fn streaming_mode_delivers_chunks() {
             Ev::Chunk(MessageKind::Binary, vec![], false, true),
         ]
     );
+}
+
+/// The `total` of each chunk: the message length when one uncompressed
+/// final frame announced it (whole or split across reads), `None` for a
+/// fragmented message.
+#[test]
+fn streaming_chunks_carry_the_announced_total() {
+    let cfg = Config {
+        streaming: true,
+        ..Config::default()
+    };
+    let mut s = open_server(cfg);
+    let totals = |s: &mut wirestate::ws::Connection| {
+        let mut out = Vec::new();
+        while let Some(e) = s.poll_event() {
+            if let Event::MessageChunk { total, data, .. } = e {
+                out.push((data.len(), total));
+            }
+        }
+        out
+    };
+    // Whole in one read (the fast path) and split over three reads.
+    let payload = vec![7u8; 1000];
+    let frame = cframe(0x82, &payload);
+    s.receive_data(&frame);
+    assert_eq!(totals(&mut s), [(1000, Some(1000))]);
+    s.receive_data(&frame[..300]);
+    s.receive_data(&frame[300..700]);
+    s.receive_data(&frame[700..]);
+    let split = totals(&mut s);
+    assert!(split.iter().all(|&(_, t)| t == Some(1000)), "{split:?}");
+    assert_eq!(split.iter().map(|&(n, _)| n).sum::<usize>(), 1000);
+    // Text too.
+    s.receive_data(&cframe(0x81, "héllo".as_bytes()));
+    assert_eq!(totals(&mut s), [(6, Some(6))]);
+    // Fragmented: not known in advance.
+    s.receive_data(&[cframe(0x02, &[1, 2]), cframe(0x80, &[3])].concat());
+    assert_eq!(totals(&mut s), [(2, None), (1, None)]);
 }
 
 #[test]

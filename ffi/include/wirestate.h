@@ -677,6 +677,10 @@ typedef struct wirestate_ws_event {
     bool first;
     // `MESSAGE_CHUNK`: the last piece of its message.
     bool last;
+    // `MESSAGE_CHUNK`: the whole message's length when it is known in
+    // advance (a message sent as one uncompressed frame), so it can be
+    // allocated once; `UINT64_MAX` when it is not. 0 for other events.
+    uint64_t total;
 } wirestate_ws_event;
 
 // Borrowed bytes: `len` bytes at `data`. As an output, `data` is never NULL.

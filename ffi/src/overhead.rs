@@ -75,6 +75,7 @@ fn c_loop(n: u64) -> f64 {
         clean: false,
         first: false,
         last: false,
+        total: 0,
     };
     let pump = |from: *mut wirestate_ws_conn, to: *mut wirestate_ws_conn| {
         let (mut data, mut len) = (ptr::null(), 0usize);

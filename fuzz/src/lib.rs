@@ -60,6 +60,7 @@ impl Ev {
                 data,
                 first,
                 last,
+                ..
             } => Ev::Chunk {
                 kind,
                 data: data.to_vec(),

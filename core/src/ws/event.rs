@@ -120,6 +120,11 @@ pub enum Event<'a> {
         first: bool,
         /// The last piece of its message.
         last: bool,
+        /// The length of the whole message when it is known in advance: a
+        /// message sent as one uncompressed frame announces it in the frame
+        /// header. `None` for fragmented and compressed messages. Lets a
+        /// consumer allocate the message once and copy each piece into place.
+        total: Option<u64>,
     },
     /// A Ping arrived (already answered when `auto_pong` is on).
     Ping(&'a [u8]),

@@ -36,6 +36,7 @@ impl Ev {
                 data,
                 first,
                 last,
+                ..
             } => Ev::Chunk(kind, data.to_vec(), first, last),
             Event::Ping(p) => Ev::Ping(p.to_vec()),
             Event::Pong(p) => Ev::Pong(p.to_vec()),

@@ -74,6 +74,10 @@ pub struct wirestate_ws_event {
     pub first: bool,
     /// `MESSAGE_CHUNK`: the last piece of its message.
     pub last: bool,
+    /// `MESSAGE_CHUNK`: the whole message's length when it is known in
+    /// advance (a message sent as one uncompressed frame), so it can be
+    /// allocated once; `UINT64_MAX` when it is not. 0 for other events.
+    pub total: u64,
 }
 
 impl wirestate_ws_event {
@@ -88,6 +92,7 @@ impl wirestate_ws_event {
             clean: false,
             first: false,
             last: false,
+            total: 0,
         }
     }
 }
@@ -150,10 +155,12 @@ pub extern "C" fn wirestate_ws_conn_poll_event(
                 data,
                 first,
                 last,
+                total,
             }) => wirestate_ws_event {
                 message_kind: kind.into(),
                 first,
                 last,
+                total: total.unwrap_or(u64::MAX),
                 ..wirestate_ws_event::of(K::MessageChunk, data)
             },
             Some(Event::Ping(p)) => wirestate_ws_event::of(K::Ping, p),

@@ -79,6 +79,8 @@ enum Pending {
         last: bool,
         start: usize,
         end: usize,
+        /// The message's length when known in advance; `u64::MAX` when not.
+        total: u64,
     },
     Ping {
         start: usize,
@@ -398,7 +400,9 @@ impl Connection {
                 last,
                 start,
                 end,
+                total,
             } => Event::MessageChunk {
+                total: (total != u64::MAX).then_some(total),
                 kind,
                 data: match kind {
                     MessageKind::Text => &self.tbuf.as_bytes()[start..end],

@@ -37,6 +37,9 @@ struct Message {
     utf8: Utf8Validator,
     /// A streaming chunk of this message has been reported.
     chunked: bool,
+    /// The message's length when its first frame is final and uncompressed
+    /// (so the header announced it); `u64::MAX` otherwise.
+    total: u64,
 }
 
 /// Receive-side parser state.
@@ -252,6 +255,7 @@ impl Connection {
                 last: true,
                 start,
                 end,
+                total: len as u64,
             }
         } else {
             Pending::Message { kind, start, end }
@@ -333,6 +337,11 @@ impl Connection {
                         size: 0,
                         utf8: Utf8Validator::new(),
                         chunked: false,
+                        total: if h.fin && !h.rsv1 {
+                            h.payload_len
+                        } else {
+                            u64::MAX
+                        },
                     });
                 }
             }
@@ -430,6 +439,7 @@ impl Connection {
                     end,
                     first: !m.chunked,
                     last: false,
+                    total: m.total,
                 });
                 m.start = end;
                 m.chunked = true;
@@ -489,6 +499,7 @@ impl Connection {
                 end,
                 first: !m.chunked,
                 last: true,
+                total: m.total,
             }
         } else {
             Pending::Message {
