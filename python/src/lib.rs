@@ -8,6 +8,7 @@ mod errors;
 mod tcp;
 mod tcp_events;
 mod ws;
+mod ws_assembly;
 mod ws_events;
 
 /// The extension module.

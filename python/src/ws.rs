@@ -9,6 +9,7 @@ use wirestate::time::Instant;
 use wirestate::ws::{self, Event, MessageKind};
 
 use crate::errors::{local, ws_error};
+use crate::ws_assembly::{Assembly, feed};
 use crate::ws_events::*;
 
 /// Payloads larger than this are processed without holding the GIL.
@@ -52,7 +53,6 @@ fn config(
     subprotocols: Vec<String>,
     auto_pong: bool,
     close_echo: bool,
-    streaming: bool,
     keepalive_interval: Option<f64>,
     keepalive_timeout: f64,
     close_timeout: f64,
@@ -73,7 +73,9 @@ fn config(
         subprotocols,
         auto_pong,
         close_echo,
-        streaming,
+        // The core always streams; `ws_assembly` builds whole messages
+        // unless the application asked for chunks.
+        streaming: true,
         keepalive_interval: keepalive_interval.map(secs).transpose()?,
         keepalive_timeout: secs(keepalive_timeout)?,
         close_timeout: secs(close_timeout)?,
@@ -151,6 +153,7 @@ fn event_object(py: Python<'_>, e: Event<'_>) -> PyResult<Py<PyAny>> {
             data,
             first,
             last,
+            ..
         } => {
             let data = match kind {
                 MessageKind::Text => PyString::new(py, &String::from_utf8_lossy(data))
@@ -256,9 +259,31 @@ impl EventIterator {
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         let mut conn = self.conn.bind(py).try_borrow_mut()?;
-        match conn.inner.poll_event() {
-            Some(e) => Ok(Some(event_object(py, e)?)),
-            None => Ok(None),
+        let Connection {
+            inner,
+            streaming,
+            assembly,
+        } = &mut *conn;
+        loop {
+            let Some(e) = inner.poll_event() else {
+                return Ok(None);
+            };
+            if let Event::MessageChunk {
+                kind,
+                data,
+                first,
+                last,
+                total,
+            } = e
+            {
+                if !*streaming {
+                    match feed(py, assembly, kind, data, first, last, total)? {
+                        Some(message) => return Ok(Some(message)),
+                        None => continue,
+                    }
+                }
+            }
+            return Ok(Some(event_object(py, e)?));
         }
     }
 }
@@ -267,6 +292,10 @@ impl EventIterator {
 #[pyclass(subclass, module = "wirestate.ws")]
 pub struct Connection {
     inner: ws::Connection,
+    /// The application asked for message chunks.
+    streaming: bool,
+    /// The message being put together when it did not.
+    assembly: Option<Assembly>,
 }
 
 fn str_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
@@ -503,7 +532,6 @@ impl ServerConnection {
             subprotocols,
             auto_pong,
             close_echo,
-            streaming,
             keepalive_interval,
             keepalive_timeout,
             close_timeout,
@@ -514,6 +542,8 @@ impl ServerConnection {
         )?;
         Ok(PyClassInitializer::from(Connection {
             inner: ws::Connection::server(cfg),
+            streaming,
+            assembly: None,
         })
         .add_subclass(ServerConnection))
     }
@@ -561,7 +591,6 @@ impl ClientConnection {
             subprotocols,
             auto_pong,
             close_echo,
-            streaming,
             keepalive_interval,
             keepalive_timeout,
             close_timeout,
@@ -584,7 +613,12 @@ impl ClientConnection {
                 .map_err(|_| local(py, "seed must be 16 bytes"))?,
         };
         let inner = ws::Connection::client(client, seed).map_err(|e| ws_error(py, e))?;
-        Ok(PyClassInitializer::from(Connection { inner }).add_subclass(ClientConnection))
+        Ok(PyClassInitializer::from(Connection {
+            inner,
+            streaming,
+            assembly: None,
+        })
+        .add_subclass(ClientConnection))
     }
 }
 

@@ -19,6 +19,20 @@ def masked(b0: int, payload: bytes) -> bytes:
     return bytes([b0, 0x80 | len(payload)]) + MASK + body
 
 
+def masked_long(b0: int, payload: bytes) -> bytes:
+    """A masked frame of any length (all three length forms)."""
+    n = len(payload)
+    if n < 126:
+        head = bytes([b0, 0x80 | n])
+    elif n < 1 << 16:
+        head = bytes([b0, 0x80 | 126]) + n.to_bytes(2, "big")
+    else:
+        head = bytes([b0, 0x80 | 127]) + n.to_bytes(8, "big")
+    key = int.from_bytes(MASK * (n // 4 + 1), "little") & ((1 << (8 * n)) - 1) if n else 0
+    body = (int.from_bytes(payload, "little") ^ key).to_bytes(n, "little")
+    return head + MASK + body
+
+
 def open_server(**kw) -> ws.ServerConnection:
     s = ws.ServerConnection(**kw)
     s.receive_data(REQUEST)
@@ -112,6 +126,39 @@ def test_large_message_releases_nothing_but_arrives():
     c.send_binary(big)
     _, se = shuttle(c, s)
     assert se == [ws.BinaryMessage(data=big)]
+
+
+@pytest.mark.parametrize("size", [65535, 65536, 200_000, 1 << 20])
+@pytest.mark.parametrize("step", [1000, 65536, 70_001])
+def test_messages_split_across_reads_arrive_whole(size, step):
+    # Binary messages of announced length are assembled in place from the
+    # pieces each read delivers; text and fragmented messages are gathered.
+    s = open_server(max_message_size=4 << 20)
+    payload = bytes((i * 7 + size) & 0xFF for i in range(size))
+    text = ("ü" * size)[: size // 2]
+    wire = masked_long(0x82, payload) + masked_long(0x81, text.encode())
+    wire += masked_long(0x02, payload[:1000]) + masked_long(0x00, payload[1000:5000])
+    wire += masked_long(0x80, payload[5000:])
+    got = []
+    for i in range(0, len(wire), step):
+        s.receive_data(wire[i : i + step])
+        got.extend(s.events())
+    assert got == [
+        ws.BinaryMessage(data=payload),
+        ws.TextMessage(data=text),
+        ws.BinaryMessage(data=payload),
+    ]
+    assert all(type(e.data) in (bytes, str) for e in got)
+
+
+def test_message_too_large_while_being_assembled():
+    s = open_server(max_message_size=100_000)
+    frame = masked_long(0x82, b"x" * 200_000)
+    s.receive_data(frame[:70_000])
+    s.receive_data(frame[70_000:])
+    events = list(s.events())
+    assert isinstance(events[-1], ws.Closed) and events[-1].code == 1009
+    assert not any(isinstance(e, ws.BinaryMessage) for e in events)
 
 
 def test_fragments_ping_pong_and_events():

@@ -1,0 +1,182 @@
+//! Whole messages built from the core's streaming chunks, straight into the
+//! Python object that will hold them.
+//!
+//! The binding always runs the core in streaming mode. When the application
+//! did not ask for chunks, the pieces of a message are put together here: a
+//! binary message whose length the frame header announced is copied piece by
+//! piece into a `bytes` object allocated once at that length, so its payload
+//! is written once by the core (unmasking into a small, cache-resident
+//! buffer) and once into its final home — instead of being gathered in a
+//! buffer as large as the message and then copied again.
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use wirestate::ws::MessageKind;
+
+use crate::ws_events::{BinaryMessage, TextMessage};
+
+/// Announced binary messages at least this long are assembled in place;
+/// shorter ones are gathered and copied once, which costs the same.
+const IN_PLACE_AT: u64 = 64 << 10;
+
+/// A message being put together.
+pub(crate) enum Assembly {
+    /// A binary message of announced length: its `bytes` object, not yet
+    /// seen by Python code, and how many of its bytes are written.
+    InPlace {
+        obj: Py<PyBytes>,
+        len: usize,
+        filled: usize,
+    },
+    /// Anything else: gathered here and converted when it ends.
+    Gather { kind: MessageKind, data: Vec<u8> },
+}
+
+/// A `bytes` object of `len` bytes whose contents are not yet written.
+fn unfilled_bytes(py: Python<'_>, len: usize) -> PyResult<Py<PyBytes>> {
+    let size = ffi::Py_ssize_t::try_from(len)
+        .map_err(|_| pyo3::exceptions::PyMemoryError::new_err("message too large"))?;
+    // SAFETY: a NULL source asks CPython for an object with room for `size`
+    // bytes; the result is a new reference (or NULL with an exception set,
+    // which `from_owned_ptr_or_err` turns into the error).
+    let obj = unsafe {
+        Bound::from_owned_ptr_or_err(py, ffi::PyBytes_FromStringAndSize(std::ptr::null(), size))?
+    };
+    Ok(obj.cast_into::<PyBytes>()?.unbind())
+}
+
+/// Writes `data` at `at` into `obj`, which has `len` bytes.
+fn write_into(py: Python<'_>, obj: &Py<PyBytes>, len: usize, at: usize, data: &[u8]) {
+    assert!(at <= len && data.len() <= len - at, "write past the end");
+    // SAFETY: `obj` is a `bytes` object of `len` bytes that no Python code
+    // has seen yet (it lives only in this connection's assembly slot), so
+    // writing its contents before handing it out is the documented way of
+    // filling one; the range was checked above, and the source is a
+    // separate Rust buffer, so the two cannot overlap.
+    unsafe {
+        let base = ffi::PyBytes_AsString(obj.bind(py).as_ptr()).cast::<u8>();
+        std::ptr::copy_nonoverlapping(data.as_ptr(), base.add(at), data.len());
+    }
+}
+
+/// The event object for a whole message.
+pub(crate) fn message_object(
+    py: Python<'_>,
+    kind: MessageKind,
+    data: &[u8],
+) -> PyResult<Py<PyAny>> {
+    Ok(match kind {
+        MessageKind::Text => {
+            let size = ffi::Py_ssize_t::try_from(data.len())
+                .map_err(|_| pyo3::exceptions::PyMemoryError::new_err("message too large"))?;
+            // SAFETY: `data` is valid for `size` bytes; the core hands out
+            // text only after checking it is UTF-8, and CPython decodes it
+            // into a new reference (or NULL with an exception set).
+            let text = unsafe {
+                Bound::from_owned_ptr_or_err(
+                    py,
+                    ffi::PyUnicode_DecodeUTF8(data.as_ptr().cast(), size, c"strict".as_ptr()),
+                )?
+            };
+            Py::new(
+                py,
+                TextMessage {
+                    data: text.unbind(),
+                },
+            )?
+            .into_any()
+        }
+        MessageKind::Binary => Py::new(
+            py,
+            BinaryMessage {
+                data: PyBytes::new(py, data).into_any().unbind(),
+            },
+        )?
+        .into_any(),
+    })
+}
+
+/// Adds one chunk of a message; returns the message's event object when
+/// this chunk ends it.
+pub(crate) fn feed(
+    py: Python<'_>,
+    slot: &mut Option<Assembly>,
+    kind: MessageKind,
+    data: &[u8],
+    first: bool,
+    last: bool,
+    total: Option<u64>,
+) -> PyResult<Option<Py<PyAny>>> {
+    if first && last {
+        *slot = None;
+        return message_object(py, kind, data).map(Some);
+    }
+    if first {
+        *slot = Some(match (kind, total) {
+            (MessageKind::Binary, Some(t)) if t >= IN_PLACE_AT => {
+                let len = usize::try_from(t).unwrap_or(usize::MAX);
+                Assembly::InPlace {
+                    obj: unfilled_bytes(py, len)?,
+                    len,
+                    filled: 0,
+                }
+            }
+            _ => Assembly::Gather {
+                kind,
+                data: Vec::with_capacity(total.map_or(0, |t| t.min(16 << 20) as usize)),
+            },
+        });
+    }
+    let Some(assembly) = slot.as_mut() else {
+        // The core always starts a message with a first chunk.
+        return Ok(None);
+    };
+    match assembly {
+        Assembly::InPlace { obj, len, filled } if data.len() <= *len - *filled => {
+            write_into(py, obj, *len, *filled, data);
+            *filled += data.len();
+        }
+        Assembly::InPlace { obj, filled, .. } => {
+            // More than announced: cannot happen with the core's accounting,
+            // but never write past the object; gather what there is instead.
+            // SAFETY: the first `filled` bytes were written above.
+            let written = unsafe {
+                let base = ffi::PyBytes_AsString(obj.bind(py).as_ptr()).cast::<u8>();
+                std::slice::from_raw_parts(base, *filled).to_vec()
+            };
+            let mut data_all = written;
+            data_all.extend_from_slice(data);
+            *assembly = Assembly::Gather {
+                kind,
+                data: data_all,
+            };
+        }
+        Assembly::Gather { data: buf, .. } => buf.extend_from_slice(data),
+    }
+    if !last {
+        return Ok(None);
+    }
+    match slot.take() {
+        Some(Assembly::InPlace { obj, len, filled }) if filled == len => Ok(Some(
+            Py::new(
+                py,
+                BinaryMessage {
+                    data: obj.into_any(),
+                },
+            )?
+            .into_any(),
+        )),
+        Some(Assembly::InPlace { obj, filled, .. }) => {
+            // Shorter than announced (cannot happen): hand out what arrived.
+            // SAFETY: the first `filled` bytes were written.
+            let written = unsafe {
+                let base = ffi::PyBytes_AsString(obj.bind(py).as_ptr()).cast::<u8>();
+                std::slice::from_raw_parts(base, filled).to_vec()
+            };
+            message_object(py, MessageKind::Binary, &written).map(Some)
+        }
+        Some(Assembly::Gather { kind, data }) => message_object(py, kind, &data).map(Some),
+        None => Ok(None),
+    }
+}
