@@ -429,31 +429,60 @@ impl Pair {
         }
     }
 
-    /// One round. Returns `false` when nothing is left to happen: no
-    /// packet in flight, no timer armed.
+    /// One round: delivers every packet due now, each receiver answering
+    /// right after each packet (so ACKs go out per packet, as the delayed-ACK
+    /// rule decides, not one per batch), runs due timers, sends what the
+    /// endpoints have queued, or else jumps the clock to the next event.
+    /// Returns `false` when nothing is left to happen: no packet in flight,
+    /// no timer armed.
     pub fn step(&mut self) -> bool {
         let now = self.now;
         let mut moved = false;
-        while let Some(p) = self.link.poll_receive(now, Direction::AToB) {
-            self.b.handle_packet(now, &p);
-            moved = true;
-        }
-        while let Some(p) = self.link.poll_receive(now, Direction::BToA) {
-            self.a.handle_packet(now, &p);
+        loop {
+            let mut delivered = false;
+            if let Some(p) = self.link.poll_receive(now, Direction::AToB) {
+                self.b.handle_packet(now, &p);
+                flush(
+                    &mut self.b,
+                    &mut self.link,
+                    &mut self.buf,
+                    now,
+                    Direction::BToA,
+                );
+                delivered = true;
+            }
+            if let Some(p) = self.link.poll_receive(now, Direction::BToA) {
+                self.a.handle_packet(now, &p);
+                flush(
+                    &mut self.a,
+                    &mut self.link,
+                    &mut self.buf,
+                    now,
+                    Direction::AToB,
+                );
+                delivered = true;
+            }
+            if !delivered {
+                break;
+            }
             moved = true;
         }
         self.a.handle_timeout(now);
         self.b.handle_timeout(now);
-        while let Some(t) = self.a.poll_transmit(now, &mut self.buf) {
-            self.link
-                .send(now, Direction::AToB, self.buf[..t.len].to_vec());
-            moved = true;
-        }
-        while let Some(t) = self.b.poll_transmit(now, &mut self.buf) {
-            self.link
-                .send(now, Direction::BToA, self.buf[..t.len].to_vec());
-            moved = true;
-        }
+        moved |= flush(
+            &mut self.a,
+            &mut self.link,
+            &mut self.buf,
+            now,
+            Direction::AToB,
+        );
+        moved |= flush(
+            &mut self.b,
+            &mut self.link,
+            &mut self.buf,
+            now,
+            Direction::BToA,
+        );
         if moved {
             return true;
         }
@@ -484,6 +513,23 @@ impl Pair {
         }
         false
     }
+}
+
+/// Sends everything `ep` has queued into `link`; returns whether anything
+/// went.
+fn flush(
+    ep: &mut crate::tcp::Endpoint,
+    link: &mut Link,
+    buf: &mut [u8],
+    now: Instant,
+    dir: Direction,
+) -> bool {
+    let mut sent = false;
+    while let Some(t) = ep.poll_transmit(now, buf) {
+        link.send(now, dir, buf[..t.len].to_vec());
+        sent = true;
+    }
+    sent
 }
 
 fn jitter(rng: &mut SimRng, max: Duration) -> Duration {

@@ -141,3 +141,55 @@ proptest::proptest! {
         transfer(link, seed, up, down);
     }
 }
+
+/// `Pair::step` lets the receiver answer after each packet of a burst that
+/// arrives at one instant, so it acknowledges at least every second full
+/// segment (RFC 9293 §3.8.6.3) instead of once per burst.
+#[test]
+fn pair_acks_every_second_segment_of_a_burst() {
+    use crate::sim::Direction;
+    use crate::tcp::{Endpoint, EndpointConfig, Event};
+    let a = Endpoint::new(EndpointConfig::default(), [1; 16]).unwrap();
+    let b = Endpoint::new(EndpointConfig::default(), [2; 16]).unwrap();
+    let link = LinkConfig {
+        latency: ms(10),
+        ..LinkConfig::default()
+    };
+    let mut pair = Pair::new(a, b, Link::new(link, 1));
+    let (ca, sb) = (
+        "10.0.0.1:4000".parse().unwrap(),
+        "10.0.0.2:80".parse().unwrap(),
+    );
+    pair.b.listen(sb).unwrap();
+    let id = pair.a.connect(pair.now, ca, sb).unwrap();
+    let mut connected = false;
+    while !connected {
+        assert!(pair.step());
+        while let Some((c, e)) = pair.a.poll_event() {
+            connected |= c == id && e == Event::Connected;
+        }
+    }
+    let before = (
+        pair.link.stats(Direction::AToB).sent,
+        pair.link.stats(Direction::BToA).sent,
+    );
+    // Ten full segments leave A in one burst (the initial window).
+    pair.a.send(id, &[0x42; 14_480]).unwrap();
+    let mut buf = vec![0u8; 65536];
+    let mut got = 0;
+    while got < 14_480 {
+        assert!(pair.step());
+        while let Some((c, _)) = pair.b.poll_event() {
+            while let Ok(n) = pair.b.recv(c, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                got += n;
+            }
+        }
+    }
+    let data = pair.link.stats(Direction::AToB).sent - before.0;
+    let acks = pair.link.stats(Direction::BToA).sent - before.1;
+    assert_eq!(data, 10);
+    assert!(acks >= data / 2, "{acks} ACKs for {data} segments");
+}
