@@ -38,7 +38,7 @@ pub mod timer;
 pub use assembler::Assembler;
 pub use config::{Config, ConfigError, EndpointConfig, Keepalive};
 pub use congestion::{Algorithm as CongestionAlgorithm, Controller as CongestionController};
-pub use connection::{CloseError, Connection, Event, SendError, State, Stats};
+pub use connection::{CloseError, Connection, Event, Negotiation, SendError, State, Stats};
 pub use endpoint::{ConnId, Endpoint, EndpointError, Transmit};
 pub use isn::{FixedIsn, IsnGenerator, IsnSource};
 pub use recv_buffer::{RecvBuffer, SackBlocks};

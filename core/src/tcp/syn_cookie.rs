@@ -13,8 +13,13 @@
 //! hash. A cookie is accepted for the current and the previous tick, so it
 //! lives between 64 and 128 s.
 //!
-//! What a cookie cannot carry — window scale, SACK-permitted, timestamps —
-//! is lost: connections opened this way run without those options.
+//! The sequence number has no room for the other options, so when the SYN
+//! offers timestamps the SYN-ACK hides them in its own timestamp value, which
+//! the peer echoes in every segment (RFC 7323 §3.2): the low five bits of
+//! the TSval carry the peer's window scale (or "none") and SACK-permitted
+//! ([`CookieOptions`]). The final ACK's TSecr brings them back, so a cookie
+//! connection runs with window scaling, SACK and timestamps like any other.
+//! Without timestamps in the SYN those options are lost, as in other stacks.
 
 use super::seq::SeqNumber;
 use crate::time::Instant;
@@ -28,6 +33,47 @@ pub const MSS_TABLE: [u16; 8] = [216, 536, 1200, 1220, 1380, 1440, 1460, 8960];
 
 /// Seconds per clock tick.
 const TICK_SECS: u64 = 64;
+
+/// The low bits of a cookie SYN-ACK's TSval that carry [`CookieOptions`].
+const OPTION_BITS: u32 = 0x1f;
+/// The window-scale field value meaning "the peer offered no scaling".
+const NO_SCALING: u32 = 0xf;
+
+/// The options of a SYN that a cookie keeps in its SYN-ACK's timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CookieOptions {
+    /// The peer's window scale shift (0-14), `None` when it offered none.
+    pub window_shift: Option<u8>,
+    /// The peer offered SACK (and we use it).
+    pub sack: bool,
+}
+
+impl CookieOptions {
+    /// The TSval to send: `clock` with its low five bits replaced by the
+    /// options, never ahead of `clock` (so the connection's later
+    /// timestamps, taken from the same clock, do not go backwards).
+    pub fn encode_tsval(self, clock: u32) -> u32 {
+        let shift = self
+            .window_shift
+            .map_or(NO_SCALING, |s| u32::from(s.min(14)));
+        let bits = shift | (u32::from(self.sack) << 4);
+        let value = (clock & !OPTION_BITS) | bits;
+        if value > clock {
+            value.wrapping_sub(OPTION_BITS + 1)
+        } else {
+            value
+        }
+    }
+
+    /// The options the peer's TSecr (our TSval, echoed) carries.
+    pub fn decode_tsecr(tsecr: u32) -> Self {
+        let shift = tsecr & NO_SCALING;
+        CookieOptions {
+            window_shift: (shift != NO_SCALING).then(|| shift.min(14) as u8),
+            sack: tsecr & 0x10 != 0,
+        }
+    }
+}
 
 /// Makes and checks SYN cookies under a secret key.
 #[derive(Clone)]
@@ -148,6 +194,25 @@ mod tests {
         assert_eq!(cookies.decode(t0, l, r, seq + 1u32, ack), None);
         assert_eq!(cookies.decode(t0, l, r, seq, ack + 1u32), None);
         assert_eq!(SynCookies::new([4; 16]).decode(t0, l, r, seq, ack), None);
+    }
+
+    #[test]
+    fn options_survive_the_timestamp_and_never_run_ahead_of_the_clock() {
+        for shift in [None, Some(0), Some(7), Some(14), Some(200)] {
+            for sack in [false, true] {
+                let o = CookieOptions {
+                    window_shift: shift,
+                    sack,
+                };
+                for clock in [0u32, 5, 31, 32, 1000, 0xffff_fff0, u32::MAX] {
+                    let v = o.encode_tsval(clock);
+                    assert!(clock.wrapping_sub(v) <= OPTION_BITS + 1, "{clock} {v}");
+                    let back = CookieOptions::decode_tsecr(v);
+                    assert_eq!(back.sack, sack);
+                    assert_eq!(back.window_shift, shift.map(|s| s.min(14)));
+                }
+            }
+        }
     }
 
     #[test]

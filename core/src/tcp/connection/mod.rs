@@ -107,6 +107,24 @@ pub use event::{CloseError, Event, SendError, Stats};
 use options::Negotiated;
 pub use state::State;
 
+use crate::tcp::syn_cookie::CookieOptions;
+
+/// The options a connection's handshake settled, from
+/// [`Connection::negotiated`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Negotiation {
+    /// Payload bytes of a full segment we send (MSS minus fixed options).
+    pub send_mss: usize,
+    /// Shift applied to the peer's window field; `None` without scaling.
+    pub send_window_shift: Option<u8>,
+    /// Shift applied to the window we advertise; `None` without scaling.
+    pub recv_window_shift: Option<u8>,
+    /// SACK in use both ways.
+    pub sack: bool,
+    /// Timestamps on every segment.
+    pub timestamps: bool,
+}
+
 use super::config::Config;
 use super::congestion::Controller;
 use super::recv_buffer::RecvBuffer;
@@ -315,17 +333,25 @@ impl Connection {
         local: SocketAddr,
         remote: SocketAddr,
         peer_mss: u16,
+        kept: Option<(CookieOptions, u32)>,
         ack: &TcpRepr<'_>,
     ) -> Connection {
         let iss = SeqNumber::new(ack.ack) - 1u32;
         let irs = SeqNumber::new(ack.seq) - 1u32;
         let mut conn = Connection::new(now, config, local, remote, iss, true);
         conn.opts.peer_mss = peer_mss;
-        conn.opts.scaling = false;
-        conn.opts.snd_shift = 0;
-        conn.opts.rcv_shift = 0;
-        conn.opts.timestamps = false;
-        conn.opts.sack = false;
+        let (opts, tsval) = match kept {
+            Some((opts, tsval)) => (opts, Some(tsval)),
+            None => (CookieOptions::default(), None),
+        };
+        conn.opts.scaling = opts.window_shift.is_some();
+        conn.opts.snd_shift = opts.window_shift.unwrap_or(0);
+        if !conn.opts.scaling {
+            conn.opts.rcv_shift = 0;
+        }
+        conn.opts.timestamps = tsval.is_some();
+        conn.ts_recent = tsval.unwrap_or(0);
+        conn.opts.sack = opts.sack;
         conn.cc.set_mss(conn.opts.send_mss());
         conn.irs = irs;
         conn.rcv_nxt = irs + 1u32;
@@ -334,7 +360,7 @@ impl Connection {
         conn.snd_una = iss + 1u32;
         conn.snd_nxt = conn.snd_una;
         conn.snd_max = conn.snd_una;
-        conn.snd_wnd = u32::from(ack.window);
+        conn.snd_wnd = u32::from(ack.window) << conn.opts.snd_shift;
         conn.max_snd_wnd = conn.snd_wnd;
         conn.snd_wl1 = SeqNumber::new(ack.seq);
         conn.snd_wl2 = SeqNumber::new(ack.ack);
@@ -374,7 +400,7 @@ impl Connection {
             last_ack_sent: SeqNumber::default(),
             opts,
             ts_recent: 0,
-            ts_offset: iss.get().rotate_left(16),
+            ts_offset: Connection::ts_offset_for(iss),
             ts_rto: None,
             send: SendBuffer::new(config.send_buffer),
             recv: RecvBuffer::new(config.recv_buffer, config.max_reassembly_ranges),
@@ -514,6 +540,25 @@ impl Connection {
     /// The slow-start threshold in bytes.
     pub fn ssthresh(&self) -> usize {
         self.cc.ssthresh()
+    }
+
+    /// The offset of the timestamp clock of a connection whose initial
+    /// sequence number is `iss` (a SYN cookie's SYN-ACK uses it before the
+    /// connection exists).
+    pub(crate) fn ts_offset_for(iss: SeqNumber) -> u32 {
+        iss.get().rotate_left(16)
+    }
+
+    /// What the handshake settled: segment size, window scaling, SACK and
+    /// timestamps.
+    pub fn negotiated(&self) -> Negotiation {
+        Negotiation {
+            send_mss: self.opts.send_mss(),
+            send_window_shift: self.opts.scaling.then_some(self.opts.snd_shift),
+            recv_window_shift: self.opts.scaling.then_some(self.opts.rcv_shift),
+            sack: self.opts.sack,
+            timestamps: self.opts.timestamps,
+        }
     }
 
     /// The payload size of a full segment we send.

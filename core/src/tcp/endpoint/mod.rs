@@ -44,10 +44,11 @@ use core::fmt;
 use core::net::SocketAddr;
 
 use super::config::{Config, ConfigError, EndpointConfig};
+use super::connection::ts_clock;
 use super::connection::{CloseError, Connection, Event, SendError, State, Stats};
 use super::isn::IsnGenerator;
 use super::seq::SeqNumber;
-use super::syn_cookie::SynCookies;
+use super::syn_cookie::{CookieOptions, SynCookies};
 use crate::time::Instant;
 use crate::wire::{ChecksumMode, IpProtocol, IpRepr, TcpFlags, TcpPacket, TcpRepr};
 use schedule::Schedule;
@@ -146,6 +147,8 @@ struct Stateless {
     window: u16,
     mss: Option<u16>,
     ts: Option<(u32, u32)>,
+    window_scale: Option<u8>,
+    sack_permitted: bool,
 }
 
 /// The hop limit / TTL of packets the endpoint builds.
@@ -401,6 +404,20 @@ impl Endpoint {
                 let mss = self.config.mss(local.is_ipv6());
                 let peer_mss = seg.mss.unwrap_or(if local.is_ipv6() { 1220 } else { 536 });
                 let cookie = self.cookies.encode(now, local, remote, peer_isn, peer_mss);
+                // With timestamps the other options ride in our TSval; the
+                // connection made from the cookie uses the same clock.
+                let kept = match seg.timestamp {
+                    Some((peer_tsval, _)) if self.config.timestamps => {
+                        let opts = CookieOptions {
+                            window_shift: seg.window_scale.filter(|_| self.config.window_scaling),
+                            sack: seg.sack_permitted && self.config.sack,
+                        };
+                        let clock = ts_clock(now, Connection::ts_offset_for(cookie));
+                        Some((opts, (opts.encode_tsval(clock), peer_tsval)))
+                    }
+                    _ => None,
+                };
+                let opts = kept.map(|(o, _)| o).unwrap_or_default();
                 self.stateless.push_back(Stateless {
                     local,
                     remote,
@@ -409,7 +426,9 @@ impl Endpoint {
                     flags: TcpFlags::SYN | TcpFlags::ACK,
                     window: self.config.recv_buffer.min(0xffff) as u16,
                     mss: Some(mss),
-                    ts: None,
+                    ts: kept.map(|(_, ts)| ts),
+                    window_scale: opts.window_shift.map(|_| self.config.window_scale()),
+                    sack_permitted: opts.sack,
                 });
             }
             return;
@@ -444,7 +463,14 @@ impl Endpoint {
         // Counted as half-open until `touch` announces it.
         listener.half_open += 1;
         let listener_addr = listener.addr;
-        let conn = Connection::from_cookie(now, self.config.clone(), local, remote, peer_mss, seg);
+        let kept = match seg.timestamp {
+            Some((tsval, tsecr)) if self.config.timestamps => {
+                Some((CookieOptions::decode_tsecr(tsecr), tsval))
+            }
+            _ => None,
+        };
+        let conn =
+            Connection::from_cookie(now, self.config.clone(), local, remote, peer_mss, kept, seg);
         let id = self.insert(conn, Some(listener_addr), true);
         if let Some(entry) = self.conns.get_mut(&id) {
             // The ACK may carry data already.
@@ -496,6 +522,8 @@ impl Endpoint {
             window: 0,
             mss: None,
             ts: None,
+            window_scale: None,
+            sack_permitted: false,
         });
     }
 
@@ -560,6 +588,8 @@ impl Endpoint {
                 window: s.window,
                 mss: s.mss,
                 timestamp: s.ts,
+                window_scale: s.window_scale,
+                sack_permitted: s.sack_permitted,
                 ..TcpRepr::default()
             };
             let n = repr.buffer_len();

@@ -278,6 +278,78 @@ fn ipv6_and_misuse() {
     assert!(packets(&mut server, now).is_empty());
 }
 
+/// The id of the server connection other than `not`.
+fn first_server_id(server: &Endpoint, not: ConnId) -> ConnId {
+    server
+        .conns
+        .keys()
+        .copied()
+        .find(|&id| id != not)
+        .expect("another connection")
+}
+
+/// Cookie connections move bulk data with scaled windows (the options
+/// came back through the timestamp), and without timestamps in the SYN they
+/// fall back to no options at all.
+#[test]
+fn syn_cookie_connections_keep_or_drop_options() {
+    for timestamps in [true, false] {
+        let config = EndpointConfig {
+            syn_queue: 0,
+            ..EndpointConfig::default()
+        };
+        let mut client_config = EndpointConfig::default();
+        client_config.connection.timestamps = timestamps;
+        let mut now = Instant::from_secs(10);
+        let mut client = endpoint(client_config, 1);
+        let mut server = endpoint(config, 2);
+        server.listen(addr(B, 80)).unwrap();
+        let c = client.connect(now, addr(A, 7), addr(B, 80)).unwrap();
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let mut sent = 0;
+        let mut got = Vec::new();
+        let mut s = None;
+        let mut buf = vec![0u8; 65536];
+        for _ in 0..10_000 {
+            if got.len() == data.len() {
+                break;
+            }
+            if client.state(c) == Some(State::Established) && sent < data.len() {
+                sent += client.send(c, &data[sent..]).unwrap();
+            }
+            let until = now;
+            run(&mut client, &mut server, &mut now, until);
+            for (id, e) in events(&mut server) {
+                if let Event::Incoming { .. } = e {
+                    s = Some(id);
+                }
+            }
+            events(&mut client);
+            if let Some(id) = s {
+                loop {
+                    let n = server.recv(id, &mut buf).unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    got.extend_from_slice(&buf[..n]);
+                }
+            }
+            now += Duration::from_millis(1);
+            client.handle_timeout(now);
+            server.handle_timeout(now);
+        }
+        assert_eq!(got, data, "timestamps {timestamps}");
+        let n = server.connection(s.unwrap()).unwrap().negotiated();
+        assert_eq!(n.timestamps, timestamps);
+        assert_eq!(n.sack, timestamps);
+        assert_eq!(n.send_window_shift.is_some(), timestamps);
+        assert_eq!(
+            client.connection(c).unwrap().negotiated().timestamps,
+            timestamps
+        );
+    }
+}
+
 #[test]
 fn syn_cookies_when_the_queue_is_full() {
     let config = EndpointConfig {
@@ -320,6 +392,20 @@ fn syn_cookies_when_the_queue_is_full() {
     let mut buf = [0u8; 64];
     let n = server.recv(cookie_conn, &mut buf).unwrap();
     assert_eq!(&buf[..n], b"over a cookie");
+    // The options came back through the timestamp: both ends agree on
+    // scaling, SACK and timestamps, as on the queued connection.
+    let on_server = server.connection(cookie_conn).unwrap().negotiated();
+    let on_client = client.connection(second).unwrap().negotiated();
+    let queued = server
+        .connection(first_server_id(&server, cookie_conn))
+        .unwrap()
+        .negotiated();
+    assert_eq!(on_server, queued);
+    assert!(on_server.timestamps && on_server.sack);
+    assert!(on_server.send_window_shift.is_some());
+    assert_eq!(on_server.send_window_shift, on_client.recv_window_shift);
+    assert_eq!(on_server.recv_window_shift, on_client.send_window_shift);
+    assert!(on_client.timestamps && on_client.sack);
     // A forged ACK with a wrong cookie gets a RST, not a connection.
     let forged = TcpRepr {
         src_port: 3,

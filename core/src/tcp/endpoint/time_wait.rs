@@ -71,6 +71,8 @@ impl Endpoint {
                 window: 0,
                 mss: None,
                 ts,
+                window_scale: None,
+                sack_permitted: false,
             });
         }
     }
