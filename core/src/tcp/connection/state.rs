@@ -5,7 +5,8 @@ use core::fmt;
 /// A connection state, named as in RFC 9293 §3.3.2.
 ///
 /// The transitions this crate implements (`in/out` = segment received /
-/// segment sent; `close` and `connect` are application calls):
+/// segment sent; `close` and `connect` are application calls; the full list
+/// is [`TRANSITIONS`]):
 ///
 /// ```text
 ///  connect / SYN        SYN / SYN-ACK (simultaneous open)
@@ -51,6 +52,119 @@ pub enum State {
     LastAck,
     /// Both closed; lingering so stray segments of this connection die out.
     TimeWait,
+}
+
+/// Every transition a connection makes, with what causes it: the table the
+/// state diagram in `docs/tcp-states.md` is generated from, and which the
+/// simulator tests check every traced transition against.
+///
+/// Causes read `event / reply`: a segment received (`SYN`, `ACK of FIN`, …),
+/// an application call (`connect`, `close`, `abort`) or a timer, then what
+/// goes out in answer.
+pub const TRANSITIONS: &[(State, State, &str)] = &[
+    (State::Closed, State::SynSent, "connect / SYN"),
+    (
+        State::Listen,
+        State::SynReceived,
+        "SYN / SYN-ACK (a listener's new connection)",
+    ),
+    (State::SynSent, State::Established, "SYN-ACK / ACK"),
+    (
+        State::SynSent,
+        State::SynReceived,
+        "SYN / SYN-ACK (simultaneous open)",
+    ),
+    (
+        State::SynSent,
+        State::Closed,
+        "RST, SYN retries exhausted, close or abort",
+    ),
+    (State::SynReceived, State::Established, "ACK of our SYN"),
+    (State::SynReceived, State::FinWait1, "close / FIN"),
+    (
+        State::SynReceived,
+        State::Closed,
+        "RST, SYN-ACK retries exhausted or abort",
+    ),
+    (State::Established, State::FinWait1, "close / FIN"),
+    (State::Established, State::CloseWait, "FIN / ACK"),
+    (
+        State::Established,
+        State::Closed,
+        "RST, retransmissions exhausted, keepalive or abort",
+    ),
+    (State::FinWait1, State::FinWait2, "ACK of our FIN"),
+    (
+        State::FinWait1,
+        State::Closing,
+        "FIN / ACK (simultaneous close)",
+    ),
+    (
+        State::FinWait1,
+        State::TimeWait,
+        "FIN acknowledging our FIN / ACK",
+    ),
+    (
+        State::FinWait1,
+        State::Closed,
+        "RST, retransmissions exhausted or abort",
+    ),
+    (State::FinWait2, State::TimeWait, "FIN / ACK"),
+    (
+        State::FinWait2,
+        State::Closed,
+        "RST, FIN-WAIT-2 timeout or abort",
+    ),
+    (State::CloseWait, State::LastAck, "close / FIN"),
+    (
+        State::CloseWait,
+        State::Closed,
+        "RST, retransmissions exhausted or abort",
+    ),
+    (State::Closing, State::TimeWait, "ACK of our FIN"),
+    (
+        State::Closing,
+        State::Closed,
+        "RST, retransmissions exhausted or abort",
+    ),
+    (
+        State::LastAck,
+        State::Closed,
+        "ACK of our FIN, RST, retransmissions exhausted or abort",
+    ),
+    (State::TimeWait, State::Closed, "2·MSL elapsed or RST"),
+];
+
+/// `docs/tcp-states.md`, generated from [`TRANSITIONS`]: a Mermaid state
+/// diagram and the same transitions as a table.
+pub fn state_diagram_markdown() -> alloc::string::String {
+    use core::fmt::Write;
+    let id = |s: State| s.name().replace('-', "_");
+    let mut out = alloc::string::String::new();
+    out.push_str(
+        "# TCP connection states\n\n\
+         Generated from `wirestate::tcp::connection::state::TRANSITIONS` by the test\n\
+         `state_diagram_is_fresh` (`WIRESTATE_UPDATE_DOCS=1 cargo test -p wirestate\n\
+         state_diagram` rewrites it). The simulator tests check every transition a\n\
+         connection makes against the same table.\n\n\
+         In wirestate LISTEN belongs to the endpoint's listeners: the SYN that\n\
+         leaves LISTEN creates the connection, in SYN-RECEIVED.\n\n```mermaid\nstateDiagram-v2\n",
+    );
+    let _ = writeln!(out, "    [*] --> CLOSED");
+    for &(from, to, why) in TRANSITIONS {
+        let _ = writeln!(
+            out,
+            "    {} --> {}: {}",
+            id(from),
+            id(to),
+            why.replace(':', " ")
+        );
+    }
+    out.push_str("```\n\n| from | to | cause / reply |\n| --- | --- | --- |\n");
+    for &(from, to, why) in TRANSITIONS {
+        let _ = writeln!(out, "| {} | {} | {} |", from.name(), to.name(), why);
+    }
+    out
 }
 
 impl State {

@@ -9,6 +9,17 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
+/// Every traced state change must be one of the documented transitions.
+fn check_transition(ev: crate::tcp::Event) {
+    use crate::tcp::connection::state::TRANSITIONS;
+    if let crate::tcp::Event::StateChanged { from, to } = ev {
+        assert!(
+            TRANSITIONS.iter().any(|&(f, t, _)| (f, t) == (from, to)),
+            "{from} -> {to} is not in the transition table"
+        );
+    }
+}
+
 /// Two endpoints move `up` bytes A→B and `down` bytes B→A over `link`,
 /// close, and must end with both streams intact and nothing left.
 fn transfer(link: LinkConfig, seed: u64, up: usize, down: usize) {
@@ -18,6 +29,7 @@ fn transfer(link: LinkConfig, seed: u64, up: usize, down: usize) {
             // See the connection-level pair test: at 20% loss a 60 s
             // RTO can outlast the FIN-WAIT-2 limit.
             fin_wait2_timeout: None,
+            state_change_events: true,
             ..Config::default()
         },
         ..EndpointConfig::default()
@@ -56,11 +68,13 @@ fn transfer(link: LinkConfig, seed: u64, up: usize, down: usize) {
         }
         while let Some((_, ev)) = pair.a.poll_event() {
             assert!(!matches!(ev, Event::Reset | Event::TimedOut), "A: {ev:?}");
+            check_transition(ev);
             closed[0] |= ev == Event::Closed;
         }
         // Application of B.
         while let Some((id, ev)) = pair.b.poll_event() {
             assert!(!matches!(ev, Event::Reset | Event::TimedOut), "B: {ev:?}");
+            check_transition(ev);
             if let Event::Incoming { .. } = ev {
                 id_b = Some(id);
             }
@@ -86,9 +100,11 @@ fn transfer(link: LinkConfig, seed: u64, up: usize, down: usize) {
     }
     // The last step may have queued the final events.
     while let Some((_, ev)) = pair.a.poll_event() {
+        check_transition(ev);
         closed[0] |= ev == Event::Closed;
     }
     while let Some((_, ev)) = pair.b.poll_event() {
+        check_transition(ev);
         closed[1] |= ev == Event::Closed;
     }
     assert!(got_up == data_up, "A→B: {} of {} bytes", got_up.len(), up);
