@@ -38,6 +38,9 @@ NS="wst-tcp-$$-$RANDOM"
 DEV=wst0
 KERNEL_IP=10.77.0.1
 USER_IP=10.77.0.2
+KERNEL_IP6=fd77::1
+USER_IP6=fd77::2
+V6_MB="${V6_MB:-16}"
 WORK="$(mktemp -d -t tcp-kernel.XXXXXX)"
 PIDS=()
 
@@ -73,6 +76,8 @@ in_ns() { ip netns exec "$NS" "$@"; }
 timeout 10 ip netns exec "$NS" ip link set lo up
 timeout 10 ip netns exec "$NS" ip tuntap add dev "$DEV" mode tun
 timeout 10 ip netns exec "$NS" ip addr add "$KERNEL_IP/24" dev "$DEV"
+# IPv6 too; nodad: the address is usable at once, no duplicate detection.
+timeout 10 ip netns exec "$NS" ip -6 addr add "$KERNEL_IP6/64" dev "$DEV" nodad
 # A longer queue than the default 500 packets: the kernel sends bursts of
 # a whole window, and tail drops there would mix with the impairments.
 timeout 10 ip netns exec "$NS" ip link set "$DEV" txqueuelen 5000
@@ -82,6 +87,11 @@ PASSED=0
 FAILED=0
 pass() { PASSED=$((PASSED + 1)); echo "PASS: $*"; }
 fail() { FAILED=$((FAILED + 1)); echo "FAIL: $*"; }
+
+# IP:PORT, with brackets around an IPv6 address.
+hostport() { # ip port
+    if [[ $1 == *:* ]]; then echo "[$1]:$2"; else echo "$1:$2"; fi
+}
 
 make_input() { # name megabytes
     head -c "$(($2 * 1024 * 1024))" /dev/urandom >"$WORK/$1"
@@ -105,7 +115,7 @@ kernel_to_user() { # label input-name megabytes port limit extra-args...
     shift 5
     local want
     want="$(make_input "$input" "$mb")"
-    in_ns timeout "$limit" "$TUN_BIN" --dev "$DEV" --listen "$USER_IP:$port" --echo --count 1 \
+    in_ns timeout "$limit" "$TUN_BIN" --dev "$DEV" --listen "$(hostport "$USER_IP" "$port")" --echo --count 1 \
         --time-limit "$limit" "$@" >"$WORK/$label.tun.out" 2>"$WORK/$label.tun.err" &
     local tun_pid=$!
     PIDS+=("$tun_pid")
@@ -141,7 +151,7 @@ user_to_kernel() { # label input-name megabytes port limit extra-args...
     while [[ ! -s "$WORK/$label.peer.out" ]] && ((tries-- > 0)); do sleep 0.1; done
     local status=0 start end
     start=$(date +%s.%N)
-    in_ns timeout "$limit" "$TUN_BIN" --dev "$DEV" --connect "$KERNEL_IP:$port" --file "$WORK/$input" \
+    in_ns timeout "$limit" "$TUN_BIN" --dev "$DEV" --connect "$(hostport "$KERNEL_IP" "$port")" --local "$USER_IP" --file "$WORK/$input" \
         --output "$WORK/$label.back" --verify-echo --time-limit "$limit" "$@" \
         >"$WORK/$label.tun.out" 2>"$WORK/$label.tun.err" || status=$?
     end=$(date +%s.%N)
@@ -169,7 +179,7 @@ user_to_kernel() { # label input-name megabytes port limit extra-args...
 kernel_reads_source() { # label megabytes port limit
     local label=$1 mb=$2 port=$3 limit=$4
     local n=$(($2 * 1024 * 1024))
-    in_ns timeout "$limit" "$TUN_BIN" --dev "$DEV" --listen "$USER_IP:$port" --source "$n" --count 1 \
+    in_ns timeout "$limit" "$TUN_BIN" --dev "$DEV" --listen "$(hostport "$USER_IP" "$port")" --source "$n" --count 1 \
         --time-limit "$limit" >"$WORK/$label.tun.out" 2>"$WORK/$label.tun.err" &
     local tun_pid=$!
     PIDS+=("$tun_pid")
@@ -198,6 +208,10 @@ kernel_reads_source() { # label megabytes port limit
     kernel_reads_source kernel-client-reads-userspace-source "$SIZE_MB" 19 240
     kernel_to_user impaired-kernel-client in-c "$IMPAIRED_MB" 7 240 $IMPAIR --seed 7
     user_to_kernel impaired-userspace-client in-d "$IMPAIRED_MB" 5002 240 $IMPAIR --seed 11
+    # The same over IPv6.
+    KERNEL_IP=$KERNEL_IP6 USER_IP=$USER_IP6
+    kernel_to_user ipv6-kernel-client-to-userspace-echo in-e "$V6_MB" 7 240
+    user_to_kernel ipv6-userspace-client-to-kernel-echo in-f "$V6_MB" 5003 240
 }
 rm -f "$WORK"/in-?
 
