@@ -83,6 +83,38 @@ pub fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4], offset: usize) {
     }
 }
 
+/// [`copy_masked`] into memory that may not be initialised yet (a buffer
+/// the caller allocated for a whole message), or a plain copy without a
+/// key. `dst` and `src` must have the same length; extra bytes of the longer
+/// one are left alone.
+#[inline]
+pub fn copy_masked_uninit(
+    dst: &mut [core::mem::MaybeUninit<u8>],
+    src: &[u8],
+    key: Option<[u8; 4]>,
+    offset: usize,
+) {
+    let block = match key {
+        Some(k) => key_block(k, offset),
+        None => [0u8; BLOCK],
+    };
+    let mut d = dst.chunks_exact_mut(BLOCK);
+    let mut s = src.chunks_exact(BLOCK);
+    for (dc, sc) in (&mut d).zip(&mut s) {
+        for ((o, i), k) in dc.iter_mut().zip(sc).zip(block.iter()) {
+            *o = core::mem::MaybeUninit::new(*i ^ *k);
+        }
+    }
+    for ((o, i), k) in d
+        .into_remainder()
+        .iter_mut()
+        .zip(s.remainder())
+        .zip(block.iter())
+    {
+        *o = core::mem::MaybeUninit::new(*i ^ *k);
+    }
+}
+
 /// Appends `src` to `dst`, masked (or unmasked: the operation is its own
 /// inverse) with `key` starting `offset` bytes into the payload.
 ///

@@ -196,7 +196,7 @@ impl Connection {
         // Frames the client sent right behind its request.
         let early = core::mem::take(&mut self.zbuf);
         if !early.is_empty() {
-            self.receive_frames(&early);
+            self.receive_frames(&early, &mut super::recv::Direct::none());
         }
         Ok(())
     }
@@ -321,7 +321,7 @@ impl Connection {
         });
         let early = core::mem::take(&mut self.zbuf);
         if !early.is_empty() {
-            self.receive_frames(&early);
+            self.receive_frames(&early, &mut super::recv::Direct::none());
         }
     }
 

@@ -3,6 +3,7 @@
 //! reassembled, inflated and UTF-8 checked as they arrive.
 
 use alloc::string::String;
+use core::mem::MaybeUninit;
 
 use super::{Connection, Pending, Step, Timer};
 use crate::ws::buffer::RecvBuf;
@@ -10,7 +11,7 @@ use crate::ws::close;
 use crate::ws::deflate::InflateError;
 use crate::ws::event::{MessageKind, Role, State};
 use crate::ws::frame::{FrameHeader, MAX_HEADER_LEN, OpCode};
-use crate::ws::mask::extend_masked;
+use crate::ws::mask::{copy_masked_uninit, extend_masked};
 use crate::ws::utf8::{InvalidUtf8, Utf8Validator};
 
 /// The frame whose payload is arriving.
@@ -40,6 +41,8 @@ struct Message {
     /// The message's length when its first frame is final and uncompressed
     /// (so the header announced it); `u64::MAX` otherwise.
     total: u64,
+    /// Which message this is (see `Rx::serial`; never 0).
+    serial: u64,
 }
 
 /// Receive-side parser state.
@@ -49,6 +52,12 @@ pub(super) struct Rx {
     hdr_len: usize,
     frame: Option<Frame>,
     message: Option<Message>,
+    /// Messages started so far (the last one's serial number; the first
+    /// message is 1).
+    serial: u64,
+    /// The serial of the message whose payload goes to the caller's buffer
+    /// during a `receive_data_into` call; 0 otherwise.
+    direct_serial: u64,
     /// No more input is processed (Close received, or the connection failed).
     stopped: bool,
 }
@@ -95,6 +104,23 @@ fn unmask_text(
     Ok(())
 }
 
+/// Where [`Connection::receive_data_into`] puts the payload of the binary
+/// message in progress: the caller's buffer and how much of it is written.
+pub(super) struct Direct<'a> {
+    dst: &'a mut [MaybeUninit<u8>],
+    written: usize,
+}
+
+impl Direct<'_> {
+    /// No caller buffer: every payload byte goes to the connection's buffers.
+    pub(super) fn none() -> Direct<'static> {
+        Direct {
+            dst: &mut [],
+            written: 0,
+        }
+    }
+}
+
 /// Appends `src` to `dst`, unmasking when there is a key.
 #[inline]
 fn append(dst: &mut alloc::vec::Vec<u8>, src: &[u8], mask: Option<[u8; 4]>, offset: usize) {
@@ -124,11 +150,52 @@ impl Connection {
         match self.state {
             State::Closed => {}
             State::Connecting => self.receive_opening(data),
-            State::Open | State::Closing => self.receive_frames(data),
+            State::Open | State::Closing => self.receive_frames(data, &mut Direct::none()),
         }
     }
 
-    pub(super) fn receive_frames(&mut self, mut input: &[u8]) {
+    /// [`receive_data`](Self::receive_data) for a consumer that assembles
+    /// messages itself from streaming chunks ([`Config::streaming`]): the
+    /// payload of the binary message in progress when the call starts is
+    /// unmasked straight into `dst`, from its start, instead of into the
+    /// connection's buffer, saving a copy. Returns how many bytes were
+    /// written to `dst`; the [`Event::MessageChunk`] events of that message do
+    /// not repeat them (their `data` holds only what did not fit), and the
+    /// one with `last` set still ends it.
+    ///
+    /// `dst` is used only when streaming is on, the message in progress is an
+    /// uncompressed binary one, and every event of earlier input has been
+    /// polled (so nothing that precedes these bytes is still queued);
+    /// otherwise this is `receive_data` and returns 0. Bytes of later
+    /// messages in `data` go to the connection's buffer as usual. Size the
+    /// buffer from the first chunk's `total`.
+    ///
+    /// [`Config::streaming`]: crate::ws::Config::streaming
+    /// [`Event::MessageChunk`]: crate::ws::Event::MessageChunk
+    pub fn receive_data_into(&mut self, data: &[u8], dst: &mut [MaybeUninit<u8>]) -> usize {
+        let usable = self.config.streaming
+            && self.pending.is_empty()
+            && matches!(self.state, State::Open | State::Closing)
+            && self
+                .rx
+                .message
+                .as_ref()
+                .is_some_and(|m| m.kind == MessageKind::Binary && !m.compressed);
+        if !usable || data.is_empty() {
+            self.receive_data(data);
+            return 0;
+        }
+        self.reclaim();
+        self.stats.bytes_received += data.len() as u64;
+        self.rx_activity = true;
+        self.rx.direct_serial = self.rx.serial;
+        let mut direct = Direct { dst, written: 0 };
+        self.receive_frames(data, &mut direct);
+        self.rx.direct_serial = 0;
+        direct.written
+    }
+
+    pub(super) fn receive_frames(&mut self, mut input: &[u8], direct: &mut Direct<'_>) {
         while !input.is_empty() && !self.rx.stopped {
             if self.rx.hdr_len == 0 && self.rx.frame.is_none() && self.rx.message.is_none() {
                 if let Some(used) = self.whole_frame(input) {
@@ -142,7 +209,7 @@ impl Connection {
                     .min(input.len());
                 let (now, rest) = input.split_at(n);
                 input = rest;
-                if self.frame_payload(frame, now).is_err() {
+                if self.frame_payload(frame, now, direct).is_err() {
                     return;
                 }
                 continue;
@@ -342,7 +409,9 @@ impl Connection {
                         } else {
                             u64::MAX
                         },
+                        serial: self.rx.serial + 1,
                     });
+                    self.rx.serial += 1;
                 }
             }
             if let Some(m) = &self.rx.message {
@@ -371,10 +440,10 @@ impl Connection {
         Ok(())
     }
 
-    fn frame_payload(&mut self, mut frame: Frame, data: &[u8]) -> Step {
+    fn frame_payload(&mut self, mut frame: Frame, data: &[u8], direct: &mut Direct<'_>) -> Step {
         if frame.opcode.is_control() {
             append(&mut self.ctrl, data, frame.mask, frame.offset);
-        } else if let Err((code, reason)) = self.data_payload(frame, data) {
+        } else if let Err((code, reason)) = self.data_payload(frame, data, direct) {
             return Err(self.fail(code, reason));
         }
         frame.offset += data.len();
@@ -388,7 +457,12 @@ impl Connection {
 
     /// Adds payload bytes to the message in progress; `Err` carries the close
     /// code and reason to fail with.
-    fn data_payload(&mut self, frame: Frame, data: &[u8]) -> Result<(), (u16, &'static str)> {
+    fn data_payload(
+        &mut self,
+        frame: Frame,
+        data: &[u8],
+        direct: &mut Direct<'_>,
+    ) -> Result<(), (u16, &'static str)> {
         let Some(m) = self.rx.message.as_mut() else {
             return Ok(());
         };
@@ -411,6 +485,15 @@ impl Connection {
             if unmask_text(rbuf, tbuf, &mut m.utf8, data, frame.mask, frame.offset).is_err() {
                 return Err((close::INVALID_PAYLOAD, "invalid UTF-8 in text message"));
             }
+        } else if m.serial == self.rx.direct_serial {
+            // The caller's buffer first; what does not fit goes the usual way.
+            let n = data.len().min(direct.dst.len() - direct.written);
+            let out = &mut direct.dst[direct.written..direct.written + n];
+            copy_masked_uninit(out, &data[..n], frame.mask, frame.offset);
+            direct.written += n;
+            self.rbuf
+                .extend_unmasked(&data[n..], frame.mask, frame.offset + n);
+            m.size += data.len();
         } else {
             self.rbuf.extend_unmasked(data, frame.mask, frame.offset);
             m.size += data.len();
