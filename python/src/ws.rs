@@ -9,7 +9,7 @@ use wirestate::time::Instant;
 use wirestate::ws::{self, Event, MessageKind};
 
 use crate::errors::{local, ws_error};
-use crate::ws_assembly::{Assembly, feed};
+use crate::ws_assembly::{Assembly, feed, unfilled_tail};
 use crate::ws_events::*;
 
 /// Payloads larger than this are processed without holding the GIL.
@@ -315,7 +315,24 @@ impl Connection {
     fn receive_data(&mut self, py: Python<'_>, data: &[u8]) {
         if data.is_empty() {
             self.inner.receive_eof();
-        } else if data.len() >= DETACH_AT {
+            return;
+        }
+        if let Some(Assembly::InPlace { obj, len, filled }) = self.assembly.as_mut() {
+            if *filled < *len {
+                // The rest of a large binary message: unmasked by the core
+                // straight into its bytes object.
+                let dst = unfilled_tail(py, obj, *len, *filled);
+                let inner = &mut self.inner;
+                let n = if data.len() >= DETACH_AT {
+                    py.detach(|| inner.receive_data_into(data, dst))
+                } else {
+                    inner.receive_data_into(data, dst)
+                };
+                *filled += n;
+                return;
+            }
+        }
+        if data.len() >= DETACH_AT {
             let inner = &mut self.inner;
             py.detach(|| inner.receive_data(data));
         } else {

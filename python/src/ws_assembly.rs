@@ -60,6 +60,26 @@ fn write_into(py: Python<'_>, obj: &Py<PyBytes>, len: usize, at: usize, data: &[
     }
 }
 
+/// The unwritten part of `obj` (`len` bytes, the first `filled` written), for
+/// the core to write into.
+pub(crate) fn unfilled_tail<'a>(
+    py: Python<'_>,
+    obj: &'a mut Py<PyBytes>,
+    len: usize,
+    filled: usize,
+) -> &'a mut [std::mem::MaybeUninit<u8>] {
+    assert!(filled <= len, "filled past the end");
+    // SAFETY: `obj` is a `bytes` object of `len` bytes that no Python code
+    // has seen yet (it lives only in this connection's assembly slot, and the
+    // connection is borrowed mutably for as long as the slice lives); the
+    // slice covers its bytes from `filled` to the end, as `MaybeUninit` since
+    // they may not be written yet.
+    unsafe {
+        let base = ffi::PyBytes_AsString(obj.bind(py).as_ptr()).cast::<std::mem::MaybeUninit<u8>>();
+        std::slice::from_raw_parts_mut(base.add(filled), len - filled)
+    }
+}
+
 /// The event object for a whole message.
 pub(crate) fn message_object(
     py: Python<'_>,
