@@ -3,7 +3,10 @@
 Every implementation gets the same bytes: N binary messages of one size,
 masked by a client, fed as 64 KiB ``bytes`` chunks (cut once, before timing,
 as a socket read hands them over), every event consumed. Prints messages/s
-and GB/s per implementation and the ratios.
+and GB/s per implementation and the ratios, and for messages of 64 KiB and up
+the "copy floor": joining each message's bytes out of the same chunks, the
+least work any implementation producing ``bytes`` messages must do, which
+shows how close to the machine's memory bandwidth the numbers are.
 
     .venv/bin/python python/benchmarks/bench_ws.py [--seconds 2] [--sizes 16,1024,65536,1048576]
 """
@@ -85,6 +88,19 @@ def run_wsproto(chunks: list, count: int) -> None:
     assert n == count, n
 
 
+def run_copy(chunks: list, count: int) -> None:
+    """Not a WebSocket implementation: the cost floor for messages of at least
+    one chunk. Joins each message's share of the chunks into one ``bytes``
+    object: one read and one write per byte, the least that producing
+    ``BinaryMessage.data`` from this input takes."""
+    per = max(1, len(chunks) // count)
+    for i in range(0, len(chunks), per):
+        if per == 1:
+            bytes(memoryview(chunks[i]))  # a copy (join of one item is not)
+        else:
+            b"".join(chunks[i : i + per])
+
+
 IMPLS = {"wirestate": run_wirestate, "websockets": run_websockets, "wsproto": run_wsproto}
 
 
@@ -114,6 +130,12 @@ def main() -> None:
             line.append(f"{name}: {r / 1e3:9.1f}k msg/s {r * size / 1e9:6.2f} GB/s")
         line.append(f"x websockets {rates['wirestate'] / rates['websockets']:.1f}")
         line.append(f"x wsproto {rates['wirestate'] / rates['wsproto']:.1f}")
+        if size >= CHUNK:
+            floor = measure(run_copy, chunks, count, args.seconds)
+            line.append(
+                f"copy floor {floor * size / 1e9:.2f} GB/s"
+                f" (wirestate at {rates['wirestate'] / floor:.0%})"
+            )
         print(" | ".join(line), flush=True)
 
 
