@@ -64,7 +64,8 @@ struct Input {
     /// B closes only after A's FIN (CLOSE-WAIT, LAST-ACK) instead of as
     /// soon as it has written everything.
     b_waits: bool,
-    /// Sizes of the application's writes and reads, cycled.
+    /// Sizes of the application's writes and reads (32 bytes to 8 KiB),
+    /// cycled.
     writes: Vec<u16>,
     reads: Vec<u16>,
     fates: Vec<Fate>,
@@ -174,7 +175,9 @@ struct App {
 impl App {
     fn size(list: &[u16], turn: usize, default: usize) -> usize {
         match list.get(turn % list.len().max(1)) {
-            Some(&n) => usize::from(n % 8192) + 1,
+            // At least 32 bytes: one-byte pieces of 64 KiB streams only
+            // make runs slow.
+            Some(&n) => usize::from(n % 8192).max(32),
             None => default,
         }
     }

@@ -164,17 +164,11 @@ impl Watch {
         match ev {
             Ev::Request(_) | Ev::Accepted => {
                 self.handshake_outcomes += 1;
-                assert_eq!(
-                    self.handshake_outcomes, 1,
-                    "{name}: second handshake outcome {ev:?}"
-                );
+                assert_eq!(self.handshake_outcomes, 1, "{name}: second handshake outcome {ev:?}");
             }
             Ev::Rejected(status) => {
                 self.handshake_outcomes += 1;
-                assert_eq!(
-                    self.handshake_outcomes, 1,
-                    "{name}: second handshake outcome {ev:?}"
-                );
+                assert_eq!(self.handshake_outcomes, 1, "{name}: second handshake outcome {ev:?}");
                 assert_ne!(*status, 101, "{name}: Rejected with status 101");
                 self.rejected = true;
             }
@@ -209,18 +203,10 @@ impl Watch {
                 self.chunked = if *last { None } else { Some((*kind, total)) };
             }
             Ev::Ping(p) | Ev::Pong(p) => {
-                assert!(
-                    p.len() <= 125,
-                    "{name}: control payload of {} bytes",
-                    p.len()
-                );
+                assert!(p.len() <= 125, "{name}: control payload of {} bytes", p.len());
             }
             Ev::CloseReceived(code, reason) => {
-                assert!(
-                    reason.len() <= 123,
-                    "{name}: close reason of {} bytes",
-                    reason.len()
-                );
+                assert!(reason.len() <= 123, "{name}: close reason of {} bytes", reason.len());
                 self.close_received = Some(*code);
             }
             Ev::Closed { code, clean, .. } => {
@@ -471,10 +457,7 @@ impl Pair {
             "server did not see the request: {:?}",
             p.server.watch.log
         );
-        p.server
-            .conn
-            .accept(None, &[])
-            .expect("accept after Request");
+        p.server.conn.accept(None, &[]).expect("accept after Request");
         transfer(&mut p.server, &mut p.client, usize::MAX);
         assert!(
             matches!(p.client.watch.log.as_slice(), [Ev::Accepted]),
