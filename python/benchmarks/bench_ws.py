@@ -3,7 +3,8 @@
 Every implementation gets the same bytes: N binary messages of one size,
 masked by a client, fed as 64 KiB ``bytes`` chunks (cut once, before timing,
 as a socket read hands them over), every event consumed. Prints messages/s
-and GB/s per implementation and the ratios, and for messages of 64 KiB and up
+and GB/s per implementation and the ratios, then the same for the send path
+(a server sending binary messages and taking the bytes after each), and for messages of 64 KiB and up
 the "copy floor": joining each message's bytes out of the same chunks, the
 least work any implementation producing ``bytes`` messages must do, which
 shows how close to the machine's memory bandwidth the numbers are.
@@ -64,7 +65,7 @@ def run_websockets(chunks: list, count: int) -> None:
     p = ServerProtocol(max_size=64 << 20)
     p.receive_data(REQUEST)
     [request] = p.events_received()
-    p.send_response(p.accept(request))
+    p.send_response(p.accept(request))  # type: ignore[arg-type]
     p.data_to_send()
     n = 0
     for chunk in chunks:
@@ -104,11 +105,53 @@ def run_copy(chunks: list, count: int) -> None:
 IMPLS = {"wirestate": run_wirestate, "websockets": run_websockets, "wsproto": run_wsproto}
 
 
-def measure(fn, chunks: list, count: int, seconds: float) -> float:
-    fn(chunks, count)  # warm up
+# The send path: a server sends `count` binary messages (unmasked, as servers
+# do) and takes the bytes for the transport after each one.
+
+
+def send_wirestate(payload: bytes, count: int) -> None:
+    from wirestate import ws
+
+    s = ws.ServerConnection(max_message_size=64 << 20)
+    s.receive_data(REQUEST)
+    list(s.events())
+    s.accept()
+    s.data_to_send()
+    for _ in range(count):
+        s.send_binary(payload)
+        s.data_to_send()
+
+
+def send_websockets(payload: bytes, count: int) -> None:
+    from websockets.server import ServerProtocol
+
+    p = ServerProtocol(max_size=64 << 20)
+    p.receive_data(REQUEST)
+    [request] = p.events_received()
+    p.send_response(p.accept(request))  # type: ignore[arg-type]
+    p.data_to_send()
+    for _ in range(count):
+        p.send_binary(payload)
+        p.data_to_send()
+
+
+def send_wsproto(payload: bytes, count: int) -> None:
+    from wsproto.connection import Connection, ConnectionType
+    from wsproto.events import BytesMessage
+
+    conn = Connection(ConnectionType.SERVER)
+    for _ in range(count):
+        conn.send(BytesMessage(data=payload))
+
+
+SENDERS = {"wirestate": send_wirestate, "websockets": send_websockets, "wsproto": send_wsproto}
+
+
+def measure(fn, data, count: int, seconds: float) -> float:
+    fn(data, count)  # warm up
     runs, start = 0, time.perf_counter()
     while True:
-        fn(chunks, count)
+        fn(data, count)
         runs += 1
         elapsed = time.perf_counter() - start
         if elapsed >= seconds:
@@ -136,6 +179,17 @@ def main() -> None:
                 f"copy floor {floor * size / 1e9:.2f} GB/s"
                 f" (wirestate at {rates['wirestate'] / floor:.0%})"
             )
+        print(" | ".join(line), flush=True)
+    print("send (server, binary, bytes taken after each message):")
+    for size in [int(s) for s in args.sizes.split(",")]:
+        count = max(1, (4 << 20) // size)
+        payload = os.urandom(size)
+        rates = {name: measure(fn, payload, count, args.seconds) for name, fn in SENDERS.items()}
+        line = [f"{size:>8} B"]
+        for name, r in rates.items():
+            line.append(f"{name}: {r / 1e3:9.1f}k msg/s {r * size / 1e9:6.2f} GB/s")
+        line.append(f"x websockets {rates['wirestate'] / rates['websockets']:.1f}")
+        line.append(f"x wsproto {rates['wirestate'] / rates['wsproto']:.1f}")
         print(" | ".join(line), flush=True)
 
 
