@@ -30,6 +30,7 @@
 //! queue. Connections whose `Incoming` event has not been polled yet count
 //! against its accept backlog. A SYN that finds either full is dropped.
 
+mod maps;
 mod schedule;
 #[cfg(all(test, feature = "sim"))]
 mod sim_tests;
@@ -37,7 +38,7 @@ mod sim_tests;
 mod tests;
 mod time_wait;
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -51,6 +52,7 @@ use super::seq::SeqNumber;
 use super::syn_cookie::{CookieOptions, SynCookies};
 use crate::time::Instant;
 use crate::wire::{ChecksumMode, IpProtocol, IpRepr, TcpFlags, TcpPacket, TcpRepr};
+use maps::{IdHash, IdMap, TupleHash, TupleMap};
 use schedule::Schedule;
 use time_wait::TimeWait;
 pub(crate) use time_wait::TimeWait as TimeWaitRecord;
@@ -164,10 +166,10 @@ pub struct Endpoint {
     endpoint: EndpointConfig,
     isn: IsnGenerator,
     cookies: SynCookies,
-    conns: BTreeMap<ConnId, Entry>,
+    conns: IdMap<Entry>,
     /// Connections in TIME-WAIT, compacted.
-    time_wait: BTreeMap<ConnId, TimeWait>,
-    by_tuple: BTreeMap<(SocketAddr, SocketAddr), ConnId>,
+    time_wait: IdMap<TimeWait>,
+    by_tuple: TupleMap<ConnId>,
     listeners: Vec<Listener>,
     schedule: Schedule,
     dirty: VecDeque<ConnId>,
@@ -187,9 +189,12 @@ impl Endpoint {
             isn: IsnGenerator::new(secret),
             // A key of its own for cookies, derived from the secret.
             cookies: SynCookies::new(secret.map(|b| b.rotate_left(3) ^ 0x5c)),
-            conns: BTreeMap::new(),
-            time_wait: BTreeMap::new(),
-            by_tuple: BTreeMap::new(),
+            conns: IdMap::with_hasher(IdHash),
+            time_wait: IdMap::with_hasher(IdHash),
+            // Another key of its own, for the table peers can aim at.
+            by_tuple: TupleMap::with_hasher(TupleHash::new(
+                secret.map(|b| b.rotate_left(5) ^ 0xa3),
+            )),
             listeners: Vec::new(),
             schedule: Schedule::default(),
             dirty: VecDeque::new(),

@@ -1,0 +1,105 @@
+//! The endpoint's hash tables: connections by id and by address pair.
+//!
+//! Ids are the endpoint's own sequential numbers, so a fast multiplicative
+//! hash spreads them well and nobody outside can choose them. Address pairs
+//! come from the network: a peer picks its address and port, so that table
+//! is keyed with SipHash-1-3 under a key derived from the endpoint's secret,
+//! and a flood of crafted 4-tuples cannot pile into one bucket.
+
+use core::hash::{BuildHasher, Hasher};
+use core::net::SocketAddr;
+
+use hashbrown::HashMap;
+use siphasher::sip::SipHasher13;
+
+use super::ConnId;
+
+/// Tables keyed by connection id.
+pub(super) type IdMap<V> = HashMap<ConnId, V, IdHash>;
+/// Tables keyed by (local, remote) address pair.
+pub(super) type TupleMap<V> = HashMap<(SocketAddr, SocketAddr), V, TupleHash>;
+
+/// A multiplicative hash for the endpoint's sequential ids.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct IdHash;
+
+#[derive(Debug, Default)]
+pub(super) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl BuildHasher for IdHash {
+    type Hasher = IdHasher;
+
+    fn build_hasher(&self) -> IdHasher {
+        IdHasher::default()
+    }
+}
+
+/// Keyed SipHash-1-3 for address pairs chosen by peers.
+#[derive(Clone, Copy)]
+pub(super) struct TupleHash {
+    key: [u8; 16],
+}
+
+impl core::fmt::Debug for TupleHash {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("TupleHash { .. }")
+    }
+}
+
+impl TupleHash {
+    pub(super) fn new(key: [u8; 16]) -> TupleHash {
+        TupleHash { key }
+    }
+}
+
+impl BuildHasher for TupleHash {
+    type Hasher = SipHasher13;
+
+    fn build_hasher(&self) -> SipHasher13 {
+        SipHasher13::new_with_key(&self.key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_store_and_find() {
+        let mut ids: IdMap<u32> = IdMap::with_hasher(IdHash);
+        for i in 0..1000 {
+            ids.insert(ConnId(i), i as u32);
+        }
+        assert!((0..1000).all(|i| ids.get(&ConnId(i)) == Some(&(i as u32))));
+        let mut tuples: TupleMap<u8> = TupleMap::with_hasher(TupleHash::new([7; 16]));
+        let a: SocketAddr = "10.0.0.1:80".parse().unwrap();
+        let b: SocketAddr = "[fd00::1]:4000".parse().unwrap();
+        tuples.insert((a, b), 1);
+        tuples.insert((b, a), 2);
+        assert_eq!(tuples.get(&(a, b)), Some(&1));
+        assert_eq!(tuples.get(&(b, a)), Some(&2));
+        // Different keys order the same pairs differently.
+        let h = |k: [u8; 16]| TupleHash::new(k).hash_one((a, b));
+        assert_ne!(h([1; 16]), h([2; 16]));
+        assert_eq!(
+            alloc::format!("{:?}", TupleHash::new([0; 16])),
+            "TupleHash { .. }"
+        );
+    }
+}
