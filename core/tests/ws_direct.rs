@@ -178,3 +178,43 @@ fn a_violation_during_a_direct_read_still_fails_the_connection() {
         "{evs:?}"
     );
 }
+
+fn naive_unmask(dst: &mut [MaybeUninit<u8>], src: &[u8], key: [u8; 4], offset: usize) {
+    for (i, (d, s)) in dst.iter_mut().zip(src).enumerate() {
+        *d = MaybeUninit::new(s ^ key[(offset + i) % 4]);
+    }
+}
+
+fn marking_unmask(dst: &mut [MaybeUninit<u8>], _src: &[u8], _key: [u8; 4], _offset: usize) {
+    for d in dst.iter_mut() {
+        *d = MaybeUninit::new(0xAA);
+    }
+}
+
+#[test]
+fn a_callers_unmask_routine_writes_the_direct_bytes() {
+    let big: Vec<u8> = (0..100_000u32).map(|i| (i * 13 % 256) as u8).collect();
+    let wire = cframe(0x82, &big);
+    // A correct routine gives the same message at every split.
+    for step in [999, 65536] {
+        let mut s = streaming_server();
+        s.set_unmask_routine(naive_unmask);
+        let (msgs, direct) = assemble(&mut s, &wire, step);
+        assert_eq!(msgs, vec![(MessageKind::Binary, big.clone())]);
+        assert!(direct > 0);
+    }
+    // The routine is what writes the caller's buffer (and only that).
+    let mut s = streaming_server();
+    s.set_unmask_routine(marking_unmask);
+    let (msgs, direct) = assemble(&mut s, &wire, 50_000);
+    let (_, bytes) = &msgs[0];
+    // The first read's payload (after the 14-byte header) went through the
+    // connection; the rest through the routine.
+    let first = 50_000 - 14;
+    assert_eq!(direct, big.len() - first);
+    assert!(
+        bytes[..first] == big[..first],
+        "payload before the direct part differs"
+    );
+    assert!(bytes[first..].iter().all(|&b| b == 0xAA));
+}

@@ -17,6 +17,7 @@ use super::error::Error;
 use super::event::{Accepted, Event, MessageKind, Rejected, Request, Role, State};
 use super::mask::MaskRng;
 use crate::time::Instant;
+pub use recv::UnmaskFn;
 
 use opening::Opening;
 use recv::Rx;
@@ -200,6 +201,8 @@ pub struct Connection {
     subprotocol: Option<String>,
     codec: Option<Box<Codec>>,
     rx: Rx,
+    /// The routine `receive_data_into` unmasks with, when the caller gave one.
+    unmask: Option<UnmaskFn>,
     /// Payloads of pending binary events, and the binary message being
     /// received; also the landing place of inflated text before it is checked.
     rbuf: RecvBuf,
@@ -262,6 +265,7 @@ impl Connection {
             subprotocol: None,
             codec: None,
             rx: Rx::default(),
+            unmask: None,
             rbuf: RecvBuf::default(),
             tbuf: String::new(),
             cbuf: Vec::new(),

@@ -104,6 +104,10 @@ fn unmask_text(
     Ok(())
 }
 
+/// A routine that writes `src` masked with `key` (from `offset` into the
+/// payload) into `dst`; see [`Connection::set_unmask_routine`].
+pub type UnmaskFn = fn(dst: &mut [MaybeUninit<u8>], src: &[u8], key: [u8; 4], offset: usize);
+
 /// Where [`Connection::receive_data_into`] puts the payload of the binary
 /// message in progress: the caller's buffer and how much of it is written.
 pub(super) struct Direct<'a> {
@@ -173,6 +177,22 @@ impl Connection {
     /// [`Config::streaming`]: crate::ws::Config::streaming
     /// [`Event::MessageChunk`]: crate::ws::Event::MessageChunk
     pub fn receive_data_into(&mut self, data: &[u8], dst: &mut [MaybeUninit<u8>]) -> usize {
+        self.receive_into(data, dst)
+    }
+
+    /// Replaces the routine [`receive_data_into`](Self::receive_data_into)
+    /// unmasks into the caller's buffer with: for instance one written with
+    /// CPU features this crate, being free of `unsafe`, cannot select at run
+    /// time. It must write `src` XORed with `key` — byte `i` with
+    /// `key[(offset + i) % 4]` — into `dst` (same length), exactly like
+    /// [`copy_masked_uninit`](crate::ws::mask::copy_masked_uninit). It only
+    /// ever sees payload bytes headed for the caller's own buffer, so a
+    /// wrong routine corrupts those bytes and nothing else.
+    pub fn set_unmask_routine(&mut self, routine: UnmaskFn) {
+        self.unmask = Some(routine);
+    }
+
+    fn receive_into(&mut self, data: &[u8], dst: &mut [MaybeUninit<u8>]) -> usize {
         let usable = self.config.streaming
             && self.pending.is_empty()
             && matches!(self.state, State::Open | State::Closing)
@@ -489,7 +509,10 @@ impl Connection {
             // The caller's buffer first; what does not fit goes the usual way.
             let n = data.len().min(direct.dst.len() - direct.written);
             let out = &mut direct.dst[direct.written..direct.written + n];
-            copy_masked_uninit(out, &data[..n], frame.mask, frame.offset);
+            match (frame.mask, self.unmask) {
+                (Some(key), Some(unmask)) => unmask(out, &data[..n], key, frame.offset),
+                (mask, _) => copy_masked_uninit(out, &data[..n], mask, frame.offset),
+            }
             direct.written += n;
             self.rbuf
                 .extend_unmasked(&data[n..], frame.mask, frame.offset + n);
