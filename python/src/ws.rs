@@ -9,7 +9,7 @@ use wirestate::time::Instant;
 use wirestate::ws::{self, Event, MessageKind};
 
 use crate::errors::{local, ws_error};
-use crate::ws_assembly::{Assembly, feed, unfilled_tail};
+use crate::ws_assembly::{Assembly, feed, unfilled_tail, unmask_routine};
 use crate::ws_events::*;
 
 /// Payloads larger than this are processed without holding the GIL.
@@ -557,8 +557,12 @@ impl ServerConnection {
             write_buffer_high,
             write_buffer_low,
         )?;
+        let mut inner = ws::Connection::server(cfg);
+        if let Some(routine) = unmask_routine() {
+            inner.set_unmask_routine(routine);
+        }
         Ok(PyClassInitializer::from(Connection {
-            inner: ws::Connection::server(cfg),
+            inner,
             streaming,
             assembly: None,
         })
@@ -629,7 +633,10 @@ impl ClientConnection {
                 .try_into()
                 .map_err(|_| local(py, "seed must be 16 bytes"))?,
         };
-        let inner = ws::Connection::client(client, seed).map_err(|e| ws_error(py, e))?;
+        let mut inner = ws::Connection::client(client, seed).map_err(|e| ws_error(py, e))?;
+        if let Some(routine) = unmask_routine() {
+            inner.set_unmask_routine(routine);
+        }
         Ok(PyClassInitializer::from(Connection {
             inner,
             streaming,
