@@ -118,47 +118,15 @@ unsafe fn unmask_avx2(
     offset: usize,
 ) {
     use std::arch::x86_64::{
-        __m256i, _mm_sfence, _mm256_loadu_si256, _mm256_set1_epi32, _mm256_storeu_si256,
-        _mm256_stream_si256, _mm256_xor_si256,
-    };
-    /// Pieces at least this long are written with streaming stores.
-    const STREAM_AT: usize = 16 << 10;
-    // `k` as it applies from position `i` on, in every 32-bit lane.
-    let lanes_at = |k: [u8; 4], i: usize| {
-        let mut r = k;
-        r.rotate_left(i % 4);
-        _mm256_set1_epi32(i32::from_le_bytes(r))
+        __m256i, _mm256_loadu_si256, _mm256_set1_epi32, _mm256_storeu_si256, _mm256_xor_si256,
     };
     let n = dst.len().min(src.len());
     let mut k = key;
     k.rotate_left(offset % 4);
+    // The key in every 32-bit lane; each step is 32 bytes, a multiple of 4,
+    // so the same lanes apply all along.
+    let lanes = _mm256_set1_epi32(i32::from_le_bytes(k));
     let mut i = 0;
-    // Large pieces: align the destination, then write around the cache
-    // (streaming stores), as a large memcpy does: the message is handed to
-    // Python whole, long after these bytes would have left the cache anyway,
-    // and skipping the read-for-ownership of every line saves a third of the
-    // memory traffic.
-    if n >= STREAM_AT {
-        while i < n && (dst.as_ptr() as usize + i) % 32 != 0 {
-            dst[i] = std::mem::MaybeUninit::new(src[i] ^ k[i % 4]);
-            i += 1;
-        }
-        let rotated = lanes_at(k, i);
-        while i + 32 <= n {
-            // SAFETY: in bounds as below; `dst + i` is 32-byte aligned here
-            // (the loop above aligned it and each step adds 32).
-            unsafe {
-                let v = _mm256_loadu_si256(src.as_ptr().add(i).cast::<__m256i>());
-                let out = dst.as_mut_ptr().add(i).cast::<__m256i>();
-                _mm256_stream_si256(out, _mm256_xor_si256(v, rotated));
-            }
-            i += 32;
-        }
-        // Streaming stores are weakly ordered: finish them before anything
-        // else can read the bytes.
-        _mm_sfence();
-    }
-    let lanes = lanes_at(k, i);
     while i + 32 <= n {
         // SAFETY: `i + 32 <= n` keeps both 32-byte accesses inside the
         // slices; the unaligned load and store have no alignment needs.
