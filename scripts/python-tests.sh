@@ -19,4 +19,4 @@ echo "python: mypy.stubtest wirestate"
 # Run from outside the repository so the installed package is what is checked.
 (cd "$(mktemp -d)" && "$py" -m mypy.stubtest wirestate)
 echo "python: mypy --strict wirestate.asyncio"
-(cd "$(mktemp -d)" && "$py" -m mypy --strict --no-incremental --follow-imports=silent -m wirestate.asyncio)
+(cd "$(mktemp -d)" && "$py" -m mypy --strict --no-incremental --follow-imports=silent -p wirestate.asyncio)
