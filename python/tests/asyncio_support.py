@@ -12,14 +12,10 @@ import time
 from typing import Any, Awaitable, Callable, List, Optional, Tuple, Union
 
 import pytest
-import websockets
-import websockets.asyncio.client as ws_client
-import websockets.asyncio.server as ws_server
 import wsproto
 import wsproto.events as wpe
 from wsproto.extensions import PerMessageDeflate
 
-from wirestate import ws
 from wirestate.asyncio import (
     ClientConnection,
     ConnectionClosed,

@@ -1,16 +1,12 @@
 """Helpers shared by the wirestate.tcp tests: two endpoints joined by an
 in-memory link with optional loss and delay, on a virtual clock."""
 
-import hashlib
 import heapq
 import itertools
 import random
-import struct
-import time
 
-import pytest
 
-from wirestate import exceptions, tcp
+from wirestate import tcp
 
 A = ("10.7.0.1", 40000)
 B = ("10.7.0.2", 7)

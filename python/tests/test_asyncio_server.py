@@ -12,15 +12,13 @@ import asyncio
 import os
 import socket
 import time
-from typing import Any, Awaitable, Callable, List, Optional, Tuple, Union
+from typing import Any, List, Optional
 
 import pytest
 import websockets
 import websockets.asyncio.client as ws_client
-import websockets.asyncio.server as ws_server
 import wsproto
 import wsproto.events as wpe
-from wsproto.extensions import PerMessageDeflate
 
 from wirestate import ws
 from wirestate.asyncio import (

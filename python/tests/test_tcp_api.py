@@ -2,9 +2,6 @@
 error paths for local misuse, configuration, the guide's example and the
 design document's calls."""
 
-import hashlib
-import heapq
-import itertools
 import random
 import struct
 import time

@@ -3,10 +3,7 @@ data both ways (clean and over a lossy link), half-close, TIME-WAIT, simultaneou
 open and close, resets, timeouts driven by explicit `now` values, listeners."""
 
 import hashlib
-import heapq
-import itertools
 import random
-import struct
 import time
 
 import pytest

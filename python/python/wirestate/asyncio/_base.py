@@ -3,42 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import collections.abc
-import http
-import inspect
 import logging
-import os
-import socket
-import sys
-import time
-import urllib.parse
-from collections import deque
 from typing import (
     TYPE_CHECKING,
-    Any,
-    AsyncIterable,
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Deque,
-    Dict,
-    Generator,
-    Iterable,
-    Iterator,
-    List,
-    NamedTuple,
     Optional,
-    Sequence,
-    Set,
-    Tuple,
     Union,
 )
 
-from .. import ws
 
 if TYPE_CHECKING:
     from ._http import Headers
-from ..exceptions import BufferFullError, WirestateError
+from ..exceptions import WirestateError
 
 
 

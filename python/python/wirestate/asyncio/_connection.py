@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import collections.abc
-import http
-import inspect
-import logging
 import os
 import socket
-import sys
 import time
-import urllib.parse
 from collections import deque
 from typing import (
     Any,
@@ -21,14 +16,9 @@ from typing import (
     Callable,
     Deque,
     Dict,
-    Generator,
     Iterable,
-    Iterator,
     List,
-    NamedTuple,
     Optional,
-    Sequence,
-    Set,
     Tuple,
     Union,
 )

@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import collections.abc
-import http
-import inspect
-import logging
-import os
-import socket
 import sys
-import time
-import urllib.parse
-from collections import deque
 from typing import (
     Any,
-    AsyncIterable,
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Deque,
     Dict,
-    Generator,
-    Iterable,
-    Iterator,
-    List,
-    NamedTuple,
     Optional,
     Sequence,
-    Set,
     Tuple,
     Union,
 )
 
-from .. import ws
-from ..exceptions import BufferFullError, WirestateError
 
 
 
