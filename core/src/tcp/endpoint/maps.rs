@@ -19,6 +19,56 @@ pub(super) type IdMap<V> = HashMap<ConnId, V, IdHash>;
 /// Tables keyed by (local, remote) address pair.
 pub(super) type TupleMap<V> = HashMap<(SocketAddr, SocketAddr), V, TupleHash>;
 
+/// The connection ids by address pair, with the last pair looked up kept
+/// beside the table: a bulk flow's segments all carry the same pair, and
+/// comparing two addresses costs far less than SipHash. Every change to the
+/// table goes through here, so the remembered pair never outlives its entry.
+#[derive(Debug)]
+pub(super) struct Tuples {
+    map: TupleMap<ConnId>,
+    last: Option<((SocketAddr, SocketAddr), ConnId)>,
+}
+
+impl Tuples {
+    pub(super) fn new(hash: TupleHash) -> Tuples {
+        Tuples {
+            map: TupleMap::with_hasher(hash),
+            last: None,
+        }
+    }
+
+    /// The connection of `key`, if any.
+    #[inline]
+    pub(super) fn get(&mut self, key: &(SocketAddr, SocketAddr)) -> Option<ConnId> {
+        if let Some((k, id)) = self.last {
+            if k == *key {
+                return Some(id);
+            }
+        }
+        let id = *self.map.get(key)?;
+        self.last = Some((*key, id));
+        Some(id)
+    }
+
+    pub(super) fn contains(&self, key: &(SocketAddr, SocketAddr)) -> bool {
+        self.map.contains_key(key)
+    }
+
+    pub(super) fn insert(&mut self, key: (SocketAddr, SocketAddr), id: ConnId) {
+        if self.last.is_some_and(|(k, _)| k == key) {
+            self.last = Some((key, id));
+        }
+        self.map.insert(key, id);
+    }
+
+    pub(super) fn remove(&mut self, key: &(SocketAddr, SocketAddr)) {
+        if self.last.is_some_and(|(k, _)| k == *key) {
+            self.last = None;
+        }
+        self.map.remove(key);
+    }
+}
+
 /// A multiplicative hash for the endpoint's sequential ids.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct IdHash;
@@ -97,6 +147,19 @@ mod tests {
         // Different keys order the same pairs differently.
         let h = |k: [u8; 16]| TupleHash::new(k).hash_one((a, b));
         assert_ne!(h([1; 16]), h([2; 16]));
+        // The remembered pair follows inserts and removals.
+        let mut t = Tuples::new(TupleHash::new([7; 16]));
+        assert_eq!(t.get(&(a, b)), None);
+        t.insert((a, b), ConnId(1));
+        assert_eq!(t.get(&(a, b)), Some(ConnId(1)));
+        t.insert((a, b), ConnId(2));
+        assert_eq!(t.get(&(a, b)), Some(ConnId(2)));
+        t.insert((b, a), ConnId(3));
+        assert_eq!(t.get(&(b, a)), Some(ConnId(3)));
+        assert_eq!(t.get(&(a, b)), Some(ConnId(2)));
+        t.remove(&(a, b));
+        assert_eq!(t.get(&(a, b)), None);
+        assert!(!t.contains(&(a, b)) && t.contains(&(b, a)));
         assert_eq!(
             alloc::format!("{:?}", TupleHash::new([0; 16])),
             "TupleHash { .. }"

@@ -52,7 +52,7 @@ use super::seq::SeqNumber;
 use super::syn_cookie::{CookieOptions, SynCookies};
 use crate::time::Instant;
 use crate::wire::{ChecksumMode, IpProtocol, IpRepr, TcpFlags, TcpPacket, TcpRepr};
-use maps::{IdHash, IdMap, TupleHash, TupleMap};
+use maps::{IdHash, IdMap, TupleHash, Tuples};
 use schedule::Schedule;
 use time_wait::TimeWait;
 pub(crate) use time_wait::TimeWait as TimeWaitRecord;
@@ -128,6 +128,22 @@ struct Entry {
     half_open_of: Option<SocketAddr>,
     /// Opened by a listener and announced to the application.
     announced: bool,
+    /// The deadline last handed to the schedule, so that an unchanged one
+    /// (most segments of a bulk flow) costs no schedule work; `None` when
+    /// the schedule may hold something else (its entry just fired).
+    scheduled: Option<Option<Instant>>,
+}
+
+impl Entry {
+    /// Hands the connection's next deadline to `schedule` if it changed.
+    #[inline]
+    fn reschedule(&mut self, schedule: &mut Schedule, id: ConnId) {
+        let at = self.conn.poll_timeout();
+        if self.scheduled != Some(at) {
+            schedule.set_deadline(id, at);
+            self.scheduled = Some(at);
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -169,7 +185,7 @@ pub struct Endpoint {
     conns: IdMap<Entry>,
     /// Connections in TIME-WAIT, compacted.
     time_wait: IdMap<TimeWait>,
-    by_tuple: TupleMap<ConnId>,
+    by_tuple: Tuples,
     listeners: Vec<Listener>,
     schedule: Schedule,
     dirty: VecDeque<ConnId>,
@@ -192,9 +208,7 @@ impl Endpoint {
             conns: IdMap::with_hasher(IdHash),
             time_wait: IdMap::with_hasher(IdHash),
             // Another key of its own, for the table peers can aim at.
-            by_tuple: TupleMap::with_hasher(TupleHash::new(
-                secret.map(|b| b.rotate_left(5) ^ 0xa3),
-            )),
+            by_tuple: Tuples::new(TupleHash::new(secret.map(|b| b.rotate_left(5) ^ 0xa3))),
             listeners: Vec::new(),
             schedule: Schedule::default(),
             dirty: VecDeque::new(),
@@ -282,7 +296,7 @@ impl Endpoint {
         if local.port() == 0 || remote.port() == 0 || local.is_ipv4() != remote.is_ipv4() {
             return Err(EndpointError::InvalidAddress);
         }
-        if self.by_tuple.contains_key(&(local, remote)) {
+        if self.by_tuple.contains(&(local, remote)) {
             return Err(EndpointError::AddressInUse);
         }
         let iss = self.isn.generate(now, local, remote);
@@ -361,7 +375,7 @@ impl Endpoint {
         };
         let local = SocketAddr::new(dst, seg.dst_port);
         let remote = SocketAddr::new(src, seg.src_port);
-        if let Some(&id) = self.by_tuple.get(&(local, remote)) {
+        if let Some(id) = self.by_tuple.get(&(local, remote)) {
             if let Some(entry) = self.conns.get_mut(&id) {
                 entry.conn.handle_segment(now, &seg);
                 self.touch(id);
@@ -536,6 +550,8 @@ impl Endpoint {
     pub fn handle_timeout(&mut self, now: Instant) {
         while let Some(id) = self.schedule.pop_due(now) {
             if let Some(entry) = self.conns.get_mut(&id) {
+                // The schedule forgot this connection's deadline.
+                entry.scheduled = None;
                 entry.conn.handle_timeout(now);
                 self.touch(id);
             } else {
@@ -621,14 +637,12 @@ impl Endpoint {
             }
             if let Some(n) = entry.conn.poll_transmit(now, &mut buf[ip_len..]) {
                 // Sending arms timers (retransmission, persist).
-                let deadline = entry.conn.poll_timeout();
-                self.schedule.set_deadline(id, deadline);
+                entry.reschedule(&mut self.schedule, id);
                 return Some(self.finish_packet(buf, with_ip, local, remote, n));
             }
             // Finding nothing to send can arm a timer too (the persist
             // timer when the peer's window is closed).
-            let deadline = entry.conn.poll_timeout();
-            self.schedule.set_deadline(id, deadline);
+            entry.reschedule(&mut self.schedule, id);
             entry.dirty = false;
             self.dirty.pop_front();
             self.after_output(id);
@@ -669,6 +683,7 @@ impl Endpoint {
                 dirty: false,
                 half_open_of: listener,
                 announced: !passive,
+                scheduled: None,
             },
         );
         self.touch(id);
@@ -705,7 +720,7 @@ impl Endpoint {
             entry.dirty = true;
             self.dirty.push_back(id);
         }
-        self.schedule.set_deadline(id, entry.conn.poll_timeout());
+        entry.reschedule(&mut self.schedule, id);
     }
 
     /// After a connection's output was drained: drop it once it is closed
