@@ -504,6 +504,16 @@ impl<'a> Repr<'a> {
             payload: packet.into_payload(),
             ..Repr::default()
         };
+        // Nearly every segment of an established connection carries just
+        // the timestamps, laid out as RFC 7323 Appendix A recommends
+        // (NOP, NOP, kind 8, length 10): read those without the general walk.
+        if let [1, 1, 8, 10, v0, v1, v2, v3, e0, e1, e2, e3] = *packet.options() {
+            repr.timestamp = Some((
+                u32::from_be_bytes([v0, v1, v2, v3]),
+                u32::from_be_bytes([e0, e1, e2, e3]),
+            ));
+            return Ok(repr);
+        }
         for option in packet.options_iter() {
             match option? {
                 TcpOption::MaxSegmentSize(mss) => repr.mss = Some(mss),
@@ -628,6 +638,20 @@ impl<'a> Repr<'a> {
 
     /// Writes the options; `out` is exactly `header_len() - 20` bytes.
     fn emit_options(&self, out: &mut [u8]) {
+        // The common case, timestamps alone (see `parse`), written directly.
+        let timestamps_only = self.mss.is_none()
+            && self.window_scale.is_none()
+            && !self.sack_permitted
+            && self.sack_ranges.iter().all(Option::is_none);
+        if let (Some((tsval, tsecr)), true) = (self.timestamp, timestamps_only) {
+            if let Some((head, rest)) = out.split_first_chunk_mut::<12>() {
+                head[..4].copy_from_slice(&[1, 1, 8, 10]);
+                head[4..8].copy_from_slice(&tsval.to_be_bytes());
+                head[8..].copy_from_slice(&tsecr.to_be_bytes());
+                rest.fill(0);
+                return;
+            }
+        }
         let mut at = 0;
         let mut put = |option: TcpOption<'_>, at: &mut usize| {
             *at += option.emit(&mut out[*at..]);

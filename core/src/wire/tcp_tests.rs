@@ -249,6 +249,59 @@ fn option_edge_cases() {
 }
 
 #[test]
+fn timestamps_only_layout() {
+    // The shortcut for NOP, NOP, timestamps agrees with the general walk
+    // over the same option in other places.
+    let ts = [8, 10, 1, 2, 3, 4, 0xa, 0xb, 0xc, 0xd];
+    let fast = parse_options(&[&[1, 1][..], &ts].concat()).unwrap();
+    let walked = parse_options(&[&ts[..], &[1, 0]].concat()).unwrap();
+    assert_eq!(fast.timestamp, Some((0x0102_0304, 0x0a0b_0c0d)));
+    assert_eq!(fast.timestamp, walked.timestamp);
+    assert_eq!(
+        (fast.mss, fast.window_scale, fast.sack_permitted),
+        (None, None, false)
+    );
+    // A malformed variant of the same bytes still fails.
+    assert_eq!(
+        parse_options(&[1, 1, 8, 11, 1, 2, 3, 4, 5, 6, 7, 8]),
+        Err(Error::Malformed)
+    );
+    // Emitting timestamps alone writes that layout, and every other
+    // combination still goes through the general path.
+    let repr = Repr {
+        src_port: 1,
+        dst_port: 2,
+        timestamp: Some((7, 9)),
+        ..Repr::default()
+    };
+    let mut b = [0xffu8; 32];
+    repr.emit_header(
+        &mut Packet::new_unchecked(&mut b[..]),
+        0,
+        SRC,
+        DST,
+        ChecksumMode::FULL,
+    );
+    assert_eq!(b[20..32], [1, 1, 8, 10, 0, 0, 0, 7, 0, 0, 0, 9]);
+    let with_sack = Repr {
+        sack_ranges: [None, Some((1, 2)), None, None],
+        ..repr
+    };
+    assert_eq!(with_sack.header_len(), 20 + 12 + 12);
+    let mut b = [0u8; 44];
+    with_sack.emit_header(
+        &mut Packet::new_unchecked(&mut b[..]),
+        0,
+        SRC,
+        DST,
+        ChecksumMode::FULL,
+    );
+    let back = Repr::parse_segment(&b, SRC, DST, ChecksumMode::FULL).unwrap();
+    assert_eq!(back.timestamp, Some((7, 9)));
+    assert_eq!(back.sack_ranges[0], Some((1, 2)));
+}
+
+#[test]
 fn sack_blocks_round_trip_and_fit() {
     let full = [Some((1, 2)), Some((3, 4)), Some((5, 6)), Some((7, 8))];
     let repr = Repr {
