@@ -546,3 +546,62 @@ fn a_message_before_a_bad_frame_can_still_be_answered() {
         "{evs:?}"
     );
 }
+
+/// Text messages (whole, fragmented, with a code point split between
+/// frames) fed in reads of many sizes, with events drained after every read
+/// or only every third one: each message arrives intact wherever the reads
+/// cut it, whether or not earlier messages are still waiting to be polled.
+#[test]
+fn text_messages_survive_any_read_size() {
+    let texts: Vec<String> = (0..40)
+        .map(|i| "añ€𝄞b".repeat(i * 7 % 23) + &"x".repeat(i % 5))
+        .collect();
+    let mut data = Vec::new();
+    for (i, t) in texts.iter().enumerate() {
+        let b = t.as_bytes();
+        if i % 4 == 3 && b.len() > 2 {
+            // Fragmented inside the first character ("a" is one byte, "ñ" two).
+            data.extend(cframe(0x01, &b[..2]));
+            data.extend(cframe(0x80, &b[2..]));
+        } else {
+            data.extend(cframe(0x81, b));
+        }
+    }
+    for streaming in [false, true] {
+        let cfg = Config {
+            streaming,
+            ..Config::default()
+        };
+        for read in [1, 2, 3, 7, 13, 64, 100, 333, 1000, data.len()] {
+            for drain_every in [1, 3] {
+                let mut s = open_server(cfg.clone());
+                let mut got = Vec::new();
+                for (n, piece) in data.chunks(read).enumerate() {
+                    s.receive_data(piece);
+                    if n % drain_every == 0 {
+                        got.extend(events(&mut s));
+                    }
+                }
+                got.extend(events(&mut s));
+                let mut joined: Vec<String> = Vec::new();
+                let mut cur = Vec::new();
+                for e in got {
+                    match e {
+                        Ev::Text(t) => joined.push(t),
+                        Ev::Chunk(MessageKind::Text, d, _, last) => {
+                            cur.extend(d);
+                            if last {
+                                joined.push(String::from_utf8(std::mem::take(&mut cur)).unwrap());
+                            }
+                        }
+                        other => panic!("unexpected {other:?}"),
+                    }
+                }
+                assert_eq!(
+                    joined, texts,
+                    "streaming {streaming} read {read} drain {drain_every}"
+                );
+            }
+        }
+    }
+}

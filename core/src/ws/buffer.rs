@@ -5,7 +5,12 @@
 //! [`RecvBuf`] remembers how far its storage has ever been initialised:
 //! clearing it only resets a length, and the next payload is written straight
 //! over the old bytes in one pass.
+//!
+//! [`TextBufs`] holds received text in two strings used in turn, so that a
+//! text message still arriving when a read ends can start at the front of
+//! an empty string and never has to be moved there.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::mask::copy_masked;
@@ -86,6 +91,75 @@ impl RecvBuf {
         let r = f(&mut self.data);
         self.len = self.data.len();
         r
+    }
+}
+
+/// Received text, checked once on arrival, in two banks used in turn.
+///
+/// Text is appended to the current bank. A message that is still arriving
+/// when every earlier event has been handed out must be kept; if it sat
+/// behind other messages, keeping it would mean moving it to the front. So
+/// a message starts in the other bank when that one is empty and the
+/// current one is not: then it starts at offset 0 and stays where it is.
+#[derive(Debug, Default)]
+pub(crate) struct TextBufs {
+    banks: [String; 2],
+    /// The bank text is appended to (0 or 1).
+    cur: usize,
+}
+
+impl TextBufs {
+    /// The bank text is appended to now, and its index for [`Self::get`].
+    pub(crate) fn current(&mut self) -> (&mut String, u8) {
+        let bank = self.cur & 1;
+        (&mut self.banks[bank], bank as u8)
+    }
+
+    /// A text message begins: switches to the other bank when that is
+    /// empty and the current one is not, so the message starts at the
+    /// front. Returns where it starts in the current bank.
+    pub(crate) fn begin_message(&mut self) -> usize {
+        let cur = self.cur & 1;
+        if !self.banks[cur].is_empty() && self.banks[cur ^ 1].is_empty() {
+            self.cur = cur ^ 1;
+        }
+        self.banks[self.cur & 1].len()
+    }
+
+    /// The text at `start..end` of `bank` (empty when the range does not
+    /// fall on character boundaries, which the receive path never makes).
+    pub(crate) fn get(&self, bank: u8, start: usize, end: usize) -> &str {
+        self.banks[usize::from(bank & 1)]
+            .get(start..end)
+            .unwrap_or("")
+    }
+
+    /// Every event has been handed out: empties both banks except the
+    /// current one's bytes from `keep_from` on (the message in progress),
+    /// which move to its front. Returns how many bytes they moved by.
+    pub(crate) fn reclaim(&mut self, keep_from: Option<usize>) -> usize {
+        let cur = self.cur & 1;
+        release(&mut self.banks[cur ^ 1]);
+        let bank = &mut self.banks[cur];
+        match keep_from {
+            Some(k) if k < bank.len() && bank.is_char_boundary(k) => {
+                bank.drain(..k);
+                k
+            }
+            _ => {
+                let n = bank.len();
+                release(bank);
+                n
+            }
+        }
+    }
+}
+
+/// Empties `s`, dropping its storage if it grew past the keep limit.
+fn release(s: &mut String) {
+    s.clear();
+    if s.capacity() > KEEP_LIMIT {
+        *s = String::new();
     }
 }
 

@@ -10,7 +10,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use super::buffer::RecvBuf;
+use super::buffer::{RecvBuf, TextBufs};
 use super::config::{ClientConfig, Config};
 use super::deflate::Codec;
 use super::error::Error;
@@ -71,11 +71,15 @@ const TIMERS: [Timer; 4] = [
 enum Pending {
     Message {
         kind: MessageKind,
+        /// The text bank (see `TextBufs`); 0 for binary.
+        bank: u8,
         start: usize,
         end: usize,
     },
     Chunk {
         kind: MessageKind,
+        /// The text bank (see `TextBufs`); 0 for binary.
+        bank: u8,
         first: bool,
         last: bool,
         start: usize,
@@ -207,7 +211,7 @@ pub struct Connection {
     /// received; also the landing place of inflated text before it is checked.
     rbuf: RecvBuf,
     /// Payloads of pending text events, checked once on arrival.
-    tbuf: String,
+    tbufs: TextBufs,
     /// Payloads of pending control events.
     cbuf: Vec<u8>,
     /// The control frame being received.
@@ -267,7 +271,7 @@ impl Connection {
             rx: Rx::default(),
             unmask: None,
             rbuf: RecvBuf::default(),
-            tbuf: String::new(),
+            tbufs: TextBufs::default(),
             cbuf: Vec::new(),
             ctrl: Vec::new(),
             zbuf: Vec::new(),
@@ -391,15 +395,17 @@ impl Connection {
                 kind: MessageKind::Binary,
                 start,
                 end,
+                ..
             } => Event::Binary(&self.rbuf.as_slice()[start..end]),
-            // Ranges in `tbuf` always fall on character boundaries.
             Pending::Message {
                 kind: MessageKind::Text,
+                bank,
                 start,
                 end,
-            } => Event::Text(self.tbuf.get(start..end).unwrap_or("")),
+            } => Event::Text(self.tbufs.get(bank, start, end)),
             Pending::Chunk {
                 kind,
+                bank,
                 first,
                 last,
                 start,
@@ -409,7 +415,7 @@ impl Connection {
                 total: (total != u64::MAX).then_some(total),
                 kind,
                 data: match kind {
-                    MessageKind::Text => &self.tbuf.as_bytes()[start..end],
+                    MessageKind::Text => self.tbufs.get(bank, start, end).as_bytes(),
                     MessageKind::Binary => &self.rbuf.as_slice()[start..end],
                 },
                 first,
@@ -635,9 +641,9 @@ impl Connection {
         }
         self.cbuf.clear();
         let (rkeep, tkeep) = match self.rx.message_start() {
-            Some((MessageKind::Text, start)) => (self.rbuf.len(), start),
-            Some((MessageKind::Binary, start)) => (start, self.tbuf.len()),
-            None => (self.rbuf.len(), self.tbuf.len()),
+            Some((MessageKind::Text, start)) => (self.rbuf.len(), Some(start)),
+            Some((MessageKind::Binary, start)) => (start, None),
+            None => (self.rbuf.len(), None),
         };
         let rkeep = rkeep.min(self.rbuf.len());
         if rkeep == self.rbuf.len() {
@@ -645,19 +651,7 @@ impl Connection {
         } else if rkeep > 0 {
             self.rbuf.drain_front(rkeep);
         }
-        let tkeep = if self.tbuf.is_char_boundary(tkeep) {
-            tkeep
-        } else {
-            self.tbuf.len()
-        };
-        if tkeep == self.tbuf.len() {
-            self.tbuf.clear();
-            if self.tbuf.capacity() > 8 << 20 {
-                self.tbuf = String::new();
-            }
-        } else if tkeep > 0 {
-            self.tbuf.drain(..tkeep);
-        }
+        let tkeep = self.tbufs.reclaim(tkeep);
         match self.rx.message_start() {
             Some((MessageKind::Text, _)) => self.rx.shift_message(tkeep),
             Some((MessageKind::Binary, _)) => self.rx.shift_message(rkeep),

@@ -30,8 +30,8 @@ struct Frame {
 struct Message {
     kind: MessageKind,
     compressed: bool,
-    /// Offset of the first byte not yet handed out, in `tbuf` for text
-    /// and `rbuf` for binary.
+    /// Offset of the first byte not yet handed out, in the current text
+    /// bank for text and `rbuf` for binary.
     start: usize,
     /// Bytes of the message so far (after inflation).
     size: usize,
@@ -318,26 +318,28 @@ impl Connection {
         if len > self.config.max_frame_size || len > self.config.max_message_size {
             return None;
         }
-        let (start, end) = if kind == MessageKind::Text {
-            let at = self.tbuf.len();
+        let (start, end, bank) = if kind == MessageKind::Text {
+            let (tbuf, bank) = self.tbufs.current();
+            let at = tbuf.len();
             let mut utf8 = Utf8Validator::new();
-            let checked = unmask_text(&mut self.rbuf, &mut self.tbuf, &mut utf8, payload, mask, 0);
+            let checked = unmask_text(&mut self.rbuf, tbuf, &mut utf8, payload, mask, 0);
             if checked.is_err() || !utf8.is_complete() {
                 // Invalid text: the general path finds the byte and fails.
-                self.tbuf.truncate(at);
+                tbuf.truncate(at);
                 return None;
             }
-            (at, self.tbuf.len())
+            (at, tbuf.len(), bank)
         } else {
             let start = self.rbuf.len();
             self.rbuf.extend_unmasked(payload, mask, 0);
-            (start, self.rbuf.len())
+            (start, self.rbuf.len(), 0)
         };
         self.stats.frames_received += 1;
         self.stats.messages_received += 1;
         self.pending.push_back(if self.config.streaming {
             Pending::Chunk {
                 kind,
+                bank,
                 first: true,
                 last: true,
                 start,
@@ -345,7 +347,12 @@ impl Connection {
                 total: len as u64,
             }
         } else {
-            Pending::Message { kind, start, end }
+            Pending::Message {
+                kind,
+                bank,
+                start,
+                end,
+            }
         });
         Some(at + len)
     }
@@ -417,7 +424,7 @@ impl Connection {
                         },
                         compressed: h.rsv1,
                         start: if op == OpCode::Text {
-                            self.tbuf.len()
+                            self.tbufs.begin_message()
                         } else {
                             self.rbuf.len()
                         },
@@ -440,7 +447,7 @@ impl Connection {
                         return Err(self.fail(close::MESSAGE_TOO_BIG, "message too large"));
                     }
                     match m.kind {
-                        MessageKind::Text => self.tbuf.reserve(len.min(4 << 20)),
+                        MessageKind::Text => self.tbufs.current().0.reserve(len.min(4 << 20)),
                         MessageKind::Binary => self.rbuf.reserve(len.min(4 << 20)),
                     }
                 }
@@ -487,7 +494,7 @@ impl Connection {
             return Ok(());
         };
         // Bytes of the message, unmasked and inflated, land at the end of
-        // `rbuf`; text moves on from there into `tbuf` once checked.
+        // `rbuf`; text moves on from there into the text bank once checked.
         let before = self.rbuf.len();
         if m.compressed {
             self.zbuf.clear();
@@ -501,7 +508,7 @@ impl Connection {
             m.size += result.map_err(inflate_failure)?;
         } else if m.kind == MessageKind::Text {
             m.size += data.len();
-            let (rbuf, tbuf) = (&mut self.rbuf, &mut self.tbuf);
+            let (rbuf, (tbuf, _)) = (&mut self.rbuf, self.tbufs.current());
             if unmask_text(rbuf, tbuf, &mut m.utf8, data, frame.mask, frame.offset).is_err() {
                 return Err((close::INVALID_PAYLOAD, "invalid UTF-8 in text message"));
             }
@@ -524,7 +531,7 @@ impl Connection {
         if m.compressed && m.kind == MessageKind::Text {
             let ok = m
                 .utf8
-                .push(&self.rbuf.as_slice()[before..], &mut self.tbuf)
+                .push(&self.rbuf.as_slice()[before..], self.tbufs.current().0)
                 .is_ok();
             self.rbuf.truncate(before);
             if !ok {
@@ -534,13 +541,17 @@ impl Connection {
         // The chunk that completes a message is reported by `end_frame`.
         let completes = frame.fin && frame.remaining == data.len() as u64;
         if self.config.streaming && !completes {
-            let end = match m.kind {
-                MessageKind::Text => self.tbuf.len(),
-                MessageKind::Binary => self.rbuf.len(),
+            let (end, bank) = match m.kind {
+                MessageKind::Text => {
+                    let (tbuf, bank) = self.tbufs.current();
+                    (tbuf.len(), bank)
+                }
+                MessageKind::Binary => (self.rbuf.len(), 0),
             };
             if end > m.start {
                 self.pending.push_back(Pending::Chunk {
                     kind: m.kind,
+                    bank,
                     start: m.start,
                     end,
                     first: !m.chunked,
@@ -579,7 +590,7 @@ impl Connection {
             if m.kind == MessageKind::Text {
                 let ok = m
                     .utf8
-                    .push(&self.rbuf.as_slice()[before..], &mut self.tbuf)
+                    .push(&self.rbuf.as_slice()[before..], self.tbufs.current().0)
                     .is_ok();
                 self.rbuf.truncate(before);
                 if !ok {
@@ -594,13 +605,17 @@ impl Connection {
             ));
         }
         self.stats.messages_received += 1;
-        let end = match m.kind {
-            MessageKind::Text => self.tbuf.len(),
-            MessageKind::Binary => self.rbuf.len(),
+        let (end, bank) = match m.kind {
+            MessageKind::Text => {
+                let (tbuf, bank) = self.tbufs.current();
+                (tbuf.len(), bank)
+            }
+            MessageKind::Binary => (self.rbuf.len(), 0),
         };
         let p = if self.config.streaming {
             Pending::Chunk {
                 kind: m.kind,
+                bank,
                 start: m.start,
                 end,
                 first: !m.chunked,
@@ -610,6 +625,7 @@ impl Connection {
         } else {
             Pending::Message {
                 kind: m.kind,
+                bank,
                 start: m.start,
                 end,
             }
