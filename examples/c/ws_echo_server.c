@@ -84,26 +84,33 @@ static int flush(struct client *c) {
     }
 }
 
-/* Handles every pending event: accept requests, echo messages. */
+/* Handles every pending event, up to 64 per call: accept requests, echo
+ * messages. The payloads of a batch stay valid while replies are sent. */
 static void handle_events(struct client *c) {
-    wirestate_ws_event ev;
-    while (wirestate_ws_conn_poll_event(c->conn, &ev) == WIRESTATE_RESULT_OK &&
-           ev.kind != WIRESTATE_WS_EVENT_KIND_NONE) {
-        switch (ev.kind) {
-        case WIRESTATE_WS_EVENT_KIND_REQUEST:
-            wirestate_ws_conn_accept(c->conn, NULL, 0, NULL, 0);
-            break;
-        case WIRESTATE_WS_EVENT_KIND_TEXT:
-        case WIRESTATE_WS_EVENT_KIND_BINARY:
-            /* The payload may be passed straight back. Fails only once the
-             * connection is closing: then there is nothing to echo to. */
-            wirestate_ws_conn_send_message(c->conn, ev.message_kind, ev.data, ev.len,
-                                           ev.kind == WIRESTATE_WS_EVENT_KIND_TEXT || ev.len > 64);
-            break;
-        default:
-            break;
+    wirestate_ws_event evs[64];
+    size_t n;
+    do {
+        if (wirestate_ws_conn_poll_events(c->conn, evs, 64, &n) != WIRESTATE_RESULT_OK) return;
+        for (size_t i = 0; i < n; i++) {
+            const wirestate_ws_event *ev = &evs[i];
+            switch (ev->kind) {
+            case WIRESTATE_WS_EVENT_KIND_REQUEST:
+                wirestate_ws_conn_accept(c->conn, NULL, 0, NULL, 0);
+                break;
+            case WIRESTATE_WS_EVENT_KIND_TEXT:
+            case WIRESTATE_WS_EVENT_KIND_BINARY:
+                /* The payload may be passed straight back. Fails only once
+                 * the connection is closing: then there is nothing to echo
+                 * to. */
+                wirestate_ws_conn_send_message(
+                    c->conn, ev->message_kind, ev->data, ev->len,
+                    ev->kind == WIRESTATE_WS_EVENT_KIND_TEXT || ev->len > 64);
+                break;
+            default:
+                break;
+            }
         }
-    }
+    } while (n > 0);
 }
 
 static void drop_client(size_t i) {

@@ -496,6 +496,7 @@ typedef struct wirestate_ws_config wirestate_ws_config;
 // `wirestate_ws_conn_free`, `wirestate_ws_conn_receive_data`,
 // `wirestate_ws_conn_receive_eof`, `wirestate_ws_conn_handle_timeout`,
 // `wirestate_ws_conn_poll_timeout`, `wirestate_ws_conn_poll_event`,
+// `wirestate_ws_conn_poll_events`,
 // `wirestate_ws_conn_request_path`, `wirestate_ws_conn_request_host`,
 // `wirestate_ws_conn_request_origin`,
 // `wirestate_ws_conn_request_subprotocol_count`,
@@ -1318,15 +1319,58 @@ wirestate_result wirestate_ws_conn_stats(const struct wirestate_ws_conn *conn, s
 
 // Takes the next event and writes it to `*event`; `event->kind` is
 // `WIRESTATE_WS_EVENT_KIND_NONE` when there is none. Call it until then
-// after every input or application call.
+// after every input or application call (or use
+// `wirestate_ws_conn_poll_events`, which takes several at once).
 //
 // Ownership: `event->data` points into the connection's memory and stays
 // valid until the next call taking a non-const `wirestate_ws_conn *` (this
 // one included) or `wirestate_ws_conn_free`; copy what you keep. It may be
 // passed straight back into a send call on the same connection. The request
 // and response accessors read the event returned last, until the next
-// `wirestate_ws_conn_poll_event`.
+// `wirestate_ws_conn_poll_event` or `wirestate_ws_conn_poll_events`.
 wirestate_result wirestate_ws_conn_poll_event(struct wirestate_ws_conn *conn, struct wirestate_ws_event *event);
+
+// Takes up to `cap` pending events at once and writes them to
+// `events[0]`, ..., `events[*written - 1]` in order; `*written` is 0 when
+// none is pending. It does what `cap` calls of
+// `wirestate_ws_conn_poll_event` would, in one call: an event loop calls it
+// after every input (until it writes fewer than `cap`), and handles the
+// events of the array in order. The slots past `*written` are left as they
+// were.
+//
+// A batch may end before `cap` events and before the queue is empty; ask
+// again until `*written` is 0 (or less than `cap` — then nothing was left
+// when the call returned). It ends after
+// - a `REQUEST`, `ACCEPTED` or `REJECTED` event, so the request and
+//   response accessors always describe the last event of a batch;
+// - a `CLOSED` event (always the connection's last);
+// - an event with a payload that does not fit the connection's 8 KiB of
+//   room for copies (see below); it is handed out in place.
+//
+// Ownership and lifetime: every `data` of the batch stays valid until the
+// next call that takes this connection, except calls to
+// - functions taking `const wirestate_ws_conn *` (getters,
+//   `pending_output`, the request and response accessors),
+// - `wirestate_ws_conn_send_text`, `_send_binary`, `_send_message`,
+//   `_send_fragment`, `_ping`, `_pong`, `_close`,
+// - `wirestate_ws_conn_consume_output`, `wirestate_ws_conn_poll_transmit`,
+//
+// which leave them valid. So the events of a batch can be handled one by one
+// with replies sent in between, and a payload may be passed straight back
+// into a send call (an echo). Every other call on the connection —
+// `poll_event`, `poll_events`, `receive_data`, `receive_eof`,
+// `handle_timeout`, `accept`, `reject` — and `wirestate_ws_conn_free` end
+// it; copy what you keep. (Payloads of events before the last are small
+// copies the connection made, because the core reuses its receive buffers
+// once its queue is empty; the last one may point into the receive buffers
+// themselves.)
+//
+// `events` must be valid for writes of `cap` events (they may be
+// uninitialized). `WIRESTATE_RESULT_NULL_PARAMETER` when `conn`, `events` or
+// `written` is NULL; `WIRESTATE_RESULT_INVALID_ARGUMENT` when `cap` is 0 or
+// larger than `PTRDIFF_MAX / sizeof(wirestate_ws_event)`. On failure no
+// event is taken and nothing is written.
+wirestate_result wirestate_ws_conn_poll_events(struct wirestate_ws_conn *conn, struct wirestate_ws_event *events, size_t cap, size_t *written);
 
 // Writes the request target (path and query) of the current `REQUEST`
 // event to `*out`. `WIRESTATE_RESULT_INVALID_STATE` when the event last

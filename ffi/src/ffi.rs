@@ -125,6 +125,11 @@ impl<T> Out<T> {
             .ok_or(wirestate_result::NullParameter)
     }
 
+    /// The pointer, for callers that write the value field by field.
+    pub(crate) fn as_ptr(&self) -> *mut T {
+        self.0.as_ptr()
+    }
+
     /// Stores `value` without reading or dropping what was there.
     pub(crate) fn write(self, value: T) {
         // SAFETY: the C API's contract for every output argument: a non-NULL

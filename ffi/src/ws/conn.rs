@@ -37,6 +37,7 @@ use crate::panic::{ffi_boundary, result_boundary};
 /// `wirestate_ws_conn_free`, `wirestate_ws_conn_receive_data`,
 /// `wirestate_ws_conn_receive_eof`, `wirestate_ws_conn_handle_timeout`,
 /// `wirestate_ws_conn_poll_timeout`, `wirestate_ws_conn_poll_event`,
+/// `wirestate_ws_conn_poll_events`,
 /// `wirestate_ws_conn_request_path`, `wirestate_ws_conn_request_host`,
 /// `wirestate_ws_conn_request_origin`,
 /// `wirestate_ws_conn_request_subprotocol_count`,
@@ -65,6 +66,11 @@ pub struct wirestate_ws_conn {
     /// Address range `[start, end)` of the last event's payload: a send whose
     /// input overlaps it is copied to `scratch` first.
     pub(crate) last_payload: (usize, usize),
+    /// Copies of the payloads `poll_events` hands out before polling again
+    /// (the core reclaims its receive buffers when its queue runs dry);
+    /// allocated at the first need with `ARENA_CAPACITY` bytes and never
+    /// grown, so pointers into it stay put. Only `poll_events` changes it.
+    pub(crate) arena: Vec<u8>,
     scratch: Vec<u8>,
     /// Set while a call runs; still set afterwards only if it panicked.
     poisoned: bool,
@@ -87,6 +93,7 @@ impl wirestate_ws_conn {
             conn,
             handshake: Handshake::None,
             last_payload: (0, 0),
+            arena: Vec::new(),
             scratch: Vec::new(),
             poisoned: false,
         }

@@ -80,33 +80,17 @@ pub struct wirestate_ws_event {
     pub total: u64,
 }
 
-impl wirestate_ws_event {
-    fn of(kind: wirestate_ws_event_kind, data: &[u8]) -> wirestate_ws_event {
-        wirestate_ws_event {
-            kind,
-            message_kind: wirestate_ws_message_kind::Binary,
-            data: data_ptr(data),
-            len: data.len(),
-            code: 0,
-            status: 0,
-            clean: false,
-            first: false,
-            last: false,
-            total: 0,
-        }
-    }
-}
-
 /// Takes the next event and writes it to `*event`; `event->kind` is
 /// `WIRESTATE_WS_EVENT_KIND_NONE` when there is none. Call it until then
-/// after every input or application call.
+/// after every input or application call (or use
+/// `wirestate_ws_conn_poll_events`, which takes several at once).
 ///
 /// Ownership: `event->data` points into the connection's memory and stays
 /// valid until the next call taking a non-const `wirestate_ws_conn *` (this
 /// one included) or `wirestate_ws_conn_free`; copy what you keep. It may be
 /// passed straight back into a send call on the same connection. The request
 /// and response accessors read the event returned last, until the next
-/// `wirestate_ws_conn_poll_event`.
+/// `wirestate_ws_conn_poll_event` or `wirestate_ws_conn_poll_events`.
 #[unsafe(no_mangle)]
 pub extern "C" fn wirestate_ws_conn_poll_event(
     conn: *mut wirestate_ws_conn,
@@ -114,82 +98,392 @@ pub extern "C" fn wirestate_ws_conn_poll_event(
 ) -> wirestate_result {
     with_conn(conn, |c| {
         let out = Out::new(event)?;
-        if !matches!(c.handshake, Handshake::None) {
-            c.handshake = Handshake::None;
+        forget_handshake(&mut c.handshake);
+        // SAFETY: `out` is valid for one write of an event (C API contract).
+        let e = unsafe { to_c(out.as_ptr(), &mut c.handshake, c.conn.poll_event()) };
+        c.last_payload = e.range();
+        Ok(())
+    })
+}
+
+/// Bytes of `wirestate_ws_conn_poll_events` payload copies a connection
+/// keeps (allocated at its first batch that needs them).
+pub(crate) const ARENA_CAPACITY: usize = 8 << 10;
+
+/// Takes up to `cap` pending events at once and writes them to
+/// `events[0]`, ..., `events[*written - 1]` in order; `*written` is 0 when
+/// none is pending. It does what `cap` calls of
+/// `wirestate_ws_conn_poll_event` would, in one call: an event loop calls it
+/// after every input (until it writes fewer than `cap`), and handles the
+/// events of the array in order. The slots past `*written` are left as they
+/// were.
+///
+/// A batch may end before `cap` events and before the queue is empty; ask
+/// again until `*written` is 0 (or less than `cap` — then nothing was left
+/// when the call returned). It ends after
+/// - a `REQUEST`, `ACCEPTED` or `REJECTED` event, so the request and
+///   response accessors always describe the last event of a batch;
+/// - a `CLOSED` event (always the connection's last);
+/// - an event with a payload that does not fit the connection's 8 KiB of
+///   room for copies (see below); it is handed out in place.
+///
+/// Ownership and lifetime: every `data` of the batch stays valid until the
+/// next call that takes this connection, except calls to
+/// - functions taking `const wirestate_ws_conn *` (getters,
+///   `pending_output`, the request and response accessors),
+/// - `wirestate_ws_conn_send_text`, `_send_binary`, `_send_message`,
+///   `_send_fragment`, `_ping`, `_pong`, `_close`,
+/// - `wirestate_ws_conn_consume_output`, `wirestate_ws_conn_poll_transmit`,
+///
+/// which leave them valid. So the events of a batch can be handled one by one
+/// with replies sent in between, and a payload may be passed straight back
+/// into a send call (an echo). Every other call on the connection —
+/// `poll_event`, `poll_events`, `receive_data`, `receive_eof`,
+/// `handle_timeout`, `accept`, `reject` — and `wirestate_ws_conn_free` end
+/// it; copy what you keep. (Payloads of events before the last are small
+/// copies the connection made, because the core reuses its receive buffers
+/// once its queue is empty; the last one may point into the receive buffers
+/// themselves.)
+///
+/// `events` must be valid for writes of `cap` events (they may be
+/// uninitialized). `WIRESTATE_RESULT_NULL_PARAMETER` when `conn`, `events` or
+/// `written` is NULL; `WIRESTATE_RESULT_INVALID_ARGUMENT` when `cap` is 0 or
+/// larger than `PTRDIFF_MAX / sizeof(wirestate_ws_event)`. On failure no
+/// event is taken and nothing is written.
+#[unsafe(no_mangle)]
+pub extern "C" fn wirestate_ws_conn_poll_events(
+    conn: *mut wirestate_ws_conn,
+    events: *mut wirestate_ws_event,
+    cap: usize,
+    written: *mut usize,
+) -> wirestate_result {
+    with_conn(conn, |c| {
+        let written = Out::new(written)?;
+        if events.is_null() {
+            return Err(wirestate_result::NullParameter);
         }
-        use wirestate_ws_event_kind as K;
-        let e = match c.conn.poll_event() {
-            None => wirestate_ws_event::of(K::None, &[]),
-            Some(Event::Request(r)) => {
-                c.handshake = Handshake::Request(Box::new(r.clone()));
-                let Handshake::Request(r) = &c.handshake else {
-                    unreachable!()
-                };
-                wirestate_ws_event::of(K::Request, r.path.as_bytes())
+        if cap == 0 || cap > isize::MAX as usize / core::mem::size_of::<wirestate_ws_event>() {
+            return Err(wirestate_result::InvalidArgument);
+        }
+        forget_handshake(&mut c.handshake);
+        c.arena.clear();
+        c.last_payload = (0, 0);
+        let mut n = 0;
+        while let Some(event) = c.conn.poll_event() {
+            // SAFETY: C passes `events` valid for writes of `cap` events, and
+            // `n < cap` here (`cap >= 1`, and the loop stops once `n == cap`).
+            let slot = unsafe { events.add(n) };
+            // SAFETY: as above, `slot` is valid for a write.
+            let e = unsafe { to_c(slot, &mut c.handshake, Some(event)) };
+            n += 1;
+            // Polling again may reclaim the receive buffers this payload is
+            // in (the core does when its queue is empty): go on only with a
+            // copy, or with nothing to keep.
+            let go_on = n < cap
+                && !e.kind.ends_batch()
+                && (e.len == 0 || copy_to_arena(&mut c.arena, slot, e));
+            if !go_on {
+                c.last_payload = e.range();
+                break;
             }
-            Some(Event::Accepted(a)) => {
-                c.handshake = Handshake::Accepted(Box::new(a.clone()));
-                let Handshake::Accepted(a) = &c.handshake else {
-                    unreachable!()
-                };
-                let sub = a.subprotocol.as_deref().unwrap_or("");
-                wirestate_ws_event::of(K::Accepted, sub.as_bytes())
-            }
-            Some(Event::Rejected(r)) => {
-                c.handshake = Handshake::Rejected(Box::new(r.clone()));
-                let Handshake::Rejected(r) = &c.handshake else {
-                    unreachable!()
-                };
-                wirestate_ws_event {
-                    status: r.status,
-                    ..wirestate_ws_event::of(K::Rejected, &r.body)
+        }
+        written.write(n);
+        Ok(())
+    })
+}
+
+/// Drops the copy of the last handshake event (cheaply when there is none).
+#[inline(always)]
+fn forget_handshake(handshake: &mut Handshake) {
+    if !matches!(handshake, Handshake::None) {
+        *handshake = Handshake::None;
+    }
+}
+
+/// Copies the payload of the event at `slot` (described by `e`) into the
+/// arena and points the event there; false, and nothing changed, when it
+/// does not fit.
+#[inline(always)]
+fn copy_to_arena(arena: &mut Vec<u8>, slot: *mut wirestate_ws_event, e: Put) -> bool {
+    if arena.capacity() < ARENA_CAPACITY {
+        arena.reserve_exact(ARENA_CAPACITY);
+    }
+    let at = arena.len();
+    if ARENA_CAPACITY - at < e.len {
+        return false;
+    }
+    // SAFETY: `e.data` points to `e.len` bytes of the connection's receive
+    // buffers, which nothing has changed since `poll_event` returned them;
+    // the arena, a separate allocation, has room for `e.len` more bytes
+    // (`at + e.len <= ARENA_CAPACITY <= capacity`).
+    unsafe {
+        let dst = arena.as_mut_ptr().add(at);
+        copy_bytes(e.data, dst, e.len);
+        // Within capacity: no reallocation, so earlier copies stay put.
+        arena.set_len(at + e.len);
+        (*slot).data = dst;
+    }
+    true
+}
+
+/// `copy_nonoverlapping` that moves short payloads (the common case for a
+/// batch) with a few fixed-size loads and stores instead of a call to
+/// `memcpy`.
+///
+/// # Safety
+///
+/// As for `core::ptr::copy_nonoverlapping(src, dst, len)`.
+#[inline(always)]
+unsafe fn copy_bytes(src: *const u8, dst: *mut u8, len: usize) {
+    /// Copies `len` (`N..=2N`) bytes as two possibly overlapping `N`-byte
+    /// moves, one from each end.
+    ///
+    /// # Safety
+    ///
+    /// As for `copy_bytes`, with `N <= len <= 2 * N`.
+    #[inline(always)]
+    unsafe fn two<const N: usize>(src: *const u8, dst: *mut u8, len: usize) {
+        // SAFETY: both ranges lie within the `len` bytes at `src` / `dst`.
+        unsafe {
+            let head = src.cast::<[u8; N]>().read_unaligned();
+            let tail = src.add(len - N).cast::<[u8; N]>().read_unaligned();
+            dst.cast::<[u8; N]>().write_unaligned(head);
+            dst.add(len - N).cast::<[u8; N]>().write_unaligned(tail);
+        }
+    }
+    // SAFETY (every branch): per this function's contract.
+    unsafe {
+        match len {
+            0 => {}
+            1..4 => {
+                for i in 0..len {
+                    *dst.add(i) = *src.add(i);
                 }
             }
-            Some(Event::Text(t)) => wirestate_ws_event {
-                message_kind: wirestate_ws_message_kind::Text,
-                ..wirestate_ws_event::of(K::Text, t.as_bytes())
-            },
-            Some(Event::Binary(b)) => wirestate_ws_event::of(K::Binary, b),
+            4..8 => two::<4>(src, dst, len),
+            8..16 => two::<8>(src, dst, len),
+            16..=32 => two::<16>(src, dst, len),
+            _ => core::ptr::copy_nonoverlapping(src, dst, len),
+        }
+    }
+}
+
+impl wirestate_ws_event_kind {
+    /// Events that end a batch of `poll_events`: handshake events (the
+    /// accessors read them, and `data` points into the wrapper's copy) and
+    /// `CLOSED` (its reason lives in the core until the next poll).
+    #[inline(always)]
+    fn ends_batch(self) -> bool {
+        use wirestate_ws_event_kind as K;
+        matches!(self, K::Request | K::Accepted | K::Rejected | K::Closed)
+    }
+}
+
+/// What the callers of [`to_c`] need to know of the event it wrote.
+#[derive(Clone, Copy)]
+struct Put {
+    kind: wirestate_ws_event_kind,
+    data: *const u8,
+    len: usize,
+}
+
+impl Put {
+    /// The address range of the payload, `(0, 0)` when there is none.
+    #[inline(always)]
+    fn range(self) -> (usize, usize) {
+        if self.data == EMPTY.as_ptr() {
+            (0, 0)
+        } else {
+            (self.data as usize, self.data as usize + self.len)
+        }
+    }
+}
+
+/// The fields of a `wirestate_ws_event` other than `kind` and the payload,
+/// zero (and `BINARY`) unless an event sets them.
+#[derive(Clone, Copy)]
+struct Extra {
+    message_kind: wirestate_ws_message_kind,
+    code: u16,
+    status: u16,
+    clean: bool,
+    first: bool,
+    last: bool,
+    total: u64,
+}
+
+const NO_EXTRA: Extra = Extra {
+    message_kind: wirestate_ws_message_kind::Binary,
+    code: 0,
+    status: 0,
+    clean: false,
+    first: false,
+    last: false,
+    total: 0,
+};
+
+/// Writes one event to `dst`, field by field (an event assembled on the
+/// stack and copied over costs a store-forwarding stall per field group).
+///
+/// # Safety
+///
+/// `dst` is valid for a write of one event.
+#[inline(always)]
+unsafe fn put(
+    dst: *mut wirestate_ws_event,
+    kind: wirestate_ws_event_kind,
+    payload: &[u8],
+    x: Extra,
+) -> Put {
+    let data = data_ptr(payload);
+    // SAFETY: per this function's contract.
+    unsafe {
+        dst.write(wirestate_ws_event {
+            kind,
+            message_kind: x.message_kind,
+            data,
+            len: payload.len(),
+            code: x.code,
+            status: x.status,
+            clean: x.clean,
+            first: x.first,
+            last: x.last,
+            total: x.total,
+        })
+    };
+    Put {
+        kind,
+        data,
+        len: payload.len(),
+    }
+}
+
+/// Writes the C form of what the core's `poll_event` returned to `dst`
+/// (`None`: kind `NONE`). A handshake event is cloned into `handshake`, for
+/// the accessors; its `data` points into that copy.
+///
+/// # Safety
+///
+/// `dst` is valid for a write of one event.
+#[inline(always)]
+unsafe fn to_c(
+    dst: *mut wirestate_ws_event,
+    handshake: &mut Handshake,
+    event: Option<Event<'_>>,
+) -> Put {
+    use wirestate_ws_event_kind as K;
+    // SAFETY (every `put`): per this function's contract.
+    unsafe {
+        match event {
+            None => put(dst, K::None, &[], NO_EXTRA),
+            Some(Event::Binary(b)) => put(dst, K::Binary, b, NO_EXTRA),
+            Some(Event::Text(t)) => put(
+                dst,
+                K::Text,
+                t.as_bytes(),
+                Extra {
+                    message_kind: wirestate_ws_message_kind::Text,
+                    ..NO_EXTRA
+                },
+            ),
             Some(Event::MessageChunk {
                 kind,
                 data,
                 first,
                 last,
                 total,
-            }) => wirestate_ws_event {
-                message_kind: kind.into(),
-                first,
-                last,
-                total: total.unwrap_or(u64::MAX),
-                ..wirestate_ws_event::of(K::MessageChunk, data)
-            },
-            Some(Event::Ping(p)) => wirestate_ws_event::of(K::Ping, p),
-            Some(Event::Pong(p)) => wirestate_ws_event::of(K::Pong, p),
-            Some(Event::CloseReceived { code, reason }) => wirestate_ws_event {
-                code,
-                ..wirestate_ws_event::of(K::CloseReceived, reason.as_bytes())
-            },
+            }) => put(
+                dst,
+                K::MessageChunk,
+                data,
+                Extra {
+                    message_kind: kind.into(),
+                    first,
+                    last,
+                    total: total.unwrap_or(u64::MAX),
+                    ..NO_EXTRA
+                },
+            ),
+            Some(Event::Ping(p)) => put(dst, K::Ping, p, NO_EXTRA),
+            Some(Event::Pong(p)) => put(dst, K::Pong, p, NO_EXTRA),
+            Some(Event::CloseReceived { code, reason }) => put(
+                dst,
+                K::CloseReceived,
+                reason.as_bytes(),
+                Extra { code, ..NO_EXTRA },
+            ),
             Some(Event::Closed {
                 code,
                 reason,
                 clean,
-            }) => wirestate_ws_event {
-                code,
-                clean,
-                ..wirestate_ws_event::of(K::Closed, reason.as_bytes())
-            },
-            Some(Event::Writable) => wirestate_ws_event::of(K::Writable, &[]),
-            Some(_) => wirestate_ws_event::of(K::Unknown, &[]),
-        };
-        let start = e.data as usize;
-        c.last_payload = if e.data == EMPTY.as_ptr() {
-            (0, 0)
-        } else {
-            (start, start + e.len)
-        };
-        out.write(e);
-        Ok(())
-    })
+            }) => put(
+                dst,
+                K::Closed,
+                reason.as_bytes(),
+                Extra {
+                    code,
+                    clean,
+                    ..NO_EXTRA
+                },
+            ),
+            Some(Event::Writable) => put(dst, K::Writable, &[], NO_EXTRA),
+            Some(e @ (Event::Request(_) | Event::Accepted(_) | Event::Rejected(_))) => {
+                handshake_event(dst, handshake, e)
+            }
+            Some(_) => put(dst, K::Unknown, &[], NO_EXTRA),
+        }
+    }
+}
+
+/// [`to_c`] for the handshake events: clones the event into `handshake`
+/// and points `data` into the clone (out of line: they are rare).
+///
+/// # Safety
+///
+/// As for [`to_c`].
+#[inline(never)]
+unsafe fn handshake_event(
+    dst: *mut wirestate_ws_event,
+    handshake: &mut Handshake,
+    event: Event<'_>,
+) -> Put {
+    use wirestate_ws_event_kind as K;
+    // SAFETY (every `put`): per this function's contract.
+    unsafe {
+        match event {
+            Event::Request(r) => {
+                *handshake = Handshake::Request(Box::new(r.clone()));
+                let Handshake::Request(r) = handshake else {
+                    unreachable!()
+                };
+                put(dst, K::Request, r.path.as_bytes(), NO_EXTRA)
+            }
+            Event::Accepted(a) => {
+                *handshake = Handshake::Accepted(Box::new(a.clone()));
+                let Handshake::Accepted(a) = handshake else {
+                    unreachable!()
+                };
+                let sub = a.subprotocol.as_deref().unwrap_or("");
+                put(dst, K::Accepted, sub.as_bytes(), NO_EXTRA)
+            }
+            Event::Rejected(r) => {
+                *handshake = Handshake::Rejected(Box::new(r.clone()));
+                let Handshake::Rejected(r) = handshake else {
+                    unreachable!()
+                };
+                put(
+                    dst,
+                    K::Rejected,
+                    &r.body,
+                    Extra {
+                        status: r.status,
+                        ..NO_EXTRA
+                    },
+                )
+            }
+            _ => put(dst, K::Unknown, &[], NO_EXTRA),
+        }
+    }
 }
 
 // ----- the request a server received ---------------------------------------
@@ -450,4 +744,181 @@ pub extern "C" fn wirestate_ws_conn_response_header(
     with_conn_ref(conn, |c| {
         write_header(response_headers(c)?, index, name, value)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ws::config::{
+        wirestate_ws_config_free, wirestate_ws_config_new, wirestate_ws_config_set_host,
+    };
+    use crate::ws::conn::{
+        wirestate_ws_conn_accept, wirestate_ws_conn_consume_output, wirestate_ws_conn_free,
+        wirestate_ws_conn_new_client, wirestate_ws_conn_new_server,
+        wirestate_ws_conn_pending_output, wirestate_ws_conn_receive_data,
+        wirestate_ws_conn_send_binary,
+    };
+    use core::ptr;
+
+    fn ok(r: wirestate_result) {
+        assert_eq!(r, wirestate_result::Ok);
+    }
+
+    fn pump(from: *mut wirestate_ws_conn, to: *mut wirestate_ws_conn) {
+        let (mut data, mut len) = (ptr::null(), 0);
+        ok(wirestate_ws_conn_pending_output(from, &mut data, &mut len));
+        ok(wirestate_ws_conn_receive_data(to, data, len));
+        ok(wirestate_ws_conn_consume_output(from, len));
+    }
+
+    const BLANK: wirestate_ws_event = wirestate_ws_event {
+        kind: wirestate_ws_event_kind::Unknown,
+        message_kind: wirestate_ws_message_kind::Text,
+        data: ptr::null(),
+        len: 7,
+        code: 7,
+        status: 7,
+        clean: true,
+        first: true,
+        last: true,
+        total: 7,
+    };
+
+    /// An open client and server.
+    fn pair() -> (*mut wirestate_ws_conn, *mut wirestate_ws_conn) {
+        let mut cfg = ptr::null_mut();
+        ok(wirestate_ws_config_new(&mut cfg));
+        ok(wirestate_ws_config_set_host(cfg, c"h".as_ptr(), 1));
+        let (mut client, mut server) = (ptr::null_mut(), ptr::null_mut());
+        ok(wirestate_ws_conn_new_client(
+            cfg,
+            [1u8; 16].as_ptr(),
+            &mut client,
+        ));
+        ok(wirestate_ws_conn_new_server(cfg, &mut server));
+        wirestate_ws_config_free(cfg);
+        pump(client, server);
+        let mut evs = [BLANK; 4];
+        let mut n = 0;
+        ok(wirestate_ws_conn_poll_events(
+            server,
+            evs.as_mut_ptr(),
+            4,
+            &mut n,
+        ));
+        assert_eq!((n, evs[0].kind), (1, wirestate_ws_event_kind::Request));
+        ok(wirestate_ws_conn_accept(
+            server,
+            ptr::null(),
+            0,
+            ptr::null(),
+            0,
+        ));
+        pump(server, client);
+        ok(wirestate_ws_conn_poll_events(
+            client,
+            evs.as_mut_ptr(),
+            4,
+            &mut n,
+        ));
+        assert_eq!((n, evs[0].kind), (1, wirestate_ws_event_kind::Accepted));
+        (client, server)
+    }
+
+    #[test]
+    fn copy_bytes_copies_every_short_length() {
+        let src: Vec<u8> = (0..80u8).collect();
+        for len in 0..=70 {
+            let mut dst = [0xffu8; 80];
+            // SAFETY: both buffers hold at least `len` bytes and are distinct.
+            unsafe { copy_bytes(src.as_ptr().add(3), dst.as_mut_ptr().add(1), len) };
+            assert_eq!(&dst[1..1 + len], &src[3..3 + len], "len {len}");
+            assert!(dst[0] == 0xff && dst[1 + len..].iter().all(|&b| b == 0xff));
+        }
+    }
+
+    #[test]
+    fn a_batch_holds_every_pending_event_with_its_payload() {
+        let (client, server) = pair();
+        for i in 0..5u8 {
+            let msg = [i; 10];
+            ok(wirestate_ws_conn_send_binary(
+                client,
+                msg.as_ptr(),
+                msg.len(),
+            ));
+        }
+        pump(client, server);
+        let mut evs = [BLANK; 8];
+        let mut n = 99;
+        ok(wirestate_ws_conn_poll_events(
+            server,
+            evs.as_mut_ptr(),
+            8,
+            &mut n,
+        ));
+        assert_eq!(n, 5);
+        for (i, e) in evs[..5].iter().enumerate() {
+            assert_eq!(e.kind, wirestate_ws_event_kind::Binary);
+            // SAFETY: the batch's payloads are valid until the next call.
+            let data = unsafe { core::slice::from_raw_parts(e.data, e.len) };
+            assert_eq!(data, [i as u8; 10]);
+        }
+        // The slots after the batch are untouched.
+        assert_eq!((evs[5].len, evs[5].data), (7, ptr::null()));
+        ok(wirestate_ws_conn_poll_events(
+            server,
+            evs.as_mut_ptr(),
+            8,
+            &mut n,
+        ));
+        assert_eq!(n, 0);
+        wirestate_ws_conn_free(client);
+        wirestate_ws_conn_free(server);
+    }
+
+    #[test]
+    fn bad_arguments_take_nothing() {
+        let (client, server) = pair();
+        ok(wirestate_ws_conn_send_binary(client, b"x".as_ptr(), 1));
+        pump(client, server);
+        let mut evs = [BLANK; 2];
+        let mut n = 42;
+        let p = evs.as_mut_ptr();
+        use wirestate_result as R;
+        let calls = [
+            (
+                wirestate_ws_conn_poll_events(ptr::null_mut(), p, 2, &mut n),
+                R::NullParameter,
+            ),
+            (
+                wirestate_ws_conn_poll_events(server, ptr::null_mut(), 2, &mut n),
+                R::NullParameter,
+            ),
+            (
+                wirestate_ws_conn_poll_events(server, p, 2, ptr::null_mut()),
+                R::NullParameter,
+            ),
+            (
+                wirestate_ws_conn_poll_events(server, p, 0, &mut n),
+                R::InvalidArgument,
+            ),
+            (
+                wirestate_ws_conn_poll_events(server, p, usize::MAX, &mut n),
+                R::InvalidArgument,
+            ),
+        ];
+        for (got, want) in calls {
+            assert_eq!(got, want);
+        }
+        assert_eq!(n, 42);
+        assert_eq!(evs[0].len, 7);
+        ok(wirestate_ws_conn_poll_events(server, p, 2, &mut n));
+        assert_eq!(
+            (n, evs[0].kind, evs[0].len),
+            (1, wirestate_ws_event_kind::Binary, 1)
+        );
+        wirestate_ws_conn_free(client);
+        wirestate_ws_conn_free(server);
+    }
 }

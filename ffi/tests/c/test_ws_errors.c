@@ -132,6 +132,12 @@ static void null_conn(void) {
     CHECK_RC(wirestate_ws_conn_poll_timeout(server, &b, NULL), NUL);
     CHECK_RC(wirestate_ws_conn_poll_event(NULL, &ev), NUL);
     CHECK_RC(wirestate_ws_conn_poll_event(server, NULL), NUL);
+    size_t written = 0;
+    CHECK_RC(wirestate_ws_conn_poll_events(NULL, &ev, 1, &written), NUL);
+    CHECK_RC(wirestate_ws_conn_poll_events(server, NULL, 1, &written), NUL);
+    CHECK_RC(wirestate_ws_conn_poll_events(server, &ev, 1, NULL), NUL);
+    CHECK_RC(wirestate_ws_conn_poll_events(server, &ev, 0, &written),
+             WIRESTATE_RESULT_INVALID_ARGUMENT);
 
     CHECK_RC(wirestate_ws_conn_request_path(NULL, &s), NUL);
     CHECK_RC(wirestate_ws_conn_request_path(server, NULL), NUL);
