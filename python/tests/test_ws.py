@@ -151,6 +151,20 @@ def test_messages_split_across_reads_arrive_whole(size, step):
     assert all(type(e.data) in (bytes, str) for e in got)
 
 
+def test_large_message_in_reads_of_every_alignment():
+    # Reads of irregular sizes put each piece of the payload at a different
+    # offset from the mask key and from a cache line in the bytes object.
+    s = open_server()
+    payload = bytes((i * 31 + 7) & 0xFF for i in range(100_000))
+    wire = masked_long(0x82, payload)
+    at, step = 0, 1
+    while at < len(wire):
+        s.receive_data(wire[at : at + step])
+        at += step
+        step = step * 3 % 257 + 1
+    assert list(s.events()) == [ws.BinaryMessage(data=payload)]
+
+
 def test_message_too_large_while_being_assembled():
     s = open_server(max_message_size=100_000)
     frame = masked_long(0x82, b"x" * 200_000)
