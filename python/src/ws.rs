@@ -246,14 +246,16 @@ fn event_object(py: Python<'_>, e: Event<'_>) -> PyResult<Py<PyAny>> {
 }
 
 /// The iterator `Connection.events()` returns; each step takes the next event.
-#[pyclass(module = "wirestate.ws")]
+/// Frozen (it never changes), so stepping it takes no borrow of its own:
+/// the application iterates once per read, often finding nothing.
+#[pyclass(frozen, module = "wirestate.ws")]
 pub struct EventIterator {
     conn: Py<Connection>,
 }
 
 #[pymethods]
 impl EventIterator {
-    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
         slf
     }
 
@@ -344,8 +346,8 @@ impl Connection {
     /// before taking the next: a message that arrived before a protocol
     /// violation can still be answered (the failure takes effect when the
     /// iterator reaches it).
-    fn events(slf: PyRef<'_, Self>) -> EventIterator {
-        EventIterator { conn: slf.into() }
+    fn events(slf: Bound<'_, Self>) -> EventIterator {
+        EventIterator { conn: slf.unbind() }
     }
 
     /// Everything queued for the transport (`b""` when nothing is).
