@@ -1,7 +1,11 @@
 /* ws_overhead [messages] — the C side of the boundary measurement: a client
  * sends 16-byte binary messages, the bytes move to the server, the server
- * polls its event; prints nanoseconds per message. Compare with the core
- * through Rust: cargo test --release -p wirestate-ffi -- --ignored --nocapture overhead
+ * takes its events, one call per event (poll_event) or in batches
+ * (poll_events); with 1 and with 16 messages per transport read. Prints the
+ * best and the median nanoseconds per message over many short runs, timed
+ * in thread CPU time so that a busy machine disturbs it less. Compare with
+ * the core through Rust:
+ *   cargo test --release -p wirestate-ffi -- --ignored --nocapture overhead
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -21,9 +25,12 @@
         }                                                                            \
     } while (0)
 
-static uint64_t now_ns(void) {
+#define RUNS 25
+#define BATCH 64
+
+static uint64_t cpu_ns(void) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -35,11 +42,13 @@ static void pump(wirestate_ws_conn *from, wirestate_ws_conn *to) {
     OK(wirestate_ws_conn_consume_output(from, len));
 }
 
-static double run(uint64_t n) {
+/* `n` messages, `burst` per transport read; events one by one or batched. */
+static double run(uint64_t n, uint64_t burst, int batched) {
     static const uint8_t seed[16] = {7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7};
     wirestate_ws_config *cfg;
     wirestate_ws_conn *client, *server;
     wirestate_ws_event ev;
+    static wirestate_ws_event evs[BATCH];
     OK(wirestate_ws_config_new(&cfg));
     OK(wirestate_ws_config_set_host(cfg, "localhost", 9));
     OK(wirestate_ws_conn_new_client(cfg, seed, &client));
@@ -54,18 +63,30 @@ static double run(uint64_t n) {
     } while (ev.kind != WIRESTATE_WS_EVENT_KIND_NONE);
 
     const uint8_t msg[16] = {0x5a};
-    uint64_t got = 0, start = now_ns();
-    for (uint64_t i = 0; i < n; i++) {
-        OK(wirestate_ws_conn_send_binary(client, msg, sizeof msg));
+    uint64_t rounds = n / burst, got = 0, start = cpu_ns();
+    for (uint64_t r = 0; r < rounds; r++) {
+        for (uint64_t i = 0; i < burst; i++) {
+            OK(wirestate_ws_conn_send_binary(client, msg, sizeof msg));
+        }
         pump(client, server);
-        for (;;) {
-            OK(wirestate_ws_conn_poll_event(server, &ev));
-            if (ev.kind == WIRESTATE_WS_EVENT_KIND_NONE) break;
-            if (ev.kind == WIRESTATE_WS_EVENT_KIND_BINARY) got += ev.len;
+        if (batched) {
+            size_t written;
+            do {
+                OK(wirestate_ws_conn_poll_events(server, evs, BATCH, &written));
+                for (size_t i = 0; i < written; i++) {
+                    if (evs[i].kind == WIRESTATE_WS_EVENT_KIND_BINARY) got += evs[i].len;
+                }
+            } while (written == BATCH);
+        } else {
+            for (;;) {
+                OK(wirestate_ws_conn_poll_event(server, &ev));
+                if (ev.kind == WIRESTATE_WS_EVENT_KIND_NONE) break;
+                if (ev.kind == WIRESTATE_WS_EVENT_KIND_BINARY) got += ev.len;
+            }
         }
     }
-    double ns = (double)(now_ns() - start) / (double)n;
-    if (got != 16 * n) {
+    double ns = (double)(cpu_ns() - start) / (double)(rounds * burst);
+    if (got != 16 * rounds * burst) {
         fprintf(stderr, "lost messages\n");
         exit(1);
     }
@@ -74,14 +95,30 @@ static double run(uint64_t n) {
     return ns;
 }
 
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 int main(int argc, char **argv) {
-    uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000;
-    run(n / 10);
-    double best = 1e30;
-    for (int i = 0; i < 5; i++) {
-        double ns = run(n);
-        if (ns < best) best = ns;
+    uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 200000;
+    static const uint64_t bursts[2] = {1, 16};
+    for (int b = 0; b < 2; b++) {
+        double t[2][RUNS];
+        run(n, bursts[b], 0);
+        run(n, bursts[b], 1);
+        for (int i = 0; i < RUNS; i++) {
+            t[0][i] = run(n, bursts[b], 0);
+            t[1][i] = run(n, bursts[b], 1);
+        }
+        printf("C API from C, 16-byte messages, %llu per transport read, %d runs: best, median\n",
+               (unsigned long long)bursts[b], RUNS);
+        for (int m = 0; m < 2; m++) {
+            qsort(t[m], RUNS, sizeof t[m][0], cmp_double);
+            printf("  %-34s %6.1f %6.1f ns/message\n",
+                   m ? "poll_events (batch of 64)" : "poll_event one at a time", t[m][0],
+                   t[m][RUNS / 2]);
+        }
     }
-    printf("C API from C, 16-byte messages, best of 5: %.1f ns/message\n", best);
     return 0;
 }

@@ -1,13 +1,18 @@
-//! The cost of the C API's boundary: the same 16-byte-message loop through
+//! The cost of the C API's boundary: the same 16-byte-message loop (client
+//! sends, the bytes move to the server, the server takes its events) through
 //! the core's Rust API and through the exported `extern "C"` functions (the
-//! ones a C program calls; NULL checks, panic boundary, event conversion).
+//! ones a C program calls; NULL checks, panic boundary, event conversion),
+//! taking events one call each (`poll_event`) or in batches (`poll_events`),
+//! with 1 and with 16 messages per transport read.
 //!
 //! `cargo test --release -p wirestate-ffi -- --ignored --nocapture overhead`
-//! (`WIRESTATE_OVERHEAD_MESSAGES` sets the messages per run).
+//! (`WIRESTATE_OVERHEAD_MESSAGES` sets the messages per run, 200,000 by
+//! default). Many short runs, the loops taking turns, timed in thread CPU
+//! time: on a busy machine compare the best and the median, and run it
+//! more than once.
 
 use std::hint::black_box;
 use std::ptr;
-use std::time::Instant;
 
 use crate::error::wirestate_result;
 use crate::ws::config::*;
@@ -16,6 +21,46 @@ use crate::ws::event::*;
 use wirestate_core::ws::{ClientConfig, Config, Connection, Event};
 
 const SEED: [u8; 16] = [7; 16];
+
+/// A stopwatch of the CPU time this thread used (on Linux; wall-clock time
+/// elsewhere): on a loaded machine, time spent descheduled does not count.
+struct Instant(u128);
+
+impl Instant {
+    #[cfg(target_os = "linux")]
+    fn now() -> Instant {
+        #[repr(C)]
+        struct Timespec {
+            sec: i64,
+            nsec: i64,
+        }
+        unsafe extern "C" {
+            fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+        }
+        const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+        let mut ts = Timespec { sec: 0, nsec: 0 };
+        // SAFETY: `ts` is a valid `struct timespec` (64-bit Linux layout).
+        let r = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        assert_eq!(r, 0);
+        Instant(ts.sec as u128 * 1_000_000_000 + ts.nsec as u128)
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn now() -> Instant {
+        use std::sync::OnceLock;
+        static EPOCH: OnceLock<std::time::Instant> = OnceLock::new();
+        Instant(
+            EPOCH
+                .get_or_init(std::time::Instant::now)
+                .elapsed()
+                .as_nanos(),
+        )
+    }
+
+    fn elapsed_ns(&self) -> u128 {
+        Instant::now().0 - self.0
+    }
+}
 
 fn rust_pair() -> (Connection, Connection) {
     let mut client = Connection::client(ClientConfig::new("localhost", "/"), SEED).unwrap();
@@ -28,13 +73,16 @@ fn rust_pair() -> (Connection, Connection) {
     (client, server)
 }
 
-fn rust_loop(n: u64) -> f64 {
+/// `n` messages through the core's Rust API, `burst` per transport read.
+fn rust_loop(n: u64, burst: u64) -> f64 {
     let (mut client, mut server) = rust_pair();
     let msg = [0x5au8; 16];
     let start = Instant::now();
     let mut got = 0u64;
-    for _ in 0..n {
-        client.send_binary(&msg).unwrap();
+    for _ in 0..n / burst {
+        for _ in 0..burst {
+            client.send_binary(&msg).unwrap();
+        }
         let out = client.pending_output();
         let len = out.len();
         server.receive_data(out);
@@ -45,15 +93,25 @@ fn rust_loop(n: u64) -> f64 {
             }
         }
     }
-    assert_eq!(got, 16 * n);
-    start.elapsed().as_nanos() as f64 / n as f64
+    assert_eq!(got, 16 * (n / burst * burst));
+    start.elapsed_ns() as f64 / (n / burst * burst) as f64
 }
 
 fn ok(r: wirestate_result) {
     assert_eq!(r, wirestate_result::Ok);
 }
 
-fn c_loop(n: u64) -> f64 {
+/// How the C loop takes its events.
+#[derive(Clone, Copy)]
+enum Poll {
+    /// `wirestate_ws_conn_poll_event` until `NONE`.
+    One,
+    /// `wirestate_ws_conn_poll_events` into an array of this many.
+    Batch(usize),
+}
+
+/// `n` messages through the exported C functions, `burst` per transport read.
+fn c_loop(n: u64, burst: u64, poll: Poll) -> f64 {
     let mut cfg = ptr::null_mut();
     ok(wirestate_ws_config_new(&mut cfg));
     ok(wirestate_ws_config_set_host(cfg, c"localhost".as_ptr(), 9));
@@ -100,29 +158,100 @@ fn c_loop(n: u64) -> f64 {
         }
     }
     let msg = [0x5au8; 16];
+    let mut batch = [ev; 64];
     let start = Instant::now();
     let mut got = 0u64;
-    for _ in 0..n {
-        ok(wirestate_ws_conn_send_binary(
-            client,
-            msg.as_ptr(),
-            msg.len(),
-        ));
+    for _ in 0..n / burst {
+        for _ in 0..burst {
+            ok(wirestate_ws_conn_send_binary(
+                client,
+                msg.as_ptr(),
+                msg.len(),
+            ));
+        }
         pump(client, server);
-        loop {
-            ok(wirestate_ws_conn_poll_event(server, &mut ev));
-            match ev.kind {
-                wirestate_ws_event_kind::None => break,
-                wirestate_ws_event_kind::Binary => got += black_box(ev.len) as u64,
-                _ => {}
-            }
+        match poll {
+            Poll::One => loop {
+                ok(wirestate_ws_conn_poll_event(server, &mut ev));
+                match ev.kind {
+                    wirestate_ws_event_kind::None => break,
+                    wirestate_ws_event_kind::Binary => got += black_box(ev.len) as u64,
+                    _ => {}
+                }
+            },
+            Poll::Batch(cap) => loop {
+                let mut written = 0;
+                ok(wirestate_ws_conn_poll_events(
+                    server,
+                    batch.as_mut_ptr(),
+                    cap,
+                    &mut written,
+                ));
+                for e in &batch[..written] {
+                    if e.kind == wirestate_ws_event_kind::Binary {
+                        got += black_box(e.len) as u64;
+                    }
+                }
+                if written < cap {
+                    break;
+                }
+            },
         }
     }
-    let ns = start.elapsed().as_nanos() as f64 / n as f64;
-    assert_eq!(got, 16 * n);
+    let sent = n / burst * burst;
+    let ns = start.elapsed_ns() as f64 / sent as f64;
+    assert_eq!(got, 16 * sent);
     wirestate_ws_conn_free(client);
     wirestate_ws_conn_free(server);
     ns
+}
+
+/// Runs the Rust loop and the C loops for one burst size, interleaved,
+/// `rounds` times; prints the best and the median of each.
+fn compare(n: u64, burst: u64, rounds: usize) {
+    let loops: [(&str, Option<Poll>); 3] = [
+        ("core (Rust API, poll_event loop)", None),
+        ("C API, poll_event one at a time", Some(Poll::One)),
+        ("C API, poll_events (batch of 64)", Some(Poll::Batch(64))),
+    ];
+    let run = |p: Option<Poll>, n| match p {
+        None => rust_loop(n, burst),
+        Some(p) => c_loop(n, burst, p),
+    };
+    for (_, p) in loops {
+        run(p, n);
+    }
+    let mut times = [const { Vec::new() }; 3];
+    for _ in 0..rounds {
+        for (i, (_, p)) in loops.iter().enumerate() {
+            times[i].push(run(*p, n));
+        }
+    }
+    for t in &mut times {
+        t.sort_by(f64::total_cmp);
+    }
+    let best = |i: usize| times[i][0];
+    let median = |i: usize| times[i][rounds / 2];
+    println!(
+        "16-byte messages, {burst} per transport read, {n} per run, {rounds} runs \
+         (thread CPU time): best, median"
+    );
+    for (i, (name, _)) in loops.iter().enumerate() {
+        let vs = if i == 0 {
+            String::new()
+        } else {
+            format!(
+                "   {:+6.1} % {:+6.1} %",
+                (best(i) / best(0) - 1.0) * 100.0,
+                (median(i) / median(0) - 1.0) * 100.0
+            )
+        };
+        println!(
+            "  {name:34} {:6.1} {:6.1} ns/message{vs}",
+            best(i),
+            median(i)
+        );
+    }
 }
 
 #[test]
@@ -131,17 +260,8 @@ fn overhead() {
     let n: u64 = std::env::var("WIRESTATE_OVERHEAD_MESSAGES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(2_000_000);
-    // Warm up, then alternate to even out noise; keep the best of each.
-    rust_loop(n / 10);
-    c_loop(n / 10);
-    let (mut rust, mut c) = (f64::MAX, f64::MAX);
-    for _ in 0..5 {
-        rust = rust.min(rust_loop(n));
-        c = c.min(c_loop(n));
-    }
-    println!("16-byte messages, client send -> server event, {n} per run, best of 5:");
-    println!("  core (Rust API):  {rust:7.1} ns/message");
-    println!("  C API functions:  {c:7.1} ns/message");
-    println!("  overhead:         {:+7.1} %", (c / rust - 1.0) * 100.0);
+        .unwrap_or(200_000);
+    // Many short runs, the loops alternating, so that noise hits all alike.
+    compare(n, 1, 25);
+    compare(n, 16, 25);
 }
