@@ -142,8 +142,10 @@ unsafe fn unmask_avx2(
     let mut i = head;
     while i + 64 <= n {
         // SAFETY: `i + 64 <= n` keeps both 64-byte accesses inside the
-        // slices; `dst + i` is 64-byte aligned (`head` made it so and each
-        // step adds 64), as the aligned stores need; the loads are unaligned.
+        // slices; `dst + i` is 64-byte aligned, as the aligned stores need:
+        // `head` made it so and each step adds 64 (were the offset unknown,
+        // `align_offset` returns `usize::MAX`, `head` is `n` and no step
+        // runs); the loads are unaligned.
         unsafe {
             let a = _mm256_loadu_si256(src.as_ptr().add(i).cast::<__m256i>());
             let b = _mm256_loadu_si256(src.as_ptr().add(i + 32).cast::<__m256i>());
