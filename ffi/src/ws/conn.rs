@@ -15,6 +15,7 @@ use crate::ffi::{
     Castable, Out, free_boxed, to_boxed_ptr, try_mut, try_ref, try_slice, try_slice_mut, try_str,
 };
 use crate::panic::{ffi_boundary, result_boundary};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// One WebSocket connection, client or server, as a sans-IO state machine:
 /// bytes from the transport go in (`receive_data`, `receive_eof`), bytes for
@@ -72,7 +73,7 @@ pub struct wirestate_ws_conn {
     /// grown, so pointers into it stay put. Only `poll_events` changes it.
     pub(crate) arena: Vec<u8>,
     scratch: Vec<u8>,
-    /// Set while a call runs; still set afterwards only if it panicked.
+    /// A call panicked: every later call but `_free` refuses.
     poisoned: bool,
 }
 
@@ -124,18 +125,26 @@ pub(crate) fn with_conn(
     conn: *mut wirestate_ws_conn,
     f: impl FnOnce(&mut wirestate_ws_conn) -> FfiResult,
 ) -> wirestate_result {
-    result_boundary(|| {
-        // SAFETY: C passes NULL or a live connection from a `_new_*` function,
-        // used by one call at a time.
-        let c = unsafe { try_mut(conn) }?;
-        if c.poisoned {
-            return Err(wirestate_result::Panic);
+    // SAFETY: C passes NULL or a live connection from a `_new_*` function,
+    // used by one call at a time.
+    let c = match unsafe { try_mut(conn) } {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if c.poisoned {
+        return wirestate_result::Panic;
+    }
+    // The flag is set only when `f` panics (no store on the way in and out).
+    match catch_unwind(AssertUnwindSafe(|| f(c))) {
+        Ok(Ok(())) => wirestate_result::Ok,
+        Ok(Err(code)) => code,
+        Err(_) => {
+            // SAFETY: `conn` is the live connection the call was given; the
+            // borrow `f` held ended with the unwind.
+            unsafe { (*conn).poisoned = true };
+            wirestate_result::Panic
         }
-        c.poisoned = true;
-        let r = f(c);
-        c.poisoned = false;
-        r
-    })
+    }
 }
 
 /// [`with_conn`] for calls that change nothing.
@@ -713,6 +722,35 @@ mod tests {
             wirestate_result::Panic
         );
         assert_eq!(state, wirestate_ws_state::Open);
+        wirestate_ws_conn_free(conn);
+    }
+
+    #[test]
+    fn a_panic_inside_a_call_poisons_the_connection() {
+        let mut conn = ptr::null_mut();
+        let mut cfg = ptr::null_mut();
+        assert_eq!(wirestate_ws_config_new(&mut cfg), wirestate_result::Ok);
+        assert_eq!(
+            wirestate_ws_conn_new_server(cfg, &mut conn),
+            wirestate_result::Ok
+        );
+        wirestate_ws_config_free(cfg);
+        assert_eq!(with_conn(conn, |_| Ok(())), wirestate_result::Ok);
+        assert_eq!(
+            with_conn(conn, |_| Err(wirestate_result::BufferFull)),
+            wirestate_result::BufferFull
+        );
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let r = with_conn(conn, |_| panic!("boom"));
+        std::panic::set_hook(prev);
+        assert_eq!(r, wirestate_result::Panic);
+        assert_eq!(with_conn(conn, |_| Ok(())), wirestate_result::Panic);
+        let mut state = wirestate_ws_state::Open;
+        assert_eq!(
+            wirestate_ws_conn_state(conn, &mut state),
+            wirestate_result::Panic
+        );
         wirestate_ws_conn_free(conn);
     }
 
