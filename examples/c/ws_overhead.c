@@ -76,7 +76,7 @@ static double run(uint64_t n, uint64_t burst, int batched) {
                 for (size_t i = 0; i < written; i++) {
                     if (evs[i].kind == WIRESTATE_WS_EVENT_KIND_BINARY) got += evs[i].len;
                 }
-            } while (written == BATCH);
+            } while (written > 0);
         } else {
             for (;;) {
                 OK(wirestate_ws_conn_poll_event(server, &ev));

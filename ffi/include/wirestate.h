@@ -1333,14 +1333,12 @@ wirestate_result wirestate_ws_conn_poll_event(struct wirestate_ws_conn *conn, st
 // Takes up to `cap` pending events at once and writes them to
 // `events[0]`, ..., `events[*written - 1]` in order; `*written` is 0 when
 // none is pending. It does what `cap` calls of
-// `wirestate_ws_conn_poll_event` would, in one call: an event loop calls it
-// after every input (until it writes fewer than `cap`), and handles the
-// events of the array in order. The slots past `*written` are left as they
-// were.
+// `wirestate_ws_conn_poll_event` would, in one call: after every input an
+// event loop calls it until it writes 0, and handles the events of each
+// array in order. The slots past `*written` are left as they were.
 //
-// A batch may end before `cap` events and before the queue is empty; ask
-// again until `*written` is 0 (or less than `cap` — then nothing was left
-// when the call returned). It ends after
+// A batch may hold fewer than `cap` events while more are pending, so
+// only `*written == 0` means the queue is empty. A batch ends after
 // - a `REQUEST`, `ACCEPTED` or `REJECTED` event, so the request and
 //   response accessors always describe the last event of a batch;
 // - a `CLOSED` event (always the connection's last);
@@ -1369,7 +1367,8 @@ wirestate_result wirestate_ws_conn_poll_event(struct wirestate_ws_conn *conn, st
 // uninitialized). `WIRESTATE_RESULT_NULL_PARAMETER` when `conn`, `events` or
 // `written` is NULL; `WIRESTATE_RESULT_INVALID_ARGUMENT` when `cap` is 0 or
 // larger than `PTRDIFF_MAX / sizeof(wirestate_ws_event)`. On failure no
-// event is taken and nothing is written.
+// event is taken and nothing is written (after `WIRESTATE_RESULT_PANIC`,
+// slots of `events` may have been written).
 wirestate_result wirestate_ws_conn_poll_events(struct wirestate_ws_conn *conn, struct wirestate_ws_event *events, size_t cap, size_t *written);
 
 // Writes the request target (path and query) of the current `REQUEST`

@@ -192,7 +192,7 @@ fn c_loop(n: u64, burst: u64, poll: Poll) -> f64 {
                         got += black_box(e.len) as u64;
                     }
                 }
-                if written < cap {
+                if written == 0 {
                     break;
                 }
             },

@@ -113,14 +113,12 @@ pub(crate) const ARENA_CAPACITY: usize = 8 << 10;
 /// Takes up to `cap` pending events at once and writes them to
 /// `events[0]`, ..., `events[*written - 1]` in order; `*written` is 0 when
 /// none is pending. It does what `cap` calls of
-/// `wirestate_ws_conn_poll_event` would, in one call: an event loop calls it
-/// after every input (until it writes fewer than `cap`), and handles the
-/// events of the array in order. The slots past `*written` are left as they
-/// were.
+/// `wirestate_ws_conn_poll_event` would, in one call: after every input an
+/// event loop calls it until it writes 0, and handles the events of each
+/// array in order. The slots past `*written` are left as they were.
 ///
-/// A batch may end before `cap` events and before the queue is empty; ask
-/// again until `*written` is 0 (or less than `cap` — then nothing was left
-/// when the call returned). It ends after
+/// A batch may hold fewer than `cap` events while more are pending, so
+/// only `*written == 0` means the queue is empty. A batch ends after
 /// - a `REQUEST`, `ACCEPTED` or `REJECTED` event, so the request and
 ///   response accessors always describe the last event of a batch;
 /// - a `CLOSED` event (always the connection's last);
@@ -149,7 +147,8 @@ pub(crate) const ARENA_CAPACITY: usize = 8 << 10;
 /// uninitialized). `WIRESTATE_RESULT_NULL_PARAMETER` when `conn`, `events` or
 /// `written` is NULL; `WIRESTATE_RESULT_INVALID_ARGUMENT` when `cap` is 0 or
 /// larger than `PTRDIFF_MAX / sizeof(wirestate_ws_event)`. On failure no
-/// event is taken and nothing is written.
+/// event is taken and nothing is written (after `WIRESTATE_RESULT_PANIC`,
+/// slots of `events` may have been written).
 #[unsafe(no_mangle)]
 pub extern "C" fn wirestate_ws_conn_poll_events(
     conn: *mut wirestate_ws_conn,
