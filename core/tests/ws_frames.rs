@@ -277,6 +277,29 @@ fn invalid_utf8_text_is_1007() {
     }
 }
 
+/// Whole text frames around the size of the piece text is checked in
+/// (8 KiB), with three-byte characters straddling every piece boundary:
+/// valid ones arrive intact; a bad or unfinished last character is 1007.
+#[test]
+fn whole_text_frames_around_the_piece_size() {
+    for len in [8190, 8191, 8192, 8193, 8194, 20000, 65535] {
+        let mut text = "€".repeat(len / 3);
+        text.push_str(&"x".repeat(len % 3));
+        let mut s = open_server(Config::default());
+        s.receive_data(&cframe(0x81, text.as_bytes()));
+        assert_eq!(events(&mut s), [Ev::Text(text.clone())], "len {len}");
+        let mut bad = text.clone().into_bytes();
+        let n = bad.len();
+        bad[n - 1] = 0xff;
+        let (sent, code, _) = server_failure(Config::default(), &cframe(0x81, &bad));
+        assert_eq!((sent, code), (1007, 1007), "len {len}");
+        let mut cut = "€".repeat(len / 3).into_bytes();
+        cut.truncate(cut.len() - 1);
+        let (sent, code, _) = server_failure(Config::default(), &cframe(0x81, &cut));
+        assert_eq!((sent, code), (1007, 1007), "len {len}");
+    }
+}
+
 #[test]
 fn utf8_fails_fast_inside_a_frame() {
     // A 100-byte text frame whose 10th byte can never be valid: the

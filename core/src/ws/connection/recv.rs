@@ -80,6 +80,10 @@ impl Rx {
     }
 }
 
+/// The size of the pieces text is unmasked and checked in: small enough to
+/// stay in the first-level cache between the two.
+const PIECE: usize = 8 << 10;
+
 /// Unmasks `data` (from `offset` into its frame) through the end of
 /// `scratch` in cache-sized pieces, checking each piece and appending its
 /// text to `out`: the payload is read once and written once, and the
@@ -92,7 +96,6 @@ fn unmask_text(
     mask: Option<[u8; 4]>,
     mut offset: usize,
 ) -> Result<(), InvalidUtf8> {
-    const PIECE: usize = 8 << 10;
     let base = scratch.len();
     for piece in data.chunks(PIECE) {
         scratch.extend_unmasked(piece, mask, offset);
@@ -102,6 +105,27 @@ fn unmask_text(
         offset += piece.len();
     }
     Ok(())
+}
+
+/// [`unmask_text`] for a whole message of at most one piece: the complete
+/// text is checked in one call, with no code point carried between pieces.
+fn unmask_whole_text(
+    scratch: &mut RecvBuf,
+    out: &mut String,
+    data: &[u8],
+    mask: Option<[u8; 4]>,
+) -> Result<(), InvalidUtf8> {
+    let base = scratch.len();
+    scratch.extend_unmasked(data, mask, 0);
+    let checked = match simdutf8::basic::from_utf8(&scratch.as_slice()[base..]) {
+        Ok(text) => {
+            out.push_str(text);
+            Ok(())
+        }
+        Err(_) => Err(InvalidUtf8),
+    };
+    scratch.truncate(base);
+    checked
 }
 
 /// A routine that writes `src` masked with `key` (from `offset` into the
@@ -321,9 +345,19 @@ impl Connection {
         let (start, end, bank) = if kind == MessageKind::Text {
             let (tbuf, bank) = self.tbufs.current();
             let at = tbuf.len();
-            let mut utf8 = Utf8Validator::new();
-            let checked = unmask_text(&mut self.rbuf, tbuf, &mut utf8, payload, mask, 0);
-            if checked.is_err() || !utf8.is_complete() {
+            let checked = if len <= PIECE {
+                unmask_whole_text(&mut self.rbuf, tbuf, payload, mask)
+            } else {
+                let mut utf8 = Utf8Validator::new();
+                unmask_text(&mut self.rbuf, tbuf, &mut utf8, payload, mask, 0).and_then(|()| {
+                    if utf8.is_complete() {
+                        Ok(())
+                    } else {
+                        Err(InvalidUtf8)
+                    }
+                })
+            };
+            if checked.is_err() {
                 // Invalid text: the general path finds the byte and fails.
                 tbuf.truncate(at);
                 return None;
