@@ -422,6 +422,161 @@ static void streaming(void) {
     wirestate_ws_conn_free(server);
 }
 
+/* ----- randomized: every kind of message, random read sizes, random caps,
+ * replies in the middle of a batch; each payload checked after its batch
+ * and again after the replies. Under the sanitizers and valgrind a payload
+ * read after the core reused or freed its memory is caught too. */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static uint32_t rnd(uint32_t n) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return n ? (uint32_t)(rng_state % n) : 0;
+}
+
+enum { MAX_MSGS = 400, MAX_LEN = 20000 };
+
+struct expected {
+    int kind; /* wirestate_ws_event_kind: TEXT, BINARY or PING */
+    size_t len;
+    uint8_t *data;
+};
+
+static void random_round(bool deflate, bool streaming, int nmsgs) {
+    wirestate_ws_conn *client = NULL, *server = NULL;
+    open_pair(deflate, streaming, &client, &server);
+    static struct expected want[MAX_MSGS];
+    static uint8_t buf[MAX_LEN];
+    for (int i = 0; i < nmsgs; i++) {
+        uint32_t r = rnd(10);
+        size_t len = rnd(8) == 0 ? rnd(MAX_LEN) : rnd(300);
+        struct expected *w = &want[i];
+        if (r < 4) {
+            w->kind = WIRESTATE_WS_EVENT_KIND_TEXT;
+            for (size_t j = 0; j < len; j++) buf[j] = (uint8_t)('a' + rnd(26));
+        } else if (r < 9) {
+            w->kind = WIRESTATE_WS_EVENT_KIND_BINARY;
+            for (size_t j = 0; j < len; j++) buf[j] = (uint8_t)rnd(256);
+        } else {
+            w->kind = WIRESTATE_WS_EVENT_KIND_PING;
+            len = rnd(126);
+            for (size_t j = 0; j < len; j++) buf[j] = (uint8_t)rnd(256);
+        }
+        w->len = len;
+        w->data = malloc(len ? len : 1);
+        memcpy(w->data, buf, len);
+        uint32_t kind = w->kind == WIRESTATE_WS_EVENT_KIND_TEXT ? WIRESTATE_WS_MESSAGE_KIND_TEXT
+                                                                 : WIRESTATE_WS_MESSAGE_KIND_BINARY;
+        if (w->kind == WIRESTATE_WS_EVENT_KIND_PING) {
+            CHECK_OK(wirestate_ws_conn_ping(client, buf, len));
+        } else if (len > 10 && rnd(4) == 0) {
+            size_t cut = 1 + rnd((uint32_t)len - 1);
+            CHECK_OK(wirestate_ws_conn_send_fragment(client, kind, buf, cut, false));
+            CHECK_OK(wirestate_ws_conn_send_fragment(client, kind, buf + cut, len - cut, true));
+        } else {
+            CHECK_OK(wirestate_ws_conn_send_message(client, kind, buf, len, rnd(2) == 0));
+        }
+    }
+
+    /* The server side: feed random pieces, take batches now and then. */
+    static uint8_t assembled[MAX_LEN];
+    size_t assembled_len = 0;
+    int next = 0; /* the next expected message */
+    wirestate_ws_event evs[CAP];
+    for (;;) {
+        const uint8_t *out = NULL;
+        size_t len = 0;
+        CHECK_OK(wirestate_ws_conn_pending_output(client, &out, &len));
+        if (len > 0) {
+            size_t piece = 1 + rnd(rnd(2) ? 64 : 9000);
+            if (piece > len) piece = len;
+            CHECK_OK(wirestate_ws_conn_receive_data(server, out, piece));
+            CHECK_OK(wirestate_ws_conn_consume_output(client, piece));
+            if (rnd(3) != 0) continue;
+        }
+        size_t n;
+        do {
+            size_t cap = 1 + rnd(CAP);
+            n = batch(server, evs, cap);
+            int firsts = next;
+            size_t start_len = assembled_len;
+            static uint8_t prefix[MAX_LEN];
+            memcpy(prefix, assembled, start_len);
+            for (int pass = 0; pass < 2; pass++) {
+                /* The second pass re-reads the batch after replies. */
+                next = firsts;
+                memcpy(assembled, prefix, start_len);
+                assembled_len = start_len;
+                for (size_t i = 0; i < n; i++) {
+                    const wirestate_ws_event *e = &evs[i];
+                    if (e->kind == WIRESTATE_WS_EVENT_KIND_WRITABLE ||
+                        e->kind == WIRESTATE_WS_EVENT_KIND_PONG) {
+                        continue;
+                    }
+                    const uint8_t *data = e->data;
+                    size_t dlen = e->len;
+                    if (e->kind == WIRESTATE_WS_EVENT_KIND_MESSAGE_CHUNK) {
+                        CHECK(assembled_len + dlen <= MAX_LEN);
+                        if (assembled_len + dlen > MAX_LEN) break;
+                        memcpy(assembled + assembled_len, data, dlen);
+                        assembled_len += dlen;
+                        if (!e->last) continue;
+                        data = assembled;
+                        dlen = assembled_len;
+                        assembled_len = 0;
+                    }
+                    CHECK(next < nmsgs);
+                    if (next >= nmsgs) break;
+                    const struct expected *w = &want[next];
+                    int kind = e->kind;
+                    if (kind == WIRESTATE_WS_EVENT_KIND_MESSAGE_CHUNK) {
+                        kind = e->message_kind == WIRESTATE_WS_MESSAGE_KIND_TEXT
+                                   ? WIRESTATE_WS_EVENT_KIND_TEXT
+                                   : WIRESTATE_WS_EVENT_KIND_BINARY;
+                    }
+                    CHECK(kind == w->kind);
+                    CHECK(dlen == w->len && memcmp(data, w->data, dlen) == 0);
+                    next++;
+                }
+                if (pass == 0 && n > 0) {
+                    /* Replies in the middle of the batch: echoes of some of
+                     * its messages straight from its memory, a ping, some
+                     * output taken. */
+                    for (size_t i = 0; i < n; i++) {
+                        if (rnd(3) == 0 && (evs[i].kind == WIRESTATE_WS_EVENT_KIND_TEXT ||
+                                            evs[i].kind == WIRESTATE_WS_EVENT_KIND_BINARY)) {
+                            wirestate_result r = wirestate_ws_conn_send_message(
+                                server, evs[i].message_kind, evs[i].data, evs[i].len, true);
+                            CHECK(r == WIRESTATE_RESULT_OK || r == WIRESTATE_RESULT_BUFFER_FULL);
+                        }
+                    }
+                    CHECK_OK(wirestate_ws_conn_ping(server, (const uint8_t *)"r", 1));
+                    const uint8_t *sout = NULL;
+                    size_t slen = 0;
+                    CHECK_OK(wirestate_ws_conn_pending_output(server, &sout, &slen));
+                    CHECK_OK(wirestate_ws_conn_consume_output(server, slen / 2));
+                    uint8_t tmp[512];
+                    size_t got = 0;
+                    CHECK_OK(wirestate_ws_conn_poll_transmit(server, tmp, sizeof tmp, &got));
+                }
+            }
+        } while (n > 0);
+        if (len == 0) break;
+    }
+    CHECK(next == nmsgs);
+    for (int i = 0; i < nmsgs; i++) free(want[i].data);
+    wirestate_ws_conn_free(client);
+    wirestate_ws_conn_free(server);
+}
+
+static void randomized(void) {
+    for (int round = 0; round < 24; round++) {
+        random_round(round % 2 == 1, round % 3 == 2, 20 + (int)rnd(180));
+    }
+}
+
 /* Bad arguments: an error code, nothing written, no event taken. */
 static void bad_arguments(void) {
     wirestate_ws_conn *client = NULL, *server = NULL;
@@ -458,5 +613,6 @@ int main(void) {
     batch_ends();
     streaming();
     bad_arguments();
+    randomized();
     return check_report();
 }
