@@ -12,6 +12,7 @@ use crate::ffi::{
     Castable, Out, free_boxed, to_boxed_ptr, try_mut, try_ref, try_slice, try_slice_mut,
 };
 use crate::panic::{ffi_boundary, result_boundary};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// A transmit buffer this large suits every configuration: an IPv6 header
 /// (40 bytes), the largest TCP header (60) and the largest MSS (65,535).
@@ -79,7 +80,7 @@ pub struct wirestate_tcp_endpoint {
     /// The smallest buffer a transmit call accepts (see
     /// `wirestate_tcp_endpoint_transmit_buffer_size`).
     transmit_buffer: usize,
-    /// Set while a call runs; still set afterwards only if it panicked.
+    /// A call panicked: every later call but `_free` refuses.
     poisoned: bool,
 }
 
@@ -135,18 +136,26 @@ fn with_wrapper(
     ep: *mut wirestate_tcp_endpoint,
     f: impl FnOnce(&mut wirestate_tcp_endpoint) -> FfiResult,
 ) -> wirestate_result {
-    result_boundary(|| {
-        // SAFETY: C passes NULL or a live endpoint from a `_new` function,
-        // used by one call at a time.
-        let e = unsafe { try_mut(ep) }?;
-        if e.poisoned {
-            return Err(wirestate_result::Panic);
+    // SAFETY: C passes NULL or a live endpoint from a `_new` function, used
+    // by one call at a time.
+    let e = match unsafe { try_mut(ep) } {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    if e.poisoned {
+        return wirestate_result::Panic;
+    }
+    // The flag is set only when `f` panics (no store on the way in and out).
+    match catch_unwind(AssertUnwindSafe(|| f(e))) {
+        Ok(Ok(())) => wirestate_result::Ok,
+        Ok(Err(code)) => code,
+        Err(_) => {
+            // SAFETY: `ep` is the live endpoint the call was given; the
+            // borrow `f` held ended with the unwind.
+            unsafe { (*ep).poisoned = true };
+            wirestate_result::Panic
         }
-        e.poisoned = true;
-        let r = f(e);
-        e.poisoned = false;
-        r
-    })
+    }
 }
 
 /// [`with_wrapper`] for calls that need only the core's endpoint.
@@ -738,6 +747,35 @@ mod tests {
         c.mss = None;
         c.mtu = 65_535;
         assert!(transmit_buffer_size(&c) <= WIRESTATE_TCP_MAX_TRANSMIT_BUFFER);
+    }
+
+    #[test]
+    fn a_panic_inside_a_call_poisons_the_endpoint() {
+        let mut cfg = ptr::null_mut();
+        assert_eq!(wirestate_tcp_config_new(&mut cfg), wirestate_result::Ok);
+        let mut ep = ptr::null_mut();
+        assert_eq!(
+            wirestate_tcp_endpoint_new_os_seeded(cfg, &mut ep),
+            wirestate_result::Ok
+        );
+        wirestate_tcp_config_free(cfg);
+        assert_eq!(with_wrapper(ep, |_| Ok(())), wirestate_result::Ok);
+        assert_eq!(
+            with_wrapper(ep, |_| Err(wirestate_result::UnknownConnection)),
+            wirestate_result::UnknownConnection
+        );
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let r = with_wrapper(ep, |_| panic!("boom"));
+        std::panic::set_hook(prev);
+        assert_eq!(r, wirestate_result::Panic);
+        assert_eq!(with_wrapper(ep, |_| Ok(())), wirestate_result::Panic);
+        let mut n = 7usize;
+        assert_eq!(
+            wirestate_tcp_endpoint_connection_count(ep, &mut n),
+            wirestate_result::Panic
+        );
+        wirestate_tcp_endpoint_free(ep);
     }
 
     #[test]
