@@ -374,6 +374,34 @@ impl Connection {
 
     // ----- output --------------------------------------------------------
 
+    /// Whether [`poll_event`](Self::poll_event) would return an event now.
+    ///
+    /// For bindings that hand several events out at once (the C API's
+    /// `poll_events`): asking, unlike a `poll_event` that finds nothing,
+    /// leaves the connection's buffers alone. The bytes of the events
+    /// `poll_event` has returned are neither moved nor freed until it
+    /// returns `None`, or `receive_data`, `receive_data_into`,
+    /// `receive_eof`, `accept` or `reject` is called; a
+    /// [`Request`](Event::Request), [`Accepted`](Event::Accepted),
+    /// [`Rejected`](Event::Rejected) or [`Closed`](Event::Closed) event
+    /// lives until the next event of those four kinds. Sending, closing,
+    /// pings, timers and taking output do not touch them.
+    pub fn has_pending_event(&self) -> bool {
+        match self.pending.front() {
+            None => false,
+            // A queued failure turns into the Closed event unless that was
+            // reported already; anything else queued is an event.
+            Some(Pending::Fail { .. }) => {
+                !self.closed_reported
+                    || self
+                        .pending
+                        .iter()
+                        .any(|p| !matches!(p, Pending::Fail { .. }))
+            }
+            Some(_) => true,
+        }
+    }
+
     /// The next event, borrowed from the connection until the next call that
     /// takes `&mut self`. Returns `None` when there is none.
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
