@@ -76,7 +76,8 @@ static double run(uint64_t n, uint64_t burst, int batched) {
                 for (size_t i = 0; i < written; i++) {
                     if (evs[i].kind == WIRESTATE_WS_EVENT_KIND_BINARY) got += evs[i].len;
                 }
-            } while (written > 0);
+                /* Short of BATCH without a handshake event or CLOSED: empty. */
+            } while (written == BATCH);
         } else {
             for (;;) {
                 OK(wirestate_ws_conn_poll_event(server, &ev));

@@ -1333,20 +1333,20 @@ wirestate_result wirestate_ws_conn_poll_event(struct wirestate_ws_conn *conn, st
 // Takes up to `cap` pending events at once and writes them to
 // `events[0]`, ..., `events[*written - 1]` in order; `*written` is 0 when
 // none is pending. It does what `cap` calls of
-// `wirestate_ws_conn_poll_event` would, in one call: after every input an
-// event loop calls it until it writes 0, and handles the events of each
-// array in order. The slots past `*written` are left as they were.
+// `wirestate_ws_conn_poll_event` would, in one call, without copying any
+// payload. The slots past `*written` are left as they were.
 //
-// A batch may hold fewer than `cap` events while more are pending, so
-// only `*written == 0` means the queue is empty. A batch ends after
-// - a `REQUEST`, `ACCEPTED` or `REJECTED` event, so the request and
-//   response accessors always describe the last event of a batch;
-// - a `CLOSED` event (always the connection's last);
-// - an event with a payload that does not fit the connection's 8 KiB of
-//   room for copies (see below); it is handed out in place.
+// A batch ends early, with fewer than `cap` events while more may be
+// pending, only after a `REQUEST`, `ACCEPTED` or `REJECTED` event (so the
+// request and response accessors describe the last event of a batch) and
+// after `CLOSED` (always the connection's last event). Otherwise fewer
+// than `cap` events means none is left: an event loop calls it once after
+// every input, and again only when the batch was full or ended with a
+// handshake event.
 //
-// Ownership and lifetime: every `data` of the batch stays valid until the
-// next call that takes this connection, except calls to
+// Ownership and lifetime: every `data` of the batch points into the
+// connection's memory and stays valid until the next call that takes this
+// connection, except calls to
 // - functions taking `const wirestate_ws_conn *` (getters,
 //   `pending_output`, the request and response accessors),
 // - `wirestate_ws_conn_send_text`, `_send_binary`, `_send_message`,
@@ -1358,10 +1358,7 @@ wirestate_result wirestate_ws_conn_poll_event(struct wirestate_ws_conn *conn, st
 // into a send call (an echo). Every other call on the connection —
 // `poll_event`, `poll_events`, `receive_data`, `receive_eof`,
 // `handle_timeout`, `accept`, `reject` — and `wirestate_ws_conn_free` end
-// it; copy what you keep. (Payloads of events before the last are small
-// copies the connection made, because the core reuses its receive buffers
-// once its queue is empty; the last one may point into the receive buffers
-// themselves.)
+// it; copy what you keep.
 //
 // `events` must be valid for writes of `cap` events (they may be
 // uninitialized). `WIRESTATE_RESULT_NULL_PARAMETER` when `conn`, `events` or

@@ -64,14 +64,10 @@ pub struct wirestate_ws_conn {
     /// A copy of the last handshake event, for the accessors; replaced at
     /// every `poll_event`.
     pub(crate) handshake: Handshake,
-    /// Address range `[start, end)` of the last event's payload: a send whose
-    /// input overlaps it is copied to `scratch` first.
+    /// Address range `[start, end)` spanning the payloads of the last
+    /// `poll_event` or `poll_events`: input that overlaps it is copied to
+    /// `scratch` first, since the call may reuse that memory.
     pub(crate) last_payload: (usize, usize),
-    /// Copies of the payloads `poll_events` hands out before polling again
-    /// (the core reclaims its receive buffers when its queue runs dry);
-    /// allocated at the first need with `ARENA_CAPACITY` bytes and never
-    /// grown, so pointers into it stay put. Only `poll_events` changes it.
-    pub(crate) arena: Vec<u8>,
     scratch: Vec<u8>,
     /// A call panicked: every later call but `_free` refuses.
     poisoned: bool,
@@ -94,7 +90,6 @@ impl wirestate_ws_conn {
             conn,
             handshake: Handshake::None,
             last_payload: (0, 0),
-            arena: Vec::new(),
             scratch: Vec::new(),
             poisoned: false,
         }

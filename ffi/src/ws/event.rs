@@ -106,27 +106,23 @@ pub extern "C" fn wirestate_ws_conn_poll_event(
     })
 }
 
-/// Bytes of `wirestate_ws_conn_poll_events` payload copies a connection
-/// keeps (allocated at its first batch that needs them).
-pub(crate) const ARENA_CAPACITY: usize = 8 << 10;
-
 /// Takes up to `cap` pending events at once and writes them to
 /// `events[0]`, ..., `events[*written - 1]` in order; `*written` is 0 when
 /// none is pending. It does what `cap` calls of
-/// `wirestate_ws_conn_poll_event` would, in one call: after every input an
-/// event loop calls it until it writes 0, and handles the events of each
-/// array in order. The slots past `*written` are left as they were.
+/// `wirestate_ws_conn_poll_event` would, in one call, without copying any
+/// payload. The slots past `*written` are left as they were.
 ///
-/// A batch may hold fewer than `cap` events while more are pending, so
-/// only `*written == 0` means the queue is empty. A batch ends after
-/// - a `REQUEST`, `ACCEPTED` or `REJECTED` event, so the request and
-///   response accessors always describe the last event of a batch;
-/// - a `CLOSED` event (always the connection's last);
-/// - an event with a payload that does not fit the connection's 8 KiB of
-///   room for copies (see below); it is handed out in place.
+/// A batch ends early, with fewer than `cap` events while more may be
+/// pending, only after a `REQUEST`, `ACCEPTED` or `REJECTED` event (so the
+/// request and response accessors describe the last event of a batch) and
+/// after `CLOSED` (always the connection's last event). Otherwise fewer
+/// than `cap` events means none is left: an event loop calls it once after
+/// every input, and again only when the batch was full or ended with a
+/// handshake event.
 ///
-/// Ownership and lifetime: every `data` of the batch stays valid until the
-/// next call that takes this connection, except calls to
+/// Ownership and lifetime: every `data` of the batch points into the
+/// connection's memory and stays valid until the next call that takes this
+/// connection, except calls to
 /// - functions taking `const wirestate_ws_conn *` (getters,
 ///   `pending_output`, the request and response accessors),
 /// - `wirestate_ws_conn_send_text`, `_send_binary`, `_send_message`,
@@ -138,10 +134,7 @@ pub(crate) const ARENA_CAPACITY: usize = 8 << 10;
 /// into a send call (an echo). Every other call on the connection —
 /// `poll_event`, `poll_events`, `receive_data`, `receive_eof`,
 /// `handle_timeout`, `accept`, `reject` — and `wirestate_ws_conn_free` end
-/// it; copy what you keep. (Payloads of events before the last are small
-/// copies the connection made, because the core reuses its receive buffers
-/// once its queue is empty; the last one may point into the receive buffers
-/// themselves.)
+/// it; copy what you keep.
 ///
 /// `events` must be valid for writes of `cap` events (they may be
 /// uninitialized). `WIRESTATE_RESULT_NULL_PARAMETER` when `conn`, `events` or
@@ -165,27 +158,40 @@ pub extern "C" fn wirestate_ws_conn_poll_events(
             return Err(wirestate_result::InvalidArgument);
         }
         forget_handshake(&mut c.handshake);
-        c.arena.clear();
-        c.last_payload = (0, 0);
+        if !c.conn.has_pending_event() {
+            // Nothing to hand out: let the core reuse its buffers, as a
+            // `poll_event` that finds nothing does.
+            let _ = c.conn.poll_event();
+            c.last_payload = (0, 0);
+            written.write(0);
+            return Ok(());
+        }
+        // The span of every payload handed out, for `with_input`.
+        let (mut lo, mut hi) = (usize::MAX, 0);
         let mut n = 0;
-        while let Some(event) = c.conn.poll_event() {
+        // The core keeps the bytes of the events it returned where they are
+        // until a poll finds its queue empty (or new input arrives), so
+        // asking before each poll keeps every payload of the batch valid.
+        while n < cap && c.conn.has_pending_event() {
+            let Some(event) = c.conn.poll_event() else {
+                break;
+            };
             // SAFETY: C passes `events` valid for writes of `cap` events, and
-            // `n < cap` here (`cap >= 1`, and the loop stops once `n == cap`).
+            // `n < cap` here.
             let slot = unsafe { events.add(n) };
             // SAFETY: as above, `slot` is valid for a write.
             let e = unsafe { to_c(slot, &mut c.handshake, Some(event)) };
             n += 1;
-            // Polling again may reclaim the receive buffers this payload is
-            // in (the core does when its queue is empty): go on only with a
-            // copy, or with nothing to keep.
-            let go_on = n < cap
-                && !e.kind.ends_batch()
-                && (e.len == 0 || copy_to_arena(&mut c.arena, slot, e));
-            if !go_on {
-                c.last_payload = e.range();
+            let (start, end) = e.range();
+            if start < end {
+                lo = lo.min(start);
+                hi = hi.max(end);
+            }
+            if e.kind.ends_batch() {
                 break;
             }
         }
+        c.last_payload = if lo < hi { (lo, hi) } else { (0, 0) };
         written.write(n);
         Ok(())
     })
@@ -199,78 +205,11 @@ fn forget_handshake(handshake: &mut Handshake) {
     }
 }
 
-/// Copies the payload of the event at `slot` (described by `e`) into the
-/// arena and points the event there; false, and nothing changed, when it
-/// does not fit.
-#[inline(always)]
-fn copy_to_arena(arena: &mut Vec<u8>, slot: *mut wirestate_ws_event, e: Put) -> bool {
-    if arena.capacity() < ARENA_CAPACITY {
-        arena.reserve_exact(ARENA_CAPACITY);
-    }
-    let at = arena.len();
-    if ARENA_CAPACITY - at < e.len {
-        return false;
-    }
-    // SAFETY: `e.data` points to `e.len` bytes of the connection's receive
-    // buffers, which nothing has changed since `poll_event` returned them;
-    // the arena, a separate allocation, has room for `e.len` more bytes
-    // (`at + e.len <= ARENA_CAPACITY <= capacity`).
-    unsafe {
-        let dst = arena.as_mut_ptr().add(at);
-        copy_bytes(e.data, dst, e.len);
-        // Within capacity: no reallocation, so earlier copies stay put.
-        arena.set_len(at + e.len);
-        (*slot).data = dst;
-    }
-    true
-}
-
-/// `copy_nonoverlapping` that moves short payloads (the common case for a
-/// batch) with a few fixed-size loads and stores instead of a call to
-/// `memcpy`.
-///
-/// # Safety
-///
-/// As for `core::ptr::copy_nonoverlapping(src, dst, len)`.
-#[inline(always)]
-unsafe fn copy_bytes(src: *const u8, dst: *mut u8, len: usize) {
-    /// Copies `len` (`N..=2N`) bytes as two possibly overlapping `N`-byte
-    /// moves, one from each end.
-    ///
-    /// # Safety
-    ///
-    /// As for `copy_bytes`, with `N <= len <= 2 * N`.
-    #[inline(always)]
-    unsafe fn two<const N: usize>(src: *const u8, dst: *mut u8, len: usize) {
-        // SAFETY: both ranges lie within the `len` bytes at `src` / `dst`.
-        unsafe {
-            let head = src.cast::<[u8; N]>().read_unaligned();
-            let tail = src.add(len - N).cast::<[u8; N]>().read_unaligned();
-            dst.cast::<[u8; N]>().write_unaligned(head);
-            dst.add(len - N).cast::<[u8; N]>().write_unaligned(tail);
-        }
-    }
-    // SAFETY (every branch): per this function's contract.
-    unsafe {
-        match len {
-            0 => {}
-            1..4 => {
-                for i in 0..len {
-                    *dst.add(i) = *src.add(i);
-                }
-            }
-            4..8 => two::<4>(src, dst, len),
-            8..16 => two::<8>(src, dst, len),
-            16..=32 => two::<16>(src, dst, len),
-            _ => core::ptr::copy_nonoverlapping(src, dst, len),
-        }
-    }
-}
-
 impl wirestate_ws_event_kind {
     /// Events that end a batch of `poll_events`: handshake events (the
     /// accessors read them, and `data` points into the wrapper's copy) and
-    /// `CLOSED` (its reason lives in the core until the next poll).
+    /// `CLOSED` (always the last; its reason lives in the core, which keeps
+    /// one such event at a time).
     #[inline(always)]
     fn ends_batch(self) -> bool {
         use wirestate_ws_event_kind as K;
@@ -746,178 +685,5 @@ pub extern "C" fn wirestate_ws_conn_response_header(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ws::config::{
-        wirestate_ws_config_free, wirestate_ws_config_new, wirestate_ws_config_set_host,
-    };
-    use crate::ws::conn::{
-        wirestate_ws_conn_accept, wirestate_ws_conn_consume_output, wirestate_ws_conn_free,
-        wirestate_ws_conn_new_client, wirestate_ws_conn_new_server,
-        wirestate_ws_conn_pending_output, wirestate_ws_conn_receive_data,
-        wirestate_ws_conn_send_binary,
-    };
-    use core::ptr;
-
-    fn ok(r: wirestate_result) {
-        assert_eq!(r, wirestate_result::Ok);
-    }
-
-    fn pump(from: *mut wirestate_ws_conn, to: *mut wirestate_ws_conn) {
-        let (mut data, mut len) = (ptr::null(), 0);
-        ok(wirestate_ws_conn_pending_output(from, &mut data, &mut len));
-        ok(wirestate_ws_conn_receive_data(to, data, len));
-        ok(wirestate_ws_conn_consume_output(from, len));
-    }
-
-    const BLANK: wirestate_ws_event = wirestate_ws_event {
-        kind: wirestate_ws_event_kind::Unknown,
-        message_kind: wirestate_ws_message_kind::Text,
-        data: ptr::null(),
-        len: 7,
-        code: 7,
-        status: 7,
-        clean: true,
-        first: true,
-        last: true,
-        total: 7,
-    };
-
-    /// An open client and server.
-    fn pair() -> (*mut wirestate_ws_conn, *mut wirestate_ws_conn) {
-        let mut cfg = ptr::null_mut();
-        ok(wirestate_ws_config_new(&mut cfg));
-        ok(wirestate_ws_config_set_host(cfg, c"h".as_ptr(), 1));
-        let (mut client, mut server) = (ptr::null_mut(), ptr::null_mut());
-        ok(wirestate_ws_conn_new_client(
-            cfg,
-            [1u8; 16].as_ptr(),
-            &mut client,
-        ));
-        ok(wirestate_ws_conn_new_server(cfg, &mut server));
-        wirestate_ws_config_free(cfg);
-        pump(client, server);
-        let mut evs = [BLANK; 4];
-        let mut n = 0;
-        ok(wirestate_ws_conn_poll_events(
-            server,
-            evs.as_mut_ptr(),
-            4,
-            &mut n,
-        ));
-        assert_eq!((n, evs[0].kind), (1, wirestate_ws_event_kind::Request));
-        ok(wirestate_ws_conn_accept(
-            server,
-            ptr::null(),
-            0,
-            ptr::null(),
-            0,
-        ));
-        pump(server, client);
-        ok(wirestate_ws_conn_poll_events(
-            client,
-            evs.as_mut_ptr(),
-            4,
-            &mut n,
-        ));
-        assert_eq!((n, evs[0].kind), (1, wirestate_ws_event_kind::Accepted));
-        (client, server)
-    }
-
-    #[test]
-    fn copy_bytes_copies_every_short_length() {
-        let src: Vec<u8> = (0..80u8).collect();
-        for len in 0..=70 {
-            let mut dst = [0xffu8; 80];
-            // SAFETY: both buffers hold at least `len` bytes and are distinct.
-            unsafe { copy_bytes(src.as_ptr().add(3), dst.as_mut_ptr().add(1), len) };
-            assert_eq!(&dst[1..1 + len], &src[3..3 + len], "len {len}");
-            assert!(dst[0] == 0xff && dst[1 + len..].iter().all(|&b| b == 0xff));
-        }
-    }
-
-    #[test]
-    fn a_batch_holds_every_pending_event_with_its_payload() {
-        let (client, server) = pair();
-        for i in 0..5u8 {
-            let msg = [i; 10];
-            ok(wirestate_ws_conn_send_binary(
-                client,
-                msg.as_ptr(),
-                msg.len(),
-            ));
-        }
-        pump(client, server);
-        let mut evs = [BLANK; 8];
-        let mut n = 99;
-        ok(wirestate_ws_conn_poll_events(
-            server,
-            evs.as_mut_ptr(),
-            8,
-            &mut n,
-        ));
-        assert_eq!(n, 5);
-        for (i, e) in evs[..5].iter().enumerate() {
-            assert_eq!(e.kind, wirestate_ws_event_kind::Binary);
-            // SAFETY: the batch's payloads are valid until the next call.
-            let data = unsafe { core::slice::from_raw_parts(e.data, e.len) };
-            assert_eq!(data, [i as u8; 10]);
-        }
-        // The slots after the batch are untouched.
-        assert_eq!((evs[5].len, evs[5].data), (7, ptr::null()));
-        ok(wirestate_ws_conn_poll_events(
-            server,
-            evs.as_mut_ptr(),
-            8,
-            &mut n,
-        ));
-        assert_eq!(n, 0);
-        wirestate_ws_conn_free(client);
-        wirestate_ws_conn_free(server);
-    }
-
-    #[test]
-    fn bad_arguments_take_nothing() {
-        let (client, server) = pair();
-        ok(wirestate_ws_conn_send_binary(client, b"x".as_ptr(), 1));
-        pump(client, server);
-        let mut evs = [BLANK; 2];
-        let mut n = 42;
-        let p = evs.as_mut_ptr();
-        use wirestate_result as R;
-        let calls = [
-            (
-                wirestate_ws_conn_poll_events(ptr::null_mut(), p, 2, &mut n),
-                R::NullParameter,
-            ),
-            (
-                wirestate_ws_conn_poll_events(server, ptr::null_mut(), 2, &mut n),
-                R::NullParameter,
-            ),
-            (
-                wirestate_ws_conn_poll_events(server, p, 2, ptr::null_mut()),
-                R::NullParameter,
-            ),
-            (
-                wirestate_ws_conn_poll_events(server, p, 0, &mut n),
-                R::InvalidArgument,
-            ),
-            (
-                wirestate_ws_conn_poll_events(server, p, usize::MAX, &mut n),
-                R::InvalidArgument,
-            ),
-        ];
-        for (got, want) in calls {
-            assert_eq!(got, want);
-        }
-        assert_eq!(n, 42);
-        assert_eq!(evs[0].len, 7);
-        ok(wirestate_ws_conn_poll_events(server, p, 2, &mut n));
-        assert_eq!(
-            (n, evs[0].kind, evs[0].len),
-            (1, wirestate_ws_event_kind::Binary, 1)
-        );
-        wirestate_ws_conn_free(client);
-        wirestate_ws_conn_free(server);
-    }
-}
+#[path = "event_tests.rs"]
+mod tests;
