@@ -386,6 +386,7 @@ impl Connection {
     /// [`Rejected`](Event::Rejected) or [`Closed`](Event::Closed) event
     /// lives until the next event of those four kinds. Sending, closing,
     /// pings, timers and taking output do not touch them.
+    #[inline]
     pub fn has_pending_event(&self) -> bool {
         match self.pending.front() {
             None => false,
