@@ -54,8 +54,8 @@ use crate::time::Instant;
 use crate::wire::{ChecksumMode, IpProtocol, IpRepr, TcpFlags, TcpPacket, TcpRepr};
 use maps::{IdHash, IdMap, TupleHash, Tuples};
 use schedule::Schedule;
-use time_wait::TimeWait;
 pub(crate) use time_wait::TimeWait as TimeWaitRecord;
+use time_wait::TimeWaits;
 
 /// Identifies a connection of an [`Endpoint`]. Never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -184,7 +184,7 @@ pub struct Endpoint {
     cookies: SynCookies,
     conns: IdMap<Entry>,
     /// Connections in TIME-WAIT, compacted.
-    time_wait: IdMap<TimeWait>,
+    time_wait: TimeWaits,
     by_tuple: Tuples,
     listeners: Vec<Listener>,
     schedule: Schedule,
@@ -206,7 +206,7 @@ impl Endpoint {
             // A key of its own for cookies, derived from the secret.
             cookies: SynCookies::new(secret.map(|b| b.rotate_left(3) ^ 0x5c)),
             conns: IdMap::with_hasher(IdHash),
-            time_wait: IdMap::with_hasher(IdHash),
+            time_wait: TimeWaits::default(),
             // Another key of its own, for the table peers can aim at.
             by_tuple: Tuples::new(TupleHash::new(secret.map(|b| b.rotate_left(5) ^ 0xa3))),
             listeners: Vec::new(),
@@ -234,7 +234,7 @@ impl Endpoint {
     pub fn state(&self, id: ConnId) -> Option<State> {
         match self.conns.get(&id) {
             Some(e) => Some(e.conn.state()),
-            None => self.time_wait.get(&id).map(|_| State::TimeWait),
+            None => self.time_wait.get(id).map(|_| State::TimeWait),
         }
     }
 
@@ -554,9 +554,10 @@ impl Endpoint {
                 entry.scheduled = None;
                 entry.conn.handle_timeout(now);
                 self.touch(id);
-            } else {
-                self.finish_time_wait(id);
             }
+        }
+        while let Some(id) = self.time_wait.pop_due(now) {
+            self.finish_time_wait(id);
         }
     }
 
@@ -580,7 +581,10 @@ impl Endpoint {
     ///
     /// Takes `&mut self` because it discards stale entries of its heap.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
-        self.schedule.next()
+        match (self.schedule.next(), self.time_wait.next()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Writes the next IP packet to send into `buf`. Call until `None`.

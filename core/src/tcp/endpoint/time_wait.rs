@@ -5,12 +5,20 @@
 //! and its data read, the endpoint swaps the full connection for this
 //! record — addresses, the two sequence numbers, timestamps — and frees the
 //! buffers. On a busy server most closed connections sit here.
+//!
+//! Every record waits the same 2·MSL, so their expiry times come in the
+//! order the records do: a queue in arrival order replaces the endpoint's
+//! timer heap for them, and tens of thousands of closed connections cost
+//! the heap nothing.
 
+use super::maps::{IdHash, IdMap};
 use super::{ConnId, Endpoint, Stateless};
+use crate::tcp::Timer;
 use crate::tcp::connection::{Event, State};
 use crate::tcp::seq::SeqNumber;
 use crate::time::Instant;
 use crate::wire::{TcpFlags, TcpRepr};
+use alloc::collections::VecDeque;
 use core::net::SocketAddr;
 
 /// What TIME-WAIT needs to remember.
@@ -26,6 +34,95 @@ pub(crate) struct TimeWait {
     pub(crate) timestamps: Option<(u32, u32)>,
 }
 
+/// The records and their expiry times.
+#[derive(Debug)]
+pub(super) struct TimeWaits {
+    records: IdMap<(TimeWait, Instant)>,
+    /// `(until, id)` in order of `until`. An entry whose record is gone, or
+    /// whose record was restarted to a later time (which queued another
+    /// entry), is skipped when it reaches the front.
+    queue: VecDeque<(Instant, ConnId)>,
+}
+
+impl Default for TimeWaits {
+    fn default() -> Self {
+        TimeWaits {
+            records: IdMap::with_hasher(IdHash),
+            queue: VecDeque::new(),
+        }
+    }
+}
+
+impl TimeWaits {
+    pub(super) fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    pub(super) fn get(&self, id: ConnId) -> Option<TimeWait> {
+        self.records.get(&id).map(|&(record, _)| record)
+    }
+
+    /// Keeps `record` until `until`, or until the latest expiry queued if
+    /// that is later (a connection compacted after a younger one waits
+    /// that little longer, never less than 2·MSL; it keeps the queue in
+    /// order).
+    pub(super) fn insert(&mut self, id: ConnId, record: TimeWait, until: Instant) {
+        let until = self
+            .queue
+            .back()
+            .map_or(until, |&(last, _)| until.max(last));
+        self.records.insert(id, (record, until));
+        self.queue.push_back((until, id));
+    }
+
+    /// Starts `id`'s wait again, to end at `until`.
+    pub(super) fn restart(&mut self, id: ConnId, until: Instant) {
+        let until = self
+            .queue
+            .back()
+            .map_or(until, |&(last, _)| until.max(last));
+        if let Some(slot) = self.records.get_mut(&id) {
+            slot.1 = until;
+            self.queue.push_back((until, id));
+        }
+    }
+
+    pub(super) fn remove(&mut self, id: ConnId) -> Option<TimeWait> {
+        self.records.remove(&id).map(|(record, _)| record)
+    }
+
+    /// Drops queue entries that no longer match their record.
+    fn settle(&mut self) -> Option<(Instant, ConnId)> {
+        while let Some(&(t, id)) = self.queue.front() {
+            if self.records.get(&id).is_some_and(|&(_, until)| until == t) {
+                return Some((t, id));
+            }
+            self.queue.pop_front();
+        }
+        None
+    }
+
+    /// When the earliest record expires.
+    pub(super) fn next(&mut self) -> Option<Instant> {
+        self.settle().map(|(t, _)| t)
+    }
+
+    /// A record whose wait is over at `now`, if any (it stays in the table:
+    /// the caller removes it).
+    pub(super) fn pop_due(&mut self, now: Instant) -> Option<ConnId> {
+        let (t, id) = self.settle()?;
+        if t > now {
+            return None;
+        }
+        self.queue.pop_front();
+        Some(id)
+    }
+}
+
 impl Endpoint {
     /// Swaps a drained connection in TIME-WAIT for a small record.
     pub(super) fn compact_time_wait(&mut self, id: ConnId) {
@@ -37,13 +134,16 @@ impl Endpoint {
             return;
         }
         let record = conn.time_wait_record();
+        // TIME-WAIT always runs its timer; without one, the wait is over.
+        let until = conn.timer(Timer::TimeWait).unwrap_or(Instant::ZERO);
         self.conns.remove(&id);
-        self.time_wait.insert(id, record);
+        self.schedule.remove(id);
+        self.time_wait.insert(id, record, until);
     }
 
     /// A segment for a compacted TIME-WAIT connection.
     pub(super) fn time_wait_segment(&mut self, now: Instant, id: ConnId, seg: &TcpRepr<'_>) {
-        let Some(&record) = self.time_wait.get(&id) else {
+        let Some(record) = self.time_wait.get(id) else {
             return;
         };
         if seg.flags.contains(TcpFlags::RST) {
@@ -55,8 +155,7 @@ impl Endpoint {
         }
         if seg.flags.contains(TcpFlags::FIN) {
             // The peer missed our last ACK: restart the 2·MSL wait.
-            self.schedule
-                .set_deadline(id, Some(now + self.config.time_wait()));
+            self.time_wait.restart(id, now + self.config.time_wait());
         }
         if self.stateless.len() < super::MAX_PENDING_STATELESS {
             let ts = record
@@ -79,10 +178,61 @@ impl Endpoint {
 
     /// 2·MSL are over (or a RST came): the connection is gone.
     pub(super) fn finish_time_wait(&mut self, id: ConnId) {
-        if let Some(record) = self.time_wait.remove(&id) {
+        if let Some(record) = self.time_wait.remove(id) {
             self.by_tuple.remove(&(record.local, record.remote));
-            self.schedule.remove(id);
             self.events.push_back((id, Event::Closed));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> TimeWait {
+        let a: SocketAddr = "10.0.0.1:1".parse().unwrap();
+        TimeWait {
+            local: a,
+            remote: a,
+            snd_nxt: SeqNumber::new(1),
+            rcv_nxt: SeqNumber::new(2),
+            timestamps: None,
+        }
+    }
+
+    fn at(s: u64) -> Instant {
+        Instant::from_secs(s)
+    }
+
+    /// Expiry comes in order; a record compacted late waits as long as the
+    /// one before it, never less; restarts and removals leave entries the
+    /// queue skips.
+    #[test]
+    fn records_expire_in_order() {
+        let mut t = TimeWaits::default();
+        assert_eq!(t.next(), None);
+        t.insert(ConnId(1), record(), at(60));
+        t.insert(ConnId(2), record(), at(70));
+        // Entered TIME-WAIT earlier than 2 but compacted after it.
+        t.insert(ConnId(3), record(), at(65));
+        t.insert(ConnId(4), record(), at(80));
+        t.restart(ConnId(1), at(90));
+        t.remove(ConnId(2));
+        assert_eq!(t.len(), 3);
+        // 1's first entry and 2's entry are stale: 3 comes first, at 70.
+        assert_eq!(t.next(), Some(at(70)));
+        assert_eq!(t.pop_due(at(69)), None);
+        assert_eq!(t.pop_due(at(70)), Some(ConnId(3)));
+        assert!(t.remove(ConnId(3)).is_some());
+        assert_eq!(t.pop_due(at(85)), Some(ConnId(4)));
+        t.remove(ConnId(4));
+        assert_eq!(t.next(), Some(at(90)));
+        assert_eq!(t.pop_due(at(90)), Some(ConnId(1)));
+        t.remove(ConnId(1));
+        assert!(t.is_empty());
+        assert_eq!(t.next(), None);
+        // A restart of a record that is gone queues nothing.
+        t.restart(ConnId(9), at(100));
+        assert_eq!(t.next(), None);
     }
 }
