@@ -216,6 +216,32 @@ impl Connection {
         self.unmask = Some(routine);
     }
 
+    /// Frees the buffers behind events already handed out.
+    pub(super) fn reclaim(&mut self) {
+        self.current = None;
+        if !self.pending.is_empty() {
+            return;
+        }
+        self.cbuf.clear();
+        let (rkeep, tkeep) = match self.rx.message_start() {
+            Some((MessageKind::Text, start)) => (self.rbuf.len(), Some(start)),
+            Some((MessageKind::Binary, start)) => (start, None),
+            None => (self.rbuf.len(), None),
+        };
+        let rkeep = rkeep.min(self.rbuf.len());
+        if rkeep == self.rbuf.len() {
+            self.rbuf.clear();
+        } else if rkeep > 0 {
+            self.rbuf.drain_front(rkeep);
+        }
+        let tkeep = self.tbufs.reclaim(tkeep);
+        match self.rx.message_start() {
+            Some((MessageKind::Text, _)) => self.rx.shift_message(tkeep),
+            Some((MessageKind::Binary, _)) => self.rx.shift_message(rkeep),
+            None => {}
+        }
+    }
+
     fn receive_into(&mut self, data: &[u8], dst: &mut [MaybeUninit<u8>]) -> usize {
         let usable = self.config.streaming
             && self.pending.is_empty()
