@@ -5,8 +5,9 @@
 //! each to its connection, opens connections for SYNs that reach a
 //! listener, answers segments for no connection with a RST (RFC 9293
 //! §3.10.7.1), and produces full IP packets. Timers of all connections are
-//! kept in one heap, so [`Endpoint::poll_timeout`] stays cheap however many
-//! connections there are.
+//! kept in one heap, and compacted TIME-WAIT records in a queue by expiry,
+//! so [`Endpoint::poll_timeout`] stays cheap however many connections there
+//! are.
 //!
 //! # Driving it
 //!
