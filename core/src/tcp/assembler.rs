@@ -24,7 +24,7 @@ struct Island {
     start: u64,
     end: u64,
     /// When this island last grew (a counter, not a time).
-    stamp: u64,
+    stamp: u32,
 }
 
 /// Why an out-of-order range was not recorded.
@@ -35,8 +35,9 @@ pub struct TooManyRanges;
 #[derive(Debug, Clone)]
 pub struct Assembler {
     islands: Vec<Island>,
-    max_ranges: usize,
-    clock: u64,
+    max_ranges: u32,
+    /// The stamp of the latest change; renumbered before it would wrap.
+    clock: u32,
 }
 
 impl Assembler {
@@ -45,7 +46,13 @@ impl Assembler {
     pub const fn new(max_ranges: usize) -> Self {
         Assembler {
             islands: Vec::new(),
-            max_ranges: if max_ranges == 0 { 1 } else { max_ranges },
+            max_ranges: if max_ranges == 0 {
+                1
+            } else if max_ranges > u32::MAX as usize {
+                u32::MAX
+            } else {
+                max_ranges as u32
+            },
             clock: 0,
         }
     }
@@ -62,7 +69,7 @@ impl Assembler {
 
     /// The most ranges this assembler will hold.
     pub const fn max_ranges(&self) -> usize {
-        self.max_ranges
+        self.max_ranges as usize
     }
 
     /// The held ranges `(start, end)`, lowest first.
@@ -101,13 +108,13 @@ impl Assembler {
         let first = self.islands.partition_point(|i| i.end < start);
         // One past the last island that starts at or before `end`.
         let last = first + self.islands[first..].partition_point(|i| i.start <= end);
-        self.clock += 1;
+        self.tick();
         if first == last {
-            if self.islands.len() >= self.max_ranges {
+            if self.islands.len() >= self.max_ranges() {
                 return Err(TooManyRanges);
             }
             if self.islands.capacity() == 0 {
-                self.islands.reserve_exact(self.max_ranges);
+                self.islands.reserve_exact(self.max_ranges());
             }
             let island = Island {
                 start,
@@ -127,24 +134,40 @@ impl Assembler {
         Ok(next)
     }
 
+    /// Advances the clock; before it would wrap, the held islands are
+    /// renumbered 1, 2, … in their current order, so stamps stay unique and
+    /// ordered however long a connection lives.
+    fn tick(&mut self) {
+        if self.clock == u32::MAX {
+            let mut order: Vec<usize> = (0..self.islands.len()).collect();
+            order.sort_unstable_by_key(|&i| self.islands[i].stamp);
+            for (rank, &i) in order.iter().enumerate() {
+                // At most `max_ranges` islands, so the rank fits.
+                self.islands[i].stamp = rank as u32 + 1;
+            }
+            self.clock = self.islands.len() as u32;
+        }
+        self.clock += 1;
+    }
+
     /// Writes up to `out.len()` ranges `(start, end)` in the order RFC 2018
     /// wants them reported: the range that grew last first, then the others by
     /// how recently they grew. Returns how many were written.
     pub fn recent_ranges(&self, out: &mut [(u64, u64)]) -> usize {
         let mut written = 0;
-        let mut below = u64::MAX;
+        let mut below: Option<u32> = None;
         while written < out.len() {
             // The newest island older than the last one written (stamps are unique).
             let Some(best) = self
                 .islands
                 .iter()
-                .filter(|i| i.stamp < below)
+                .filter(|i| below.is_none_or(|b| i.stamp < b))
                 .max_by_key(|i| i.stamp)
             else {
                 break;
             };
             out[written] = (best.start, best.end);
-            below = best.stamp;
+            below = Some(best.stamp);
             written += 1;
         }
         written
@@ -239,6 +262,22 @@ mod tests {
         assert_eq!(a.recent_ranges(&mut many), 4);
         a.clear();
         assert_eq!(a.recent_ranges(&mut many), 0);
+    }
+
+    #[test]
+    fn recency_survives_the_clock_wrapping() {
+        let mut a = Assembler::new(8);
+        a.add(0, 10, 20).unwrap();
+        a.add(0, 30, 40).unwrap();
+        a.add(0, 50, 60).unwrap();
+        // Jump to the last stamp before the wrap: the next change renumbers.
+        a.clock = u32::MAX - 1;
+        a.add(0, 35, 45).unwrap(); // the middle island, stamped u32::MAX
+        a.add(0, 5, 12).unwrap(); // the first island, after renumbering
+        let mut out = [(0, 0); 3];
+        assert_eq!(a.recent_ranges(&mut out), 3);
+        assert_eq!(out, [(5, 20), (30, 45), (50, 60)]);
+        assert_eq!(a.clock, 4);
     }
 
     #[test]

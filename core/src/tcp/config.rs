@@ -61,7 +61,7 @@ pub struct Config {
     /// Default `None`.
     pub mss: Option<u16>,
     /// Send buffer capacity in bytes: how much written data may wait for
-    /// acknowledgment. Default 256 KiB.
+    /// acknowledgment, at most 1 GiB. Default 256 KiB.
     pub send_buffer: usize,
     /// Receive buffer capacity in bytes: the most we ever advertise as a
     /// window. Default 256 KiB.
@@ -176,7 +176,7 @@ pub enum ConfigError {
     Mtu,
     /// `mss` is zero.
     Mss,
-    /// A buffer is empty, or the receive buffer exceeds 2³⁰ bytes.
+    /// A buffer is empty or exceeds 2³⁰ bytes.
     BufferSize,
     /// `max_reassembly_ranges` is zero.
     ReassemblyRanges,
@@ -218,7 +218,8 @@ impl Config {
         if self.mss == Some(0) {
             return Err(ConfigError::Mss);
         }
-        if self.send_buffer == 0 || self.recv_buffer == 0 || self.recv_buffer > MAX_WINDOW {
+        let sizes = 1..=MAX_WINDOW;
+        if !sizes.contains(&self.send_buffer) || !sizes.contains(&self.recv_buffer) {
             return Err(ConfigError::BufferSize);
         }
         if self.max_reassembly_ranges == 0 {
@@ -389,6 +390,13 @@ mod tests {
             (
                 Config {
                     send_buffer: 0,
+                    ..Config::default()
+                },
+                ConfigError::BufferSize,
+            ),
+            (
+                Config {
+                    send_buffer: MAX_WINDOW + 1,
                     ..Config::default()
                 },
                 ConfigError::BufferSize,

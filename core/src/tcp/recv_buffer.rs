@@ -56,21 +56,24 @@ pub struct RecvBuffer {
     /// Stream offset of `RCV.NXT`: the next in-order byte expected.
     next: u64,
     /// Stream offset just past the last byte of the stream, once a FIN
-    /// arrived (in order or not).
-    fin: Option<u64>,
+    /// arrived (in order or not); [`NO_FIN`] before.
+    fin: u64,
 }
+
+/// `RecvBuffer::fin` before any FIN (no stream reaches this offset).
+const NO_FIN: u64 = u64::MAX;
 
 impl RecvBuffer {
     /// An empty buffer of `capacity` bytes that keeps at most `max_ranges`
     /// separate out-of-order ranges.
     ///
     /// No memory is allocated until data arrives.
-    pub const fn new(capacity: usize, max_ranges: usize) -> Self {
+    pub fn new(capacity: usize, max_ranges: usize) -> Self {
         RecvBuffer {
             ring: Ring::new(capacity),
             assembler: Assembler::new(max_ranges),
             next: 0,
-            fin: None,
+            fin: NO_FIN,
         }
     }
 
@@ -128,8 +131,8 @@ impl RecvBuffer {
         let room = self.window().saturating_sub(offset);
         let mut take = data.len().min(room);
         let start = self.next + offset as u64;
-        if let Some(fin) = self.fin {
-            take = take.min(fin.saturating_sub(start) as usize);
+        if self.fin != NO_FIN {
+            take = take.min(self.fin.saturating_sub(start) as usize);
         }
         if take == 0 {
             return 0;
@@ -151,12 +154,12 @@ impl RecvBuffer {
     /// The first FIN position wins; a FIN past the window is ignored. Returns
     /// whether the FIN is now in order, see [`fin_reached`](Self::fin_reached).
     pub fn insert_fin(&mut self, offset: usize) -> bool {
-        if self.fin.is_none() && offset <= self.window() {
+        if self.fin == NO_FIN && offset <= self.window() {
             let at = self.next + offset as u64;
             // A FIN cannot come before data already received.
             let beyond = self.assembler.highest().unwrap_or(self.next);
             if at >= beyond {
-                self.fin = Some(at);
+                self.fin = at;
             }
         }
         self.fin_reached()
@@ -165,7 +168,7 @@ impl RecvBuffer {
     /// Whether every byte before the FIN has arrived: the FIN is the next
     /// thing in sequence space, and the stream is complete once read.
     pub fn fin_reached(&self) -> bool {
-        self.fin == Some(self.next)
+        self.fin == self.next
     }
 
     /// Copies readable bytes into `out`, removes them, and returns how many.

@@ -7,19 +7,21 @@
 //! `len` may be written too (the receive buffer parks out-of-order data
 //! there); only `[0, len)` counts as held.
 
+use alloc::boxed::Box;
 use alloc::vec;
-use alloc::vec::Vec;
 
 /// The first allocation, in bytes.
 const MIN_ALLOC: usize = 4096;
 
+/// Positions are `u32`: buffers are at most 1 GiB (the configuration
+/// checks it), and the narrower fields keep every connection smaller.
 #[derive(Clone)]
 pub(crate) struct Ring {
     /// The storage; its length is the ring's current physical size.
-    buf: Vec<u8>,
-    capacity: usize,
-    head: usize,
-    len: usize,
+    buf: Box<[u8]>,
+    capacity: u32,
+    head: u32,
+    len: u32,
 }
 
 impl core::fmt::Debug for Ring {
@@ -34,25 +36,31 @@ impl core::fmt::Debug for Ring {
 }
 
 impl Ring {
-    pub(crate) const fn new(capacity: usize) -> Self {
+    /// An empty ring holding at most `capacity` bytes (clamped to
+    /// `u32::MAX`; the configuration never asks for more than 1 GiB).
+    pub(crate) fn new(capacity: usize) -> Self {
         Ring {
-            buf: Vec::new(),
-            capacity,
+            buf: Box::default(),
+            capacity: u32::try_from(capacity).unwrap_or(u32::MAX),
             head: 0,
             len: 0,
         }
     }
 
     pub(crate) const fn capacity(&self) -> usize {
-        self.capacity
+        self.capacity as usize
     }
 
     pub(crate) const fn len(&self) -> usize {
-        self.len
+        self.len as usize
     }
 
     pub(crate) const fn free(&self) -> usize {
-        self.capacity - self.len
+        (self.capacity - self.len) as usize
+    }
+
+    const fn head(&self) -> usize {
+        self.head as usize
     }
 
     /// Bytes of heap memory currently held.
@@ -71,11 +79,12 @@ impl Ring {
             .next_power_of_two()
             .max(MIN_ALLOC)
             .max(size * 2)
-            .min(self.capacity);
-        let mut grown = vec![0; new_size];
+            .min(self.capacity());
+        let mut grown = vec![0; new_size].into_boxed_slice();
         // Everything, held or parked, keeps its offset from `head`.
-        grown[..size - self.head].copy_from_slice(&self.buf[self.head..]);
-        grown[size - self.head..size].copy_from_slice(&self.buf[..self.head]);
+        let head = self.head();
+        grown[..size - head].copy_from_slice(&self.buf[head..]);
+        grown[size - head..size].copy_from_slice(&self.buf[..head]);
         self.buf = grown;
         self.head = 0;
     }
@@ -85,13 +94,13 @@ impl Ring {
     /// The caller keeps `offset + data.len() <= capacity`; anything past the
     /// capacity is silently cut off so no input can index out of bounds.
     pub(crate) fn write_at(&mut self, offset: usize, data: &[u8]) {
-        if offset >= self.capacity || data.is_empty() {
+        if offset >= self.capacity() || data.is_empty() {
             return;
         }
-        let data = &data[..data.len().min(self.capacity - offset)];
+        let data = &data[..data.len().min(self.capacity() - offset)];
         self.reserve(offset + data.len());
         let size = self.buf.len();
-        let start = (self.head + offset) % size;
+        let start = (self.head() + offset) % size;
         let first = data.len().min(size - start);
         self.buf[start..start + first].copy_from_slice(&data[..first]);
         self.buf[..data.len() - first].copy_from_slice(&data[first..]);
@@ -100,22 +109,26 @@ impl Ring {
     /// Appends as much of `data` as fits; returns how much did.
     pub(crate) fn append(&mut self, data: &[u8]) -> usize {
         let n = data.len().min(self.free());
-        self.write_at(self.len, &data[..n]);
-        self.len += n;
+        self.write_at(self.len(), &data[..n]);
+        // `n <= free`, so the sum stays within the u32 capacity.
+        self.len += n as u32;
         n
     }
 
     /// Marks `n` more bytes (already written past `len`) as held.
     pub(crate) fn commit(&mut self, n: usize) {
-        self.len = (self.len + n).min(self.capacity).min(self.buf.len());
+        let len = (self.len() + n).min(self.capacity()).min(self.buf.len());
+        // Bounded by the u32 capacity.
+        self.len = len as u32;
     }
 
     /// Drops the `n` oldest bytes (at most `len`); returns how many went.
     pub(crate) fn consume(&mut self, n: usize) -> usize {
-        let n = n.min(self.len);
+        let n = n.min(self.len());
         if n > 0 {
-            self.head = (self.head + n) % self.buf.len();
-            self.len -= n;
+            // Both stay below the u32 capacity.
+            self.head = ((self.head() + n) % self.buf.len()) as u32;
+            self.len -= n as u32;
         }
         n
     }
@@ -123,12 +136,12 @@ impl Ring {
     /// The bytes at `[offset, offset + max)` clipped to `len`, as up to two
     /// slices (the second is non-empty only when the range wraps).
     pub(crate) fn slices(&self, offset: usize, max: usize) -> (&[u8], &[u8]) {
-        if offset >= self.len || max == 0 || self.buf.is_empty() {
+        if offset >= self.len() || max == 0 || self.buf.is_empty() {
             return (&[], &[]);
         }
         let size = self.buf.len();
-        let n = max.min(self.len - offset);
-        let start = (self.head + offset) % size;
+        let n = max.min(self.len() - offset);
+        let start = (self.head() + offset) % size;
         let first = n.min(size - start);
         (&self.buf[start..start + first], &self.buf[..n - first])
     }
@@ -147,7 +160,7 @@ impl Ring {
     /// The caller must know that no bytes past `len` matter either.
     pub(crate) fn release_if_empty(&mut self) {
         if self.len == 0 {
-            self.buf = Vec::new();
+            self.buf = Box::default();
             self.head = 0;
         }
     }

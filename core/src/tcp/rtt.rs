@@ -20,6 +20,8 @@
 //! With timestamps (RFC 7323 §4) the connection can feed a sample from every
 //! acknowledgment that advances `SND.UNA`, taken from the echoed timestamp;
 //! Karn's rule is then unnecessary and the sampler is not used.
+//!
+//! Round trips are measured to the microsecond.
 
 use super::seq::SeqNumber;
 use crate::time::{Duration, Instant};
@@ -41,24 +43,34 @@ pub const CLOCK_GRANULARITY: Duration = Duration::from_millis(1);
 /// The most times the RTO doubles; 2^16 × 200 ms is far past any maximum.
 const MAX_BACKOFF: u8 = 16;
 
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+/// A duration in whole microseconds, saturating at `u32::MAX` (about 71.6
+/// minutes, far past any sensible RTO bound).
+fn micros(d: Duration) -> u32 {
+    u32::try_from(d.as_micros()).unwrap_or(u32::MAX)
 }
+
+fn from_micros(us: u32) -> Duration {
+    Duration::from_micros(u64::from(us))
+}
+
+/// `RttEstimator::srtt` before the first sample.
+const NO_SAMPLE: u32 = u32::MAX;
 
 /// The RFC 6298 estimator: SRTT, RTTVAR and the RTO with backoff.
 ///
-/// Times are kept as nanoseconds internally; every accessor speaks
-/// [`Duration`].
+/// Times are kept as `u32` microseconds internally (it sits in every
+/// connection, so it is kept small); every accessor speaks [`Duration`].
+/// Durations past `u32::MAX` µs, about 71.6 minutes, count as that much.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RttEstimator {
-    /// Smoothed RTT in ns; `None` until the first sample.
-    srtt: Option<u64>,
-    /// RTT variation in ns.
-    rttvar: u64,
-    /// The RTO before backoff, already clamped, in ns.
-    base_rto: u64,
-    min_rto: u64,
-    max_rto: u64,
+    /// Smoothed RTT in µs; [`NO_SAMPLE`] until the first sample.
+    srtt: u32,
+    /// RTT variation in µs.
+    rttvar: u32,
+    /// The RTO before backoff, already clamped, in µs.
+    base_rto: u32,
+    min_rto: u32,
+    max_rto: u32,
     /// How many times the timer has fired since the RTO was last computed.
     backoff: u8,
 }
@@ -73,11 +85,11 @@ impl RttEstimator {
     /// An estimator with no sample yet, starting from `initial` and keeping
     /// the RTO within `[min, max]` (`max` is raised to `min` if smaller).
     pub fn new(initial: Duration, min: Duration, max: Duration) -> Self {
-        let (min_rto, max_rto) = (nanos(min), nanos(max).max(nanos(min)));
+        let (min_rto, max_rto) = (micros(min), micros(max).max(micros(min)));
         RttEstimator {
-            srtt: None,
+            srtt: NO_SAMPLE,
             rttvar: 0,
-            base_rto: nanos(initial).clamp(min_rto, max_rto),
+            base_rto: micros(initial).clamp(min_rto, max_rto),
             min_rto,
             max_rto,
             backoff: 0,
@@ -86,19 +98,19 @@ impl RttEstimator {
 
     /// The smoothed round-trip time, once a sample has been taken.
     pub fn srtt(&self) -> Option<Duration> {
-        self.srtt.map(Duration::from_nanos)
+        self.has_sample().then(|| from_micros(self.srtt))
     }
 
     /// The round-trip time variation (zero before the first sample).
     pub fn rttvar(&self) -> Duration {
-        Duration::from_nanos(self.rttvar)
+        from_micros(self.rttvar)
     }
 
     /// The current retransmission timeout, backoff included, within the
     /// configured bounds.
     pub fn rto(&self) -> Duration {
-        let backed_off = self.base_rto.saturating_mul(1u64 << self.backoff);
-        Duration::from_nanos(backed_off.min(self.max_rto))
+        let backed_off = u64::from(self.base_rto) << self.backoff;
+        Duration::from_micros(backed_off.min(u64::from(self.max_rto)))
     }
 
     /// How many times in a row the retransmission timer has fired.
@@ -108,7 +120,7 @@ impl RttEstimator {
 
     /// Whether any round-trip sample has been taken.
     pub fn has_sample(&self) -> bool {
-        self.srtt.is_some()
+        self.srtt != NO_SAMPLE
     }
 
     /// Feeds one round-trip measurement and recomputes the RTO.
@@ -121,22 +133,20 @@ impl RttEstimator {
     /// A fresh RTO replaces the backed-off one, so this also clears the
     /// backoff (the new value already reflects the path).
     pub fn on_sample(&mut self, rtt: Duration) {
-        let r = nanos(rtt);
-        match self.srtt {
-            None => {
-                self.srtt = Some(r);
-                self.rttvar = r / 2;
-            }
-            Some(srtt) => {
-                let delta = srtt.abs_diff(r);
-                // RTTVAR must use the old SRTT, so update it first.
-                self.rttvar = self.rttvar - self.rttvar / 4 + delta / 4;
-                self.srtt = Some(srtt - srtt / 8 + r / 8);
-            }
+        // One below the "no sample" marker, so a sample always counts.
+        let r = micros(rtt).min(NO_SAMPLE - 1);
+        if self.has_sample() {
+            let delta = self.srtt.abs_diff(r);
+            // RTTVAR must use the old SRTT, so update it first.
+            self.rttvar = self.rttvar - self.rttvar / 4 + delta / 4;
+            self.srtt = self.srtt - self.srtt / 8 + r / 8;
+        } else {
+            self.srtt = r;
+            self.rttvar = r / 2;
         }
-        let srtt = self.srtt.unwrap_or(r);
-        let margin = nanos(CLOCK_GRANULARITY).max(self.rttvar.saturating_mul(4));
-        self.base_rto = srtt
+        let margin = micros(CLOCK_GRANULARITY).max(self.rttvar.saturating_mul(4));
+        self.base_rto = self
+            .srtt
             .saturating_add(margin)
             .clamp(self.min_rto, self.max_rto);
         self.backoff = 0;
@@ -145,7 +155,7 @@ impl RttEstimator {
     /// The retransmission timer fired: double the RTO (RFC 6298 §5.5), up
     /// to the maximum.
     pub fn on_timeout(&mut self) {
-        if self.rto() < Duration::from_nanos(self.max_rto) {
+        if self.rto() < from_micros(self.max_rto) {
             self.backoff = (self.backoff + 1).min(MAX_BACKOFF);
         }
     }
@@ -160,8 +170,8 @@ impl RttEstimator {
     /// with an RTO of 3 s instead of the initial 1 s. Does nothing once a
     /// sample exists.
     pub fn on_handshake_retransmitted(&mut self) {
-        if self.srtt.is_none() {
-            self.base_rto = nanos(RTO_AFTER_LOST_HANDSHAKE).clamp(self.min_rto, self.max_rto);
+        if !self.has_sample() {
+            self.base_rto = micros(RTO_AFTER_LOST_HANDSHAKE).clamp(self.min_rto, self.max_rto);
             self.backoff = 0;
         }
     }
@@ -173,45 +183,70 @@ impl RttEstimator {
 /// retransmitted. The connection calls [`start`](Self::start) when it sends
 /// new data, [`on_retransmit`](Self::on_retransmit) whenever it sends
 /// anything again, and [`on_ack`](Self::on_ack) for every acknowledgment.
+///
+/// The send time is kept as the low 32 bits of the clock in microseconds:
+/// samples are exact to the microsecond for round trips up to about 71
+/// minutes, and the sampler stays 12 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RttSampler {
-    /// The acknowledgment number that completes the measurement, and when
-    /// the timed segment was sent.
-    timing: Option<(SeqNumber, Instant)>,
+    /// The acknowledgment number that completes the measurement.
+    end: SeqNumber,
+    /// When the timed segment was sent: microseconds, modulo 2^32.
+    sent: u32,
+    /// Whether a segment is being timed.
+    timing: bool,
+}
+
+/// The clock in microseconds, modulo 2^32 (differences of these are exact
+/// as long as they are below 2^32 µs).
+fn clock_micros(now: Instant) -> u32 {
+    (now.as_nanos() / 1000) as u32
 }
 
 impl RttSampler {
     /// A sampler that times nothing yet.
     pub const fn new() -> Self {
-        RttSampler { timing: None }
+        RttSampler {
+            end: SeqNumber::new(0),
+            sent: 0,
+            timing: false,
+        }
     }
 
     /// Whether a segment is being timed.
     pub const fn is_timing(&self) -> bool {
-        self.timing.is_some()
+        self.timing
     }
 
     /// A new segment ending just before `end` (its last sequence number plus
     /// one) was sent at `now`; time it unless another segment is being timed.
     pub fn start(&mut self, now: Instant, end: SeqNumber) {
-        if self.timing.is_none() {
-            self.timing = Some((end, now));
+        if !self.timing {
+            self.end = end;
+            self.sent = clock_micros(now);
+            self.timing = true;
         }
     }
 
     /// Something was retransmitted: by Karn's rule the timed segment may be
     /// among the copies in flight, so its measurement is void.
     pub fn on_retransmit(&mut self) {
-        self.timing = None;
+        self.timing = false;
     }
 
     /// An acknowledgment for everything before `ack` arrived at `now`.
     /// Returns the round-trip sample when it covers the timed segment.
     pub fn on_ack(&mut self, now: Instant, ack: SeqNumber) -> Option<Duration> {
-        let (end, sent) = self.timing?;
-        if ack.ge(end) {
-            self.timing = None;
-            Some(now.saturating_duration_since(sent))
+        if self.timing && ack.ge(self.end) {
+            self.timing = false;
+            let elapsed = clock_micros(now).wrapping_sub(self.sent);
+            // A clock that went backwards reads as a huge round trip;
+            // count it as none, as `saturating_duration_since` would.
+            Some(from_micros(if elapsed > u32::MAX / 2 {
+                0
+            } else {
+                elapsed
+            }))
         } else {
             None
         }

@@ -44,7 +44,7 @@ impl SendBuffer {
     /// An empty buffer that will hold at most `capacity` bytes.
     ///
     /// No memory is allocated until the first write.
-    pub const fn new(capacity: usize) -> Self {
+    pub fn new(capacity: usize) -> Self {
         SendBuffer {
             ring: Ring::new(capacity),
             fin: Fin::Open,
