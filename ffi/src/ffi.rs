@@ -58,15 +58,18 @@ pub(crate) unsafe fn try_mut<'a, T: Castable>(ptr: *mut T) -> Result<&'a mut T, 
 /// # Safety
 ///
 /// `ptr` is NULL or valid for reads of `len` bytes that stay unchanged for `'a`.
+#[inline(always)]
 pub(crate) unsafe fn try_slice<'a>(
     ptr: *const u8,
     len: usize,
 ) -> Result<&'a [u8], wirestate_result> {
-    if len == 0 {
-        return Ok(&[]);
-    }
+    // NULL first: the common call passes a pointer, and then takes two tests.
     if ptr.is_null() {
-        return Err(wirestate_result::NullParameter);
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(wirestate_result::NullParameter)
+        };
     }
     if len > isize::MAX as usize {
         return Err(wirestate_result::InvalidArgument);

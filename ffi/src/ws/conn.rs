@@ -97,19 +97,30 @@ impl wirestate_ws_conn {
 
     /// Runs `f` with input that may alias the last event's payload: such
     /// input is copied first, since the call may reuse that memory.
+    #[inline(always)]
     fn with_input<R>(&mut self, data: &[u8], f: impl FnOnce(&mut Connection, &[u8]) -> R) -> R {
         let start = data.as_ptr() as usize;
         let end = start + data.len();
         let (ps, pe) = self.last_payload;
-        if !data.is_empty() && start < pe && ps < end {
-            self.scratch.clear();
-            self.scratch.extend_from_slice(data);
-            let r = f(&mut self.conn, &self.scratch);
-            self.scratch.clear();
-            r
+        // (An empty input strictly inside the range is copied too: nothing
+        // to copy, and one test less on the common path.)
+        if start < pe && ps < end {
+            self.with_copy(data, f)
         } else {
             f(&mut self.conn, data)
         }
+    }
+
+    /// [`Self::with_input`] for input that aliases the last event's
+    /// payload (out of line: an echo of a payload is the only case).
+    #[cold]
+    #[inline(never)]
+    fn with_copy<R>(&mut self, data: &[u8], f: impl FnOnce(&mut Connection, &[u8]) -> R) -> R {
+        self.scratch.clear();
+        self.scratch.extend_from_slice(data);
+        let r = f(&mut self.conn, &self.scratch);
+        self.scratch.clear();
+        r
     }
 }
 

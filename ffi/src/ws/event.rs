@@ -5,7 +5,7 @@ use wirestate_core::ws::{Event, Extension, Header};
 use super::conn::{Handshake, wirestate_ws_conn, with_conn, with_conn_ref};
 use super::{wirestate_bytes, wirestate_str, wirestate_ws_message_kind};
 use crate::error::wirestate_result;
-use crate::ffi::{EMPTY, Out, data_ptr};
+use crate::ffi::{Out, data_ptr};
 
 /// What an event reports. The numbers are stable.
 #[repr(u32)]
@@ -99,9 +99,19 @@ pub extern "C" fn wirestate_ws_conn_poll_event(
     with_conn(conn, |c| {
         let out = Out::new(event)?;
         forget_handshake(&mut c.handshake);
-        // SAFETY: `out` is valid for one write of an event (C API contract).
-        let e = unsafe { to_c(out.as_ptr(), &mut c.handshake, c.conn.poll_event()) };
-        c.last_payload = e.range();
+        let mut span = Span::NONE;
+        let dst = out.as_ptr();
+        // SAFETY (all three): `dst` is valid for one write of an event (C
+        // API contract).
+        match c.conn.poll_event() {
+            None => unsafe { put(dst, wirestate_ws_event_kind::None, &[], NO_EXTRA, &mut span) },
+            Some(event) => {
+                if let Some(other) = unsafe { put_message(dst, event, &mut span) } {
+                    span = unsafe { to_c(dst, &mut c.handshake, Some(other)) }.span;
+                }
+            }
+        }
+        c.last_payload = span.range();
         Ok(())
     })
 }
@@ -158,40 +168,35 @@ pub extern "C" fn wirestate_ws_conn_poll_events(
             return Err(wirestate_result::InvalidArgument);
         }
         forget_handshake(&mut c.handshake);
-        if !c.conn.has_pending_event() {
-            // Nothing to hand out: let the core reuse its buffers, as a
-            // `poll_event` that finds nothing does.
-            let _ = c.conn.poll_event();
-            c.last_payload = (0, 0);
-            written.write(0);
-            return Ok(());
-        }
         // The span of every payload handed out, for `with_input`.
-        let (mut lo, mut hi) = (usize::MAX, 0);
+        let mut span = Span::NONE;
         let mut n = 0;
-        // The core keeps the bytes of the events it returned where they are
+        // The first poll may find nothing, and then lets the core reuse its
+        // buffers, as a `poll_event` that finds nothing does. After that the
+        // core keeps the bytes of the events it returned where they are
         // until a poll finds its queue empty (or new input arrives), so
-        // asking before each poll keeps every payload of the batch valid.
-        while n < cap && c.conn.has_pending_event() {
-            let Some(event) = c.conn.poll_event() else {
-                break;
-            };
+        // asking before each further poll keeps every payload of the batch
+        // valid.
+        let mut next = c.conn.poll_event();
+        while let Some(event) = next {
             // SAFETY: C passes `events` valid for writes of `cap` events, and
             // `n < cap` here.
             let slot = unsafe { events.add(n) };
-            // SAFETY: as above, `slot` is valid for a write.
-            let e = unsafe { to_c(slot, &mut c.handshake, Some(event)) };
             n += 1;
-            let (start, end) = e.range();
-            if start < end {
-                lo = lo.min(start);
-                hi = hi.max(end);
+            // SAFETY (both): as above, `slot` is valid for a write.
+            if let Some(other) = unsafe { put_message(slot, event, &mut span) } {
+                let put = unsafe { to_c(slot, &mut c.handshake, Some(other)) };
+                span.merge(put.span);
+                if put.ends_batch {
+                    break;
+                }
             }
-            if e.kind.ends_batch() {
+            if n == cap || !c.conn.has_pending_event() {
                 break;
             }
+            next = c.conn.poll_event();
         }
-        c.last_payload = if lo < hi { (lo, hi) } else { (0, 0) };
+        c.last_payload = span.range();
         written.write(n);
         Ok(())
     })
@@ -205,34 +210,43 @@ fn forget_handshake(handshake: &mut Handshake) {
     }
 }
 
-impl wirestate_ws_event_kind {
-    /// Events that end a batch of `poll_events`: handshake events (the
-    /// accessors read them, and `data` points into the wrapper's copy) and
-    /// `CLOSED` (always the last; its reason lives in the core, which keeps
-    /// one such event at a time).
-    #[inline(always)]
-    fn ends_batch(self) -> bool {
-        use wirestate_ws_event_kind as K;
-        matches!(self, K::Request | K::Accepted | K::Rejected | K::Closed)
-    }
-}
-
-/// What the callers of [`to_c`] need to know of the event it wrote.
+/// The address range spanning the payloads handed out by one call, for
+/// `wirestate_ws_conn::with_input`; empty payloads (which may
+/// point anywhere, or at `EMPTY`) are left out.
 #[derive(Clone, Copy)]
-struct Put {
-    kind: wirestate_ws_event_kind,
-    data: *const u8,
-    len: usize,
+struct Span {
+    lo: usize,
+    hi: usize,
 }
 
-impl Put {
-    /// The address range of the payload, `(0, 0)` when there is none.
+impl Span {
+    const NONE: Span = Span {
+        lo: usize::MAX,
+        hi: 0,
+    };
+
+    #[inline(always)]
+    fn add(&mut self, payload: &[u8]) {
+        if !payload.is_empty() {
+            let start = payload.as_ptr() as usize;
+            self.lo = self.lo.min(start);
+            self.hi = self.hi.max(start + payload.len());
+        }
+    }
+
+    #[inline(always)]
+    fn merge(&mut self, other: Span) {
+        self.lo = self.lo.min(other.lo);
+        self.hi = self.hi.max(other.hi);
+    }
+
+    /// `[start, end)`, `(0, 0)` when no payload was added.
     #[inline(always)]
     fn range(self) -> (usize, usize) {
-        if self.data == EMPTY.as_ptr() {
-            (0, 0)
+        if self.lo < self.hi {
+            (self.lo, self.hi)
         } else {
-            (self.data as usize, self.data as usize + self.len)
+            (0, 0)
         }
     }
 }
@@ -260,6 +274,35 @@ const NO_EXTRA: Extra = Extra {
     total: 0,
 };
 
+/// [`Extra`] for a whole text message.
+const TEXT: Extra = Extra {
+    message_kind: wirestate_ws_message_kind::Text,
+    ..NO_EXTRA
+};
+
+/// Writes a whole message (`TEXT` or `BINARY`) to `dst` and adds its payload
+/// to `span`; any other event is handed back untouched. Inlined into the
+/// poll functions, which call [`to_c`] for the rest.
+///
+/// # Safety
+///
+/// `dst` is valid for a write of one event.
+#[inline(always)]
+unsafe fn put_message<'a>(
+    dst: *mut wirestate_ws_event,
+    event: Event<'a>,
+    span: &mut Span,
+) -> Option<Event<'a>> {
+    use wirestate_ws_event_kind as K;
+    // SAFETY (both): per this function's contract.
+    match event {
+        Event::Binary(b) => unsafe { put(dst, K::Binary, b, NO_EXTRA, span) },
+        Event::Text(t) => unsafe { put(dst, K::Text, t.as_bytes(), TEXT, span) },
+        other => return Some(other),
+    }
+    None
+}
+
 /// Writes one event to `dst`, field by field (an event assembled on the
 /// stack and copied over costs a store-forwarding stall per field group).
 ///
@@ -272,14 +315,15 @@ unsafe fn put(
     kind: wirestate_ws_event_kind,
     payload: &[u8],
     x: Extra,
-) -> Put {
-    let data = data_ptr(payload);
+    span: &mut Span,
+) {
+    span.add(payload);
     // SAFETY: per this function's contract.
     unsafe {
         dst.write(wirestate_ws_event {
             kind,
             message_kind: x.message_kind,
-            data,
+            data: data_ptr(payload),
             len: payload.len(),
             code: x.code,
             status: x.status,
@@ -289,88 +333,104 @@ unsafe fn put(
             total: x.total,
         })
     };
-    Put {
-        kind,
-        data,
-        len: payload.len(),
-    }
+}
+
+/// What [`to_c`] wrote: the span of the payload, and whether the event
+/// ends a batch of `poll_events`: handshake events (the accessors read them,
+/// and `data` points into the wrapper's copy) and `CLOSED` (always the last;
+/// its reason lives in the core, which keeps one such event at a time).
+struct Put {
+    span: Span,
+    ends_batch: bool,
 }
 
 /// Writes the C form of what the core's `poll_event` returned to `dst`
 /// (`None`: kind `NONE`). A handshake event is cloned into `handshake`, for
 /// the accessors; its `data` points into that copy.
 ///
+/// Out of line: the poll functions convert whole messages, the events a
+/// busy connection returns most, themselves (see [`put_message`]), so that
+/// the rest costs them no registers.
+///
 /// # Safety
 ///
 /// `dst` is valid for a write of one event.
-#[inline(always)]
+#[inline(never)]
 unsafe fn to_c(
     dst: *mut wirestate_ws_event,
     handshake: &mut Handshake,
     event: Option<Event<'_>>,
 ) -> Put {
+    let mut span = Span::NONE;
+    // SAFETY: per this function's contract.
+    let ends_batch = unsafe { convert(dst, handshake, &mut span, event) };
+    Put { span, ends_batch }
+}
+
+/// [`to_c`]'s body; returns whether the event ends a batch.
+///
+/// # Safety
+///
+/// As for [`to_c`].
+#[inline(always)]
+unsafe fn convert(
+    dst: *mut wirestate_ws_event,
+    handshake: &mut Handshake,
+    span: &mut Span,
+    event: Option<Event<'_>>,
+) -> bool {
     use wirestate_ws_event_kind as K;
+    let s = span;
     // SAFETY (every `put`): per this function's contract.
     unsafe {
         match event {
-            None => put(dst, K::None, &[], NO_EXTRA),
-            Some(Event::Binary(b)) => put(dst, K::Binary, b, NO_EXTRA),
-            Some(Event::Text(t)) => put(
-                dst,
-                K::Text,
-                t.as_bytes(),
-                Extra {
-                    message_kind: wirestate_ws_message_kind::Text,
-                    ..NO_EXTRA
-                },
-            ),
+            Some(Event::Binary(b)) => put(dst, K::Binary, b, NO_EXTRA, s),
+            Some(Event::Text(t)) => put(dst, K::Text, t.as_bytes(), TEXT, s),
             Some(Event::MessageChunk {
                 kind,
                 data,
                 first,
                 last,
                 total,
-            }) => put(
-                dst,
-                K::MessageChunk,
-                data,
-                Extra {
+            }) => {
+                let x = Extra {
                     message_kind: kind.into(),
                     first,
                     last,
                     total: total.unwrap_or(u64::MAX),
                     ..NO_EXTRA
-                },
-            ),
-            Some(Event::Ping(p)) => put(dst, K::Ping, p, NO_EXTRA),
-            Some(Event::Pong(p)) => put(dst, K::Pong, p, NO_EXTRA),
-            Some(Event::CloseReceived { code, reason }) => put(
-                dst,
-                K::CloseReceived,
-                reason.as_bytes(),
-                Extra { code, ..NO_EXTRA },
-            ),
+                };
+                put(dst, K::MessageChunk, data, x, s)
+            }
+            Some(Event::Ping(p)) => put(dst, K::Ping, p, NO_EXTRA, s),
+            Some(Event::Pong(p)) => put(dst, K::Pong, p, NO_EXTRA, s),
+            Some(Event::CloseReceived { code, reason }) => {
+                let x = Extra { code, ..NO_EXTRA };
+                put(dst, K::CloseReceived, reason.as_bytes(), x, s)
+            }
+            Some(Event::Writable) => put(dst, K::Writable, &[], NO_EXTRA, s),
+            None => put(dst, K::None, &[], NO_EXTRA, s),
             Some(Event::Closed {
                 code,
                 reason,
                 clean,
-            }) => put(
-                dst,
-                K::Closed,
-                reason.as_bytes(),
-                Extra {
+            }) => {
+                let x = Extra {
                     code,
                     clean,
                     ..NO_EXTRA
-                },
-            ),
-            Some(Event::Writable) => put(dst, K::Writable, &[], NO_EXTRA),
-            Some(e @ (Event::Request(_) | Event::Accepted(_) | Event::Rejected(_))) => {
-                handshake_event(dst, handshake, e)
+                };
+                put(dst, K::Closed, reason.as_bytes(), x, s);
+                return true;
             }
-            Some(_) => put(dst, K::Unknown, &[], NO_EXTRA),
+            Some(e @ (Event::Request(_) | Event::Accepted(_) | Event::Rejected(_))) => {
+                handshake_event(dst, handshake, s, e);
+                return true;
+            }
+            Some(_) => put(dst, K::Unknown, &[], NO_EXTRA, s),
         }
     }
+    false
 }
 
 /// [`to_c`] for the handshake events: clones the event into `handshake`
@@ -383,8 +443,9 @@ unsafe fn to_c(
 unsafe fn handshake_event(
     dst: *mut wirestate_ws_event,
     handshake: &mut Handshake,
+    s: &mut Span,
     event: Event<'_>,
-) -> Put {
+) {
     use wirestate_ws_event_kind as K;
     // SAFETY (every `put`): per this function's contract.
     unsafe {
@@ -394,7 +455,7 @@ unsafe fn handshake_event(
                 let Handshake::Request(r) = handshake else {
                     unreachable!()
                 };
-                put(dst, K::Request, r.path.as_bytes(), NO_EXTRA)
+                put(dst, K::Request, r.path.as_bytes(), NO_EXTRA, s)
             }
             Event::Accepted(a) => {
                 *handshake = Handshake::Accepted(Box::new(a.clone()));
@@ -402,24 +463,20 @@ unsafe fn handshake_event(
                     unreachable!()
                 };
                 let sub = a.subprotocol.as_deref().unwrap_or("");
-                put(dst, K::Accepted, sub.as_bytes(), NO_EXTRA)
+                put(dst, K::Accepted, sub.as_bytes(), NO_EXTRA, s)
             }
             Event::Rejected(r) => {
                 *handshake = Handshake::Rejected(Box::new(r.clone()));
                 let Handshake::Rejected(r) = handshake else {
                     unreachable!()
                 };
-                put(
-                    dst,
-                    K::Rejected,
-                    &r.body,
-                    Extra {
-                        status: r.status,
-                        ..NO_EXTRA
-                    },
-                )
+                let x = Extra {
+                    status: r.status,
+                    ..NO_EXTRA
+                };
+                put(dst, K::Rejected, &r.body, x, s)
             }
-            _ => put(dst, K::Unknown, &[], NO_EXTRA),
+            _ => put(dst, K::Unknown, &[], NO_EXTRA, s),
         }
     }
 }

@@ -159,3 +159,86 @@ fn bad_arguments_take_nothing() {
     wirestate_ws_conn_free(client);
     wirestate_ws_conn_free(server);
 }
+
+/// Asserts that `last_payload`, the range `with_input` copies input from,
+/// covers the payload of every event in `evs`.
+fn assert_spans(server: *mut wirestate_ws_conn, evs: &[wirestate_ws_event]) {
+    // SAFETY: `server` is live and no call is running on it.
+    let (lo, hi) = unsafe { (*server).last_payload };
+    for e in evs.iter().filter(|e| e.len > 0) {
+        let start = e.data as usize;
+        assert!(
+            lo <= start && start + e.len <= hi,
+            "{e:?} outside {lo:#x}..{hi:#x}"
+        );
+    }
+}
+
+#[test]
+fn the_payload_span_covers_what_was_handed_out() {
+    use crate::ws::conn::{wirestate_ws_conn_ping, wirestate_ws_conn_send_text};
+    let (client, server) = pair();
+    let send = |text: bool, msg: &[u8]| {
+        if text {
+            ok(wirestate_ws_conn_send_text(
+                client,
+                msg.as_ptr().cast(),
+                msg.len(),
+            ));
+        } else {
+            ok(wirestate_ws_conn_send_binary(
+                client,
+                msg.as_ptr(),
+                msg.len(),
+            ));
+        }
+    };
+    // Text, binary, control and empty payloads, from the core's different
+    // buffers, in one batch.
+    send(true, b"text one");
+    send(false, b"binary");
+    ok(wirestate_ws_conn_ping(client, b"pp".as_ptr(), 2));
+    send(false, b"");
+    send(true, b"text two");
+    pump(client, server);
+    let mut evs = [BLANK; 8];
+    let mut n = 0;
+    ok(wirestate_ws_conn_poll_events(
+        server,
+        evs.as_mut_ptr(),
+        8,
+        &mut n,
+    ));
+    assert_eq!(n, 5);
+    use wirestate_ws_event_kind as K;
+    let kinds: Vec<_> = evs[..n].iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [K::Text, K::Binary, K::Ping, K::Binary, K::Text]);
+    assert_eq!(
+        evs[1].message_kind,
+        crate::ws::wirestate_ws_message_kind::Binary
+    );
+    assert_eq!(
+        evs[4].message_kind,
+        crate::ws::wirestate_ws_message_kind::Text
+    );
+    assert_spans(server, &evs[..n]);
+    // One at a time: the span is the last payload's, and empty for an empty
+    // payload and for NONE.
+    send(true, b"abc");
+    send(false, b"");
+    pump(client, server);
+    let mut ev = BLANK;
+    ok(wirestate_ws_conn_poll_event(server, &mut ev));
+    assert_eq!((ev.kind, ev.len), (K::Text, 3));
+    assert_spans(server, &[ev]);
+    // SAFETY: as above.
+    assert_ne!(unsafe { (*server).last_payload }, (0, 0));
+    for want in [K::Binary, K::None] {
+        ok(wirestate_ws_conn_poll_event(server, &mut ev));
+        assert_eq!((ev.kind, ev.len), (want, 0));
+        // SAFETY: as above.
+        assert_eq!(unsafe { (*server).last_payload }, (0, 0));
+    }
+    wirestate_ws_conn_free(client);
+    wirestate_ws_conn_free(server);
+}
