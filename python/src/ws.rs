@@ -1,6 +1,7 @@
 //! `ServerConnection` and `ClientConnection`: one Rust connection each,
 //! bytes in and out, events as Python objects.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -9,7 +10,7 @@ use wirestate::time::Instant;
 use wirestate::ws::{self, Event, MessageKind};
 
 use crate::errors::{local, ws_error};
-use crate::ws_assembly::{Assembly, feed, unfilled_tail, unmask_routine};
+use crate::ws_assembly::{Assembly, IN_PLACE_AT, feed, prepare, unfilled_tail, unmask_routine};
 use crate::ws_events::*;
 
 /// Payloads larger than this are processed without holding the GIL.
@@ -261,11 +262,37 @@ impl EventIterator {
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         let mut conn = self.conn.bind(py).try_borrow_mut()?;
+        if let Some(ready) = conn.ready.pop_front() {
+            return ready.map(Some);
+        }
+        conn.next_event(py)
+    }
+}
+
+/// Methods shared by `ServerConnection` and `ClientConnection`.
+#[pyclass(subclass, module = "wirestate.ws")]
+pub struct Connection {
+    inner: ws::Connection,
+    /// The application asked for message chunks.
+    streaming: bool,
+    /// The message being put together when it did not.
+    assembly: Option<Assembly>,
+    /// Events taken from the core before their turn (to size a large
+    /// message's `bytes` object before its payload arrives), in order; the
+    /// iterator hands them out first.
+    ready: VecDeque<PyResult<Py<PyAny>>>,
+}
+
+impl Connection {
+    /// The core's next event as a Python object, with message chunks put
+    /// together unless the application asked for them.
+    fn next_event(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         let Connection {
             inner,
             streaming,
             assembly,
-        } = &mut *conn;
+            ..
+        } = self;
         loop {
             let Some(e) = inner.poll_event() else {
                 return Ok(None);
@@ -288,16 +315,49 @@ impl EventIterator {
             return Ok(Some(event_object(py, e)?));
         }
     }
-}
 
-/// Methods shared by `ServerConnection` and `ClientConnection`.
-#[pyclass(subclass, module = "wirestate.ws")]
-pub struct Connection {
-    inner: ws::Connection,
-    /// The application asked for message chunks.
-    streaming: bool,
-    /// The message being put together when it did not.
-    assembly: Option<Assembly>,
+    /// Whole messages: input up to the header of each large binary
+    /// message, whose `bytes` object is then allocated at its announced
+    /// length so that all of its payload is unmasked straight into it.
+    fn receive_assembling(&mut self, py: Python<'_>, mut data: &[u8]) {
+        while !data.is_empty() {
+            let mut none: [std::mem::MaybeUninit<u8>; 0] = [];
+            let (dst, filled) = match self.assembly.as_mut() {
+                Some(Assembly::InPlace {
+                    obj, len, filled, ..
+                }) if *filled < *len => (unfilled_tail(py, obj, *len, *filled), Some(filled)),
+                _ => (&mut none[..], None),
+            };
+            let inner = &mut self.inner;
+            let r = if data.len() >= DETACH_AT {
+                py.detach(|| inner.receive_data_into_until(data, dst, IN_PLACE_AT))
+            } else {
+                inner.receive_data_into_until(data, dst, IN_PLACE_AT)
+            };
+            if let Some(filled) = filled {
+                *filled += r.written;
+            }
+            data = &data[r.consumed..];
+            if r.stopped {
+                // Everything before this message becomes Python objects
+                // now (the core hands a caller's buffer only the payload of
+                // a message nothing queued precedes); then its object. No
+                // queued failure can be among them (a failure stops the
+                // input, so no header follows it), and a peer's violation
+                // after this message still waits behind its last chunk.
+                loop {
+                    match self.next_event(py) {
+                        Ok(Some(ev)) => self.ready.push_back(Ok(ev)),
+                        Ok(None) => break,
+                        Err(e) => self.ready.push_back(Err(e)),
+                    }
+                }
+                if let Some(total) = self.inner.message_total() {
+                    prepare(py, &mut self.assembly, total);
+                }
+            }
+        }
+    }
 }
 
 fn str_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
@@ -319,20 +379,9 @@ impl Connection {
             self.inner.receive_eof();
             return;
         }
-        if let Some(Assembly::InPlace { obj, len, filled }) = self.assembly.as_mut() {
-            if *filled < *len {
-                // The rest of a large binary message: unmasked by the core
-                // straight into its bytes object.
-                let dst = unfilled_tail(py, obj, *len, *filled);
-                let inner = &mut self.inner;
-                let n = if data.len() >= DETACH_AT {
-                    py.detach(|| inner.receive_data_into(data, dst))
-                } else {
-                    inner.receive_data_into(data, dst)
-                };
-                *filled += n;
-                return;
-            }
+        if !self.streaming {
+            self.receive_assembling(py, data);
+            return;
         }
         if data.len() >= DETACH_AT {
             let inner = &mut self.inner;
@@ -567,6 +616,7 @@ impl ServerConnection {
             inner,
             streaming,
             assembly: None,
+            ready: VecDeque::new(),
         })
         .add_subclass(ServerConnection))
     }
@@ -643,6 +693,7 @@ impl ClientConnection {
             inner,
             streaming,
             assembly: None,
+            ready: VecDeque::new(),
         })
         .add_subclass(ClientConnection))
     }

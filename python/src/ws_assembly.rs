@@ -2,12 +2,12 @@
 //! Python object that will hold them.
 //!
 //! The binding always runs the core in streaming mode. When the application
-//! did not ask for chunks, the pieces of a message are put together here: a
-//! binary message whose length the frame header announced is copied piece by
-//! piece into a `bytes` object allocated once at that length, so its payload
-//! is written once by the core (unmasking into a small, cache-resident
-//! buffer) and once into its final home — instead of being gathered in a
-//! buffer as large as the message and then copied again.
+//! did not ask for chunks, the pieces of a message are put together here. A
+//! large binary message whose length the frame header announced gets a
+//! `bytes` object of that length as soon as its header is read (the core
+//! stops there, see `Connection::receive_data_into_until`), and the core
+//! unmasks its whole payload straight into it: each byte is written once.
+//! Anything else is gathered and converted when it ends.
 
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -18,7 +18,7 @@ use crate::ws_events::{BinaryMessage, TextMessage};
 
 /// Announced binary messages at least this long are assembled in place;
 /// shorter ones are gathered and copied once, which costs the same.
-const IN_PLACE_AT: u64 = 64 << 10;
+pub(crate) const IN_PLACE_AT: u64 = 64 << 10;
 
 /// A message being put together.
 pub(crate) enum Assembly {
@@ -28,6 +28,9 @@ pub(crate) enum Assembly {
         obj: Py<PyBytes>,
         len: usize,
         filled: usize,
+        /// Allocated from the header, before the message's first chunk
+        /// event: that event continues it instead of starting a new one.
+        prepared: bool,
     },
     /// Anything else: gathered here and converted when it ends.
     Gather { kind: MessageKind, data: Vec<u8> },
@@ -195,6 +198,24 @@ pub(crate) fn message_object(
     })
 }
 
+/// Allocates the `bytes` object of the message whose header the core just
+/// read (announced at `total` bytes, within `max_message_size`), so that
+/// its payload can be written straight into it. Leaves the slot alone when
+/// the allocation fails: the message is then assembled from its chunks.
+pub(crate) fn prepare(py: Python<'_>, slot: &mut Option<Assembly>, total: u64) {
+    let Ok(len) = usize::try_from(total) else {
+        return;
+    };
+    if let Ok(obj) = unfilled_bytes(py, len) {
+        *slot = Some(Assembly::InPlace {
+            obj,
+            len,
+            filled: 0,
+            prepared: true,
+        });
+    }
+}
+
 /// Adds one chunk of a message; returns the message's event object when
 /// this chunk ends it.
 pub(crate) fn feed(
@@ -206,11 +227,17 @@ pub(crate) fn feed(
     last: bool,
     total: Option<u64>,
 ) -> PyResult<Option<Py<PyAny>>> {
-    if first && last {
+    let prepared = match slot.as_mut() {
+        Some(Assembly::InPlace { prepared, .. }) if first && kind == MessageKind::Binary => {
+            core::mem::replace(prepared, false)
+        }
+        _ => false,
+    };
+    if first && last && !prepared {
         *slot = None;
         return message_object(py, kind, data).map(Some);
     }
-    if first {
+    if first && !prepared {
         *slot = Some(match (kind, total) {
             (MessageKind::Binary, Some(t)) if t >= IN_PLACE_AT => {
                 let len = usize::try_from(t).unwrap_or(usize::MAX);
@@ -218,6 +245,7 @@ pub(crate) fn feed(
                     obj: unfilled_bytes(py, len)?,
                     len,
                     filled: 0,
+                    prepared: false,
                 }
             }
             _ => Assembly::Gather {
@@ -231,7 +259,9 @@ pub(crate) fn feed(
         return Ok(None);
     };
     match assembly {
-        Assembly::InPlace { obj, len, filled } if data.len() <= *len - *filled => {
+        Assembly::InPlace {
+            obj, len, filled, ..
+        } if data.len() <= *len - *filled => {
             write_into(py, obj, *len, *filled, data);
             *filled += data.len();
         }
@@ -256,7 +286,9 @@ pub(crate) fn feed(
         return Ok(None);
     }
     match slot.take() {
-        Some(Assembly::InPlace { obj, len, filled }) if filled == len => Ok(Some(
+        Some(Assembly::InPlace {
+            obj, len, filled, ..
+        }) if filled == len => Ok(Some(
             Py::new(
                 py,
                 BinaryMessage {

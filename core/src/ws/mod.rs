@@ -32,7 +32,7 @@ pub mod mask;
 pub mod utf8;
 
 pub use config::{ClientConfig, Config, DeflateConfig};
-pub use connection::{Connection, Stats, UnmaskFn};
+pub use connection::{Connection, Received, Stats, UnmaskFn};
 pub use error::Error;
 pub use event::{Accepted, Event, Extension, Header, MessageKind, Rejected, Request, Role, State};
 pub use handshake::accept_key;

@@ -17,7 +17,7 @@ use super::error::Error;
 use super::event::{Accepted, Event, MessageKind, Rejected, Request, Role, State};
 use super::mask::MaskRng;
 use crate::time::Instant;
-pub use recv::UnmaskFn;
+pub use recv::{Received, UnmaskFn};
 
 use opening::Opening;
 use recv::Rx;

@@ -2,8 +2,9 @@
 //! payloads unmasked while copied into the event buffer, messages
 //! reassembled, inflated and UTF-8 checked as they arrive.
 
+mod direct;
+
 use alloc::string::String;
-use core::mem::MaybeUninit;
 
 use super::{Connection, Pending, Step, Timer};
 use crate::ws::buffer::RecvBuf;
@@ -13,6 +14,8 @@ use crate::ws::event::{MessageKind, Role, State};
 use crate::ws::frame::{FrameHeader, MAX_HEADER_LEN, OpCode};
 use crate::ws::mask::{copy_masked_uninit, extend_masked};
 use crate::ws::utf8::{InvalidUtf8, Utf8Validator};
+pub(super) use direct::Direct;
+pub use direct::{Received, UnmaskFn};
 
 /// The frame whose payload is arriving.
 #[derive(Debug, Clone, Copy)]
@@ -58,6 +61,10 @@ pub(super) struct Rx {
     /// The serial of the message whose payload goes to the caller's buffer
     /// during a `receive_data_into` call; 0 otherwise.
     direct_serial: u64,
+    /// During [`Connection::receive_data_into_until`]: stop after the
+    /// header of a final, uncompressed binary frame that starts a message of
+    /// at least this many bytes; 0 otherwise.
+    stop_at: u64,
     /// No more input is processed (Close received, or the connection failed).
     stopped: bool,
 }
@@ -128,27 +135,6 @@ fn unmask_whole_text(
     checked
 }
 
-/// A routine that writes `src` masked with `key` (from `offset` into the
-/// payload) into `dst`; see [`Connection::set_unmask_routine`].
-pub type UnmaskFn = fn(dst: &mut [MaybeUninit<u8>], src: &[u8], key: [u8; 4], offset: usize);
-
-/// Where [`Connection::receive_data_into`] puts the payload of the binary
-/// message in progress: the caller's buffer and how much of it is written.
-pub(super) struct Direct<'a> {
-    dst: &'a mut [MaybeUninit<u8>],
-    written: usize,
-}
-
-impl Direct<'_> {
-    /// No caller buffer: every payload byte goes to the connection's buffers.
-    pub(super) fn none() -> Direct<'static> {
-        Direct {
-            dst: &mut [],
-            written: 0,
-        }
-    }
-}
-
 /// Appends `src` to `dst`, unmasking when there is a key.
 #[inline]
 fn append(dst: &mut alloc::vec::Vec<u8>, src: &[u8], mask: Option<[u8; 4]>, offset: usize) {
@@ -178,42 +164,10 @@ impl Connection {
         match self.state {
             State::Closed => {}
             State::Connecting => self.receive_opening(data),
-            State::Open | State::Closing => self.receive_frames(data, &mut Direct::none()),
+            State::Open | State::Closing => {
+                let _ = self.receive_frames(data, &mut Direct::none());
+            }
         }
-    }
-
-    /// [`receive_data`](Self::receive_data) for a consumer that assembles
-    /// messages itself from streaming chunks ([`Config::streaming`]): the
-    /// payload of the binary message in progress when the call starts is
-    /// unmasked straight into `dst`, from its start, instead of into the
-    /// connection's buffer, saving a copy. Returns how many bytes were
-    /// written to `dst`; the [`Event::MessageChunk`] events of that message do
-    /// not repeat them (their `data` holds only what did not fit), and the
-    /// one with `last` set still ends it.
-    ///
-    /// `dst` is used only when streaming is on, the message in progress is an
-    /// uncompressed binary one, and every event of earlier input has been
-    /// polled (so nothing that precedes these bytes is still queued);
-    /// otherwise this is `receive_data` and returns 0. Bytes of later
-    /// messages in `data` go to the connection's buffer as usual. Size the
-    /// buffer from the first chunk's `total`.
-    ///
-    /// [`Config::streaming`]: crate::ws::Config::streaming
-    /// [`Event::MessageChunk`]: crate::ws::Event::MessageChunk
-    pub fn receive_data_into(&mut self, data: &[u8], dst: &mut [MaybeUninit<u8>]) -> usize {
-        self.receive_into(data, dst)
-    }
-
-    /// Replaces the routine [`receive_data_into`](Self::receive_data_into)
-    /// unmasks into the caller's buffer with: for instance one written with
-    /// CPU features this crate, being free of `unsafe`, cannot select at run
-    /// time. It must write `src` XORed with `key` — byte `i` with
-    /// `key[(offset + i) % 4]` — into `dst` (same length), exactly like
-    /// [`copy_masked_uninit`](crate::ws::mask::copy_masked_uninit). It only
-    /// ever sees payload bytes headed for the caller's own buffer, so a
-    /// wrong routine corrupts those bytes and nothing else.
-    pub fn set_unmask_routine(&mut self, routine: UnmaskFn) {
-        self.unmask = Some(routine);
     }
 
     /// Frees the buffers behind events already handed out.
@@ -242,30 +196,14 @@ impl Connection {
         }
     }
 
-    fn receive_into(&mut self, data: &[u8], dst: &mut [MaybeUninit<u8>]) -> usize {
-        let usable = self.config.streaming
-            && self.pending.is_empty()
-            && matches!(self.state, State::Open | State::Closing)
-            && self
-                .rx
-                .message
-                .as_ref()
-                .is_some_and(|m| m.kind == MessageKind::Binary && !m.compressed);
-        if !usable || data.is_empty() {
-            self.receive_data(data);
-            return 0;
-        }
-        self.reclaim();
-        self.stats.bytes_received += data.len() as u64;
-        self.rx_activity = true;
-        self.rx.direct_serial = self.rx.serial;
-        let mut direct = Direct { dst, written: 0 };
-        self.receive_frames(data, &mut direct);
-        self.rx.direct_serial = 0;
-        direct.written
-    }
-
-    pub(super) fn receive_frames(&mut self, mut input: &[u8], direct: &mut Direct<'_>) {
+    /// Parses frames from `input`. Returns `Some(unconsumed)` when it stopped
+    /// right after a header that [`Rx::stop_at`] asked for, `None` when it
+    /// took everything (or the rest is ignored).
+    pub(super) fn receive_frames(
+        &mut self,
+        mut input: &[u8],
+        direct: &mut Direct<'_>,
+    ) -> Option<usize> {
         while !input.is_empty() && !self.rx.stopped {
             if self.rx.hdr_len == 0 && self.rx.frame.is_none() && self.rx.message.is_none() {
                 if let Some(used) = self.whole_frame(input) {
@@ -280,7 +218,7 @@ impl Connection {
                 let (now, rest) = input.split_at(n);
                 input = rest;
                 if self.frame_payload(frame, now, direct).is_err() {
-                    return;
+                    return None;
                 }
                 continue;
             }
@@ -318,16 +256,26 @@ impl Connection {
             match parsed {
                 Ok(Some(h)) => {
                     if self.begin_frame(h).is_err() {
-                        return;
+                        return None;
+                    }
+                    if self.rx.stop_at != 0
+                        && h.opcode == OpCode::Binary
+                        && h.fin
+                        && !h.rsv1
+                        && h.payload_len >= self.rx.stop_at
+                        && self.rx.frame.is_some()
+                    {
+                        return Some(input.len());
                     }
                 }
                 Ok(None) => {}
                 Err(_) => {
                     let _ = self.fail(close::PROTOCOL_ERROR, "frame length has its top bit set");
-                    return;
+                    return None;
                 }
             }
         }
+        None
     }
 
     /// The fast path: `input` starts with a whole, final, uncompressed data
@@ -366,6 +314,10 @@ impl Connection {
         };
         let payload = input.get(at..at + len)?;
         if len > self.config.max_frame_size || len > self.config.max_message_size {
+            return None;
+        }
+        if kind == MessageKind::Binary && self.rx.stop_at != 0 && len as u64 >= self.rx.stop_at {
+            // The caller asked to stop after this header.
             return None;
         }
         let (start, end, bank) = if kind == MessageKind::Text {
