@@ -178,3 +178,28 @@ def test_compressed_and_streamed_messages_are_unaffected():
                     messages.append(b"".join(parts) if type(e.data) is bytes else "".join(parts))
                     parts = []
     assert messages == [e.data for e in WANT if isinstance(e, (ws.BinaryMessage, ws.TextMessage))]
+
+
+
+@pytest.mark.parametrize("step", [1000, LARGE + 1, 1 << 20])
+def test_client_receives_large_unmasked_messages_whole(step):
+    c = ws.ClientConnection(host="h", seed=b"\x03" * 16)
+    s = ws.ServerConnection()
+    s.receive_data(c.data_to_send())
+    list(s.events())
+    s.accept()
+    c.receive_data(s.data_to_send())
+    list(c.events())
+    s.send_binary(BIG2)
+    s.ping(b"between")
+    s.send_binary(EXACT)
+    wire = s.data_to_send()
+    got = []
+    for i in range(0, len(wire), step):
+        c.receive_data(wire[i : i + step])
+        got.extend(c.events())
+    assert got == [
+        ws.BinaryMessage(data=BIG2),
+        ws.Ping(payload=b"between"),
+        ws.BinaryMessage(data=EXACT),
+    ]
