@@ -64,21 +64,34 @@ pub fn k(w_max: f64, cwnd_epoch: f64) -> f64 {
 }
 
 /// CUBIC's state between congestion events. Windows are in segments.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+///
+/// The state is stored in `f32` (every connection carries it; 24 bits of
+/// mantissa keep windows of millions of segments to well under one
+/// segment) and computed in `f64`.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cubic {
     /// The window just before the last reduction (after fast convergence).
-    w_max: f64,
+    w_max: f32,
     /// The window just before the last reduction, as it was (`cwnd_prior`).
-    cwnd_prior: f64,
-    /// When the current growth epoch started; `None` until the first ACK
-    /// in congestion avoidance after a reduction.
-    epoch_start: Option<Instant>,
+    cwnd_prior: f32,
+    /// When the current growth epoch started, in nanoseconds; [`NO_EPOCH`]
+    /// until the first ACK in congestion avoidance after a reduction.
+    epoch_start: u64,
     /// `K` for the current epoch.
-    k: f64,
+    k: f32,
     /// The Reno-friendly estimate `W_est`.
-    w_est: f64,
+    w_est: f32,
     /// Byte increments smaller than one byte, carried to the next ACK.
-    carry: f64,
+    carry: f32,
+}
+
+/// `Cubic::epoch_start` outside an epoch.
+const NO_EPOCH: u64 = u64::MAX;
+
+impl Default for Cubic {
+    fn default() -> Self {
+        Cubic::new()
+    }
 }
 
 impl Cubic {
@@ -87,7 +100,7 @@ impl Cubic {
         Cubic {
             w_max: 0.0,
             cwnd_prior: 0.0,
-            epoch_start: None,
+            epoch_start: NO_EPOCH,
             k: 0.0,
             w_est: 0.0,
             carry: 0.0,
@@ -96,17 +109,17 @@ impl Cubic {
 
     /// `W_max` in segments (zero before the first congestion event).
     pub fn w_max(&self) -> f64 {
-        self.w_max
+        f64::from(self.w_max)
     }
 
     /// `K` of the current epoch, in seconds.
     pub fn k(&self) -> f64 {
-        self.k
+        f64::from(self.k)
     }
 
     /// The Reno-friendly estimate `W_est` in segments.
     pub fn w_est(&self) -> f64 {
-        self.w_est
+        f64::from(self.w_est)
     }
 
     /// Congestion avoidance: move `cwnd` (bytes) towards the curve.
@@ -126,21 +139,18 @@ impl Cubic {
     ) {
         let mss_f = mss.max(1) as f64;
         let cwnd_seg = *cwnd as f64 / mss_f;
-        let start = match self.epoch_start {
-            Some(start) => start,
-            None => {
-                // A new epoch (§4.2): measure K from the window we restart at.
-                // After a slow start that ended without loss there is no
-                // W_max yet; the curve then starts at its plateau (K = 0).
-                if self.w_max < cwnd_seg {
-                    self.w_max = cwnd_seg;
-                }
-                self.k = k(self.w_max, cwnd_seg);
-                self.w_est = cwnd_seg;
-                self.epoch_start = Some(now);
-                now
-            }
-        };
+        if self.epoch_start == NO_EPOCH {
+            // A new epoch (§4.2): measure K from the window we restart at.
+            // After a slow start that ended without loss there is no
+            // W_max yet; the curve then starts at its plateau (K = 0).
+            let w_max = self.w_max().max(cwnd_seg);
+            self.w_max = w_max as f32;
+            self.k = k(w_max, cwnd_seg) as f32;
+            self.w_est = cwnd_seg as f32;
+            self.epoch_start = now.as_nanos();
+        }
+        let start = Instant::from_nanos(self.epoch_start);
+        let (w_max, k) = (self.w_max(), self.k());
         let acked_seg = acked as f64 / mss_f;
         // §4.3: W_est grows by α per window of acknowledged data; once it
         // has caught up with the window before the reduction, by one.
@@ -149,21 +159,22 @@ impl Cubic {
         } else {
             ALPHA
         };
-        self.w_est += alpha * acked_seg / cwnd_seg.max(1.0);
+        let w_est = self.w_est() + alpha * acked_seg / cwnd_seg.max(1.0);
+        self.w_est = w_est as f32;
 
-        let t = (now - start).as_secs_f64();
-        let target_seg = if w_cubic(t, self.k, self.w_max) < self.w_est {
+        let t = now.saturating_duration_since(start).as_secs_f64();
+        let target_seg = if w_cubic(t, k, w_max) < w_est {
             // Reno-friendly region: be at least as aggressive as Reno.
-            self.w_est
+            w_est
         } else {
-            let target = w_cubic(t + rtt.as_secs_f64(), self.k, self.w_max);
+            let target = w_cubic(t + rtt.as_secs_f64(), k, w_max);
             let target = target.clamp(cwnd_seg, 1.5 * cwnd_seg);
             cwnd_seg + (target - cwnd_seg) / cwnd_seg.max(1.0) * acked_seg
         };
-        let grow = (target_seg - cwnd_seg) * mss_f + self.carry;
+        let grow = (target_seg - cwnd_seg) * mss_f + f64::from(self.carry);
         if grow > 0.0 {
             let whole = grow as usize;
-            self.carry = grow - whole as f64;
+            self.carry = (grow - whole as f64) as f32;
             *cwnd = cwnd.saturating_add(whole);
         }
     }
@@ -177,13 +188,14 @@ impl Cubic {
     pub fn on_congestion(&mut self, cwnd: usize, mss: usize) -> usize {
         let mss_f = mss.max(1) as f64;
         let cwnd_seg = cwnd as f64 / mss_f;
-        self.w_max = if cwnd_seg < self.w_max {
+        let w_max = if cwnd_seg < self.w_max() {
             cwnd_seg * (1.0 + BETA) / 2.0
         } else {
             cwnd_seg
         };
-        self.cwnd_prior = cwnd_seg;
-        self.epoch_start = None;
+        self.w_max = w_max as f32;
+        self.cwnd_prior = cwnd_seg as f32;
+        self.epoch_start = NO_EPOCH;
         self.carry = 0.0;
         ((cwnd_seg * BETA * mss_f) as usize).max(2 * mss)
     }
@@ -191,7 +203,7 @@ impl Cubic {
     /// Ends the growth epoch without a congestion event (after idle), so
     /// the next ACK in congestion avoidance starts a new one.
     pub fn reset_epoch(&mut self) {
-        self.epoch_start = None;
+        self.epoch_start = NO_EPOCH;
         self.carry = 0.0;
     }
 }

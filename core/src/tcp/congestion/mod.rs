@@ -50,14 +50,24 @@ enum State {
 }
 
 /// The congestion window and everything that moves it.
+///
+/// Sizes are stored as `u32` bytes (every connection holds one controller)
+/// and spoken as `usize`; a window saturates at `u32::MAX`, four times the
+/// largest receive window TCP can offer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Controller {
-    mss: usize,
-    cwnd: usize,
-    ssthresh: usize,
-    initial_window: usize,
+    mss: u32,
+    cwnd: u32,
+    /// `u32::MAX` until the first loss (reported as `usize::MAX`).
+    ssthresh: u32,
+    initial_window: u32,
     in_recovery: bool,
     state: State,
+}
+
+/// A byte count as stored, saturating.
+fn narrow(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// The initial window RFC 5681 §3.1 allows for a given sender MSS: 2, 3 or
@@ -85,10 +95,10 @@ impl Controller {
             initial_segments.saturating_mul(mss)
         };
         Controller {
-            mss,
-            cwnd: initial_window,
-            ssthresh: usize::MAX,
-            initial_window,
+            mss: narrow(mss),
+            cwnd: narrow(initial_window),
+            ssthresh: u32::MAX,
+            initial_window: narrow(initial_window),
             in_recovery: false,
             state: match algorithm {
                 Algorithm::NewReno => State::NewReno(NewReno::new()),
@@ -107,17 +117,20 @@ impl Controller {
 
     /// The congestion window in bytes.
     pub fn window(&self) -> usize {
-        self.cwnd
+        self.cwnd as usize
     }
 
     /// The slow-start threshold in bytes (`usize::MAX` until the first loss).
     pub fn ssthresh(&self) -> usize {
-        self.ssthresh
+        match self.ssthresh {
+            u32::MAX => usize::MAX,
+            n => n as usize,
+        }
     }
 
     /// The segment size the window is counted in.
     pub fn mss(&self) -> usize {
-        self.mss
+        self.mss as usize
     }
 
     /// Whether the window is below `ssthresh` (RFC 5681 §3.1: slow start).
@@ -133,10 +146,10 @@ impl Controller {
     /// Changes the segment size once the handshake settles it. A window
     /// that was still the initial one is recomputed for the new size.
     pub fn set_mss(&mut self, mss: usize) {
-        let mss = mss.max(1);
+        let mss = narrow(mss.max(1));
         if self.cwnd == self.initial_window {
             let segments = self.initial_window / self.mss;
-            self.initial_window = segments * mss;
+            self.initial_window = segments.saturating_mul(mss);
             self.cwnd = self.initial_window;
         }
         self.mss = mss;
@@ -153,13 +166,15 @@ impl Controller {
             return;
         }
         if self.in_slow_start() {
-            self.cwnd = self.cwnd.saturating_add(acked.min(self.mss));
+            self.cwnd = self.cwnd.saturating_add(narrow(acked).min(self.mss));
             return;
         }
+        let (mut cwnd, mss) = (self.window(), self.mss());
         match &mut self.state {
-            State::NewReno(reno) => reno.on_ack(&mut self.cwnd, self.mss, acked),
-            State::Cubic(cubic) => cubic.on_ack(now, &mut self.cwnd, self.mss, acked, rtt),
+            State::NewReno(reno) => reno.on_ack(&mut cwnd, mss, acked),
+            State::Cubic(cubic) => cubic.on_ack(now, &mut cwnd, mss, acked, rtt),
         }
+        self.cwnd = narrow(cwnd);
     }
 
     /// Fast retransmit: a loss was detected with `flight_size` bytes
@@ -175,7 +190,7 @@ impl Controller {
         if self.in_recovery {
             return;
         }
-        self.ssthresh = self.reduced_ssthresh(flight_size);
+        self.ssthresh = narrow(self.reduced_ssthresh(flight_size)).min(u32::MAX - 1);
         self.cwnd = self.ssthresh;
         self.in_recovery = true;
     }
@@ -185,7 +200,8 @@ impl Controller {
     /// step 4).
     pub fn inflate(&mut self, segments: usize) {
         if self.in_recovery {
-            self.cwnd = self.cwnd.saturating_add(segments.saturating_mul(self.mss));
+            let more = narrow(segments.saturating_mul(self.mss()));
+            self.cwnd = self.cwnd.saturating_add(more);
         }
     }
 
@@ -199,8 +215,8 @@ impl Controller {
         if !self.in_recovery {
             return;
         }
-        self.cwnd = self.cwnd.saturating_sub(acked);
-        if acked >= self.mss {
+        self.cwnd = self.cwnd.saturating_sub(narrow(acked));
+        if acked >= self.mss() {
             self.cwnd = self.cwnd.saturating_add(self.mss);
         }
         self.cwnd = self.cwnd.max(self.mss);
@@ -216,9 +232,8 @@ impl Controller {
             return;
         }
         self.in_recovery = false;
-        self.cwnd = self
-            .ssthresh
-            .min(flight_size.max(self.mss).saturating_add(self.mss));
+        let flight = narrow(flight_size).max(self.mss);
+        self.cwnd = self.ssthresh.min(flight.saturating_add(self.mss));
     }
 
     /// The retransmission timer fired with `flight_size` bytes outstanding.
@@ -230,7 +245,7 @@ impl Controller {
     /// CUBIC sets `ssthresh` with β and remembers `W_max` (RFC 9438 §4.8).
     pub fn on_rto(&mut self, _now: Instant, flight_size: usize, first: bool) {
         if first {
-            self.ssthresh = self.reduced_ssthresh(flight_size);
+            self.ssthresh = narrow(self.reduced_ssthresh(flight_size)).min(u32::MAX - 1);
         }
         self.cwnd = self.mss;
         self.in_recovery = false;
@@ -252,9 +267,10 @@ impl Controller {
     }
 
     fn reduced_ssthresh(&mut self, flight_size: usize) -> usize {
+        let (cwnd, mss) = (self.window(), self.mss());
         match &mut self.state {
-            State::NewReno(reno) => reno.ssthresh_after_loss(flight_size, self.mss),
-            State::Cubic(cubic) => cubic.on_congestion(self.cwnd, self.mss),
+            State::NewReno(reno) => reno.ssthresh_after_loss(flight_size, mss),
+            State::Cubic(cubic) => cubic.on_congestion(cwnd, mss),
         }
     }
 }
