@@ -20,6 +20,7 @@
 //! None of these reads a clock or draws randomness: time is an argument and
 //! secrets come from the caller.
 
+pub mod addr;
 pub mod assembler;
 pub mod config;
 pub mod congestion;

@@ -125,6 +125,7 @@ pub struct Negotiation {
     pub timestamps: bool,
 }
 
+use super::addr::AddrPair;
 use super::config::Config;
 use super::congestion::Controller;
 use super::recv_buffer::RecvBuffer;
@@ -188,8 +189,8 @@ struct Pending {
 #[derive(Debug)]
 pub struct Connection {
     config: Arc<Config>,
-    local: SocketAddr,
-    remote: SocketAddr,
+    /// Our address and the peer's, without IPv6 flow label or scope id.
+    addrs: AddrPair,
     state: State,
     /// Opened by a listener (passive open).
     passive: bool,
@@ -382,8 +383,7 @@ impl Connection {
         let opts = Negotiated::offer(&config, remote.is_ipv6());
         let cc = Controller::new(config.congestion, opts.send_mss(), config.initial_window);
         Connection {
-            local,
-            remote,
+            addrs: AddrPair::new(local, remote),
             state: State::Closed,
             passive,
             iss,
@@ -474,13 +474,18 @@ impl Connection {
     }
 
     /// Our address and port.
+    ///
+    /// An IPv6 address comes without flow label or scope id, as segments
+    /// carry it (see [`addr::plain`](crate::tcp::addr::plain)).
     pub fn local(&self) -> SocketAddr {
-        self.local
+        self.addrs.local()
     }
 
     /// The peer's address and port.
+    ///
+    /// An IPv6 address comes without flow label or scope id.
     pub fn remote(&self) -> SocketAddr {
-        self.remote
+        self.addrs.remote()
     }
 
     /// The configuration in use.
@@ -574,8 +579,8 @@ impl Connection {
     /// What the endpoint keeps of a connection in TIME-WAIT.
     pub(crate) fn time_wait_record(&self) -> crate::tcp::endpoint::TimeWaitRecord {
         crate::tcp::endpoint::TimeWaitRecord {
-            local: self.local,
-            remote: self.remote,
+            local: self.local(),
+            remote: self.remote(),
             snd_nxt: self.snd_max,
             rcv_nxt: self.rcv_nxt,
             timestamps: self

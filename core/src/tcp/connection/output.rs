@@ -276,8 +276,8 @@ impl Connection {
         // RFC 7323 §2.2: the window in a SYN is never scaled.
         let window = self.recv.window().min(0xffff) as u16;
         let repr = TcpRepr {
-            src_port: self.local.port(),
-            dst_port: self.remote.port(),
+            src_port: self.addrs.local_port(),
+            dst_port: self.addrs.remote_port(),
             seq: self.iss.get(),
             ack: if synack { self.rcv_nxt.get() } else { 0 },
             flags,
@@ -316,8 +316,8 @@ impl Connection {
             flags.insert(TcpFlags::ACK);
         }
         let repr = TcpRepr {
-            src_port: self.local.port(),
-            dst_port: self.remote.port(),
+            src_port: self.addrs.local_port(),
+            dst_port: self.addrs.remote_port(),
             seq: seq.get(),
             ack: ack.map_or(0, SeqNumber::get),
             flags,
@@ -358,8 +358,8 @@ impl Connection {
     ) -> usize {
         let (window, edge) = self.window_to_send();
         let mut repr = TcpRepr {
-            src_port: self.local.port(),
-            dst_port: self.remote.port(),
+            src_port: self.addrs.local_port(),
+            dst_port: self.addrs.remote_port(),
             seq: seq.get(),
             ack: self.rcv_nxt.get(),
             flags,
@@ -403,8 +403,8 @@ impl Connection {
         repr.emit_header(
             &mut TcpPacket::new_unchecked(&mut *buf),
             len,
-            self.local.ip(),
-            self.remote.ip(),
+            self.addrs.local_ip(),
+            self.addrs.remote_ip(),
             self.checksums(),
         );
         self.stats.segments_sent += 1;

@@ -45,6 +45,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::net::SocketAddr;
 
+use super::addr::plain;
 use super::config::{Config, ConfigError, EndpointConfig};
 use super::connection::ts_clock;
 use super::connection::{CloseError, Connection, Event, SendError, State, Stats};
@@ -264,6 +265,7 @@ impl Endpoint {
     /// Accepts connections to `addr`. An unspecified IP (`0.0.0.0`, `::`)
     /// listens on every address of that family.
     pub fn listen(&mut self, addr: SocketAddr) -> Result<(), EndpointError> {
+        let addr = plain(addr);
         if addr.port() == 0 {
             return Err(EndpointError::InvalidAddress);
         }
@@ -281,6 +283,7 @@ impl Endpoint {
     /// Stops accepting connections to `addr`; existing ones are untouched.
     /// Returns whether there was such a listener.
     pub fn unlisten(&mut self, addr: SocketAddr) -> bool {
+        let addr = plain(addr);
         let before = self.listeners.len();
         self.listeners.retain(|l| l.addr != addr);
         before != self.listeners.len()
@@ -288,12 +291,17 @@ impl Endpoint {
 
     /// Opens a connection from `local` to `remote`; its SYN goes out at the
     /// next `poll_transmit`.
+    ///
+    /// IPv6 flow labels and scope ids are dropped (see
+    /// [`addr::plain`](crate::tcp::addr::plain)): segments do not carry them,
+    /// so they cannot tell connections apart.
     pub fn connect(
         &mut self,
         now: Instant,
         local: SocketAddr,
         remote: SocketAddr,
     ) -> Result<ConnId, EndpointError> {
+        let (local, remote) = (plain(local), plain(remote));
         if local.port() == 0 || remote.port() == 0 || local.is_ipv4() != remote.is_ipv4() {
             return Err(EndpointError::InvalidAddress);
         }

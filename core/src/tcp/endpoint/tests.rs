@@ -278,6 +278,37 @@ fn ipv6_and_misuse() {
     assert!(packets(&mut server, now).is_empty());
 }
 
+#[test]
+fn scoped_ipv6_addresses_name_the_same_connection_as_their_segments() {
+    use core::net::SocketAddrV6;
+    let a6 = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
+    let b6 = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2);
+    let scoped = |ip, port| SocketAddr::V6(SocketAddrV6::new(ip, port, 0x1234, 3));
+    let mut client = endpoint(EndpointConfig::default(), 1);
+    let mut server = endpoint(EndpointConfig::default(), 2);
+    // Neither the listener nor the connection may depend on the scope id
+    // or flow label, which no segment carries.
+    server.listen(scoped(b6, 443)).unwrap();
+    let mut now = Instant::ZERO;
+    let c = client
+        .connect(now, scoped(a6, 5000), scoped(b6, 443))
+        .unwrap();
+    run(&mut client, &mut server, &mut now, Instant::from_millis(1));
+    assert_eq!(client.state(c), Some(State::Established));
+    let conn = client.connection(c).unwrap();
+    assert_eq!(conn.local(), addr(IpAddr::V6(a6), 5000));
+    assert_eq!(conn.remote(), addr(IpAddr::V6(b6), 443));
+    assert_eq!(
+        client.connect(now, addr(IpAddr::V6(a6), 5000), addr(IpAddr::V6(b6), 443)),
+        Err(EndpointError::AddressInUse)
+    );
+    assert_eq!(
+        server.listen(addr(IpAddr::V6(b6), 443)),
+        Err(EndpointError::AddressInUse)
+    );
+    assert!(server.unlisten(addr(IpAddr::V6(b6), 443)));
+}
+
 /// The id of the server connection other than `not`.
 fn first_server_id(server: &Endpoint, not: ConnId) -> ConnId {
     server

@@ -1,0 +1,155 @@
+//! A connection's two addresses, stored compactly.
+//!
+//! TCP names a connection by two IP addresses and two ports (RFC 9293
+//! §3.1); an IPv6 socket address also carries a flow label and a scope id,
+//! but no TCP segment does, so they cannot take part in naming a
+//! connection. [`plain`] drops them, and [`AddrPair`] keeps only what a
+//! segment carries: 38 bytes instead of the 64 of two [`SocketAddr`]s.
+
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+
+/// `addr` without an IPv6 flow label or scope id: the form in which it
+/// appears in segments, and so the form connections and listeners are
+/// keyed by.
+pub fn plain(addr: SocketAddr) -> SocketAddr {
+    match addr {
+        SocketAddr::V4(_) => addr,
+        SocketAddr::V6(a) => SocketAddr::V6(SocketAddrV6::new(*a.ip(), a.port(), 0, 0)),
+    }
+}
+
+/// Our address and the peer's, both of one IP version, as a segment carries
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AddrPair {
+    /// IPv4 addresses sit in the first four bytes.
+    local_ip: [u8; 16],
+    remote_ip: [u8; 16],
+    local_port: u16,
+    remote_port: u16,
+    v4: bool,
+}
+
+fn octets(ip: IpAddr) -> [u8; 16] {
+    match ip {
+        IpAddr::V4(ip) => {
+            let mut out = [0; 16];
+            out[..4].copy_from_slice(&ip.octets());
+            out
+        }
+        IpAddr::V6(ip) => ip.octets(),
+    }
+}
+
+impl AddrPair {
+    /// The pair `(local, remote)`. When the two are of different IP
+    /// versions (the endpoint refuses that before it gets here) the remote
+    /// address is taken in the local one's version, IPv4-mapped where that
+    /// can be done and unspecified where it cannot.
+    pub(crate) fn new(local: SocketAddr, remote: SocketAddr) -> AddrPair {
+        let v4 = local.is_ipv4();
+        let remote_ip = match (v4, remote.ip()) {
+            (true, IpAddr::V6(ip)) => {
+                IpAddr::V4(ip.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED))
+            }
+            (false, IpAddr::V4(ip)) => IpAddr::V6(ip.to_ipv6_mapped()),
+            (_, ip) => ip,
+        };
+        AddrPair {
+            local_ip: octets(local.ip()),
+            remote_ip: octets(remote_ip),
+            local_port: local.port(),
+            remote_port: remote.port(),
+            v4,
+        }
+    }
+
+    fn ip(&self, bytes: [u8; 16]) -> IpAddr {
+        if self.v4 {
+            IpAddr::V4(Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3]))
+        } else {
+            IpAddr::V6(Ipv6Addr::from(bytes))
+        }
+    }
+
+    /// Our IP address.
+    pub(crate) fn local_ip(&self) -> IpAddr {
+        self.ip(self.local_ip)
+    }
+
+    /// The peer's IP address.
+    pub(crate) fn remote_ip(&self) -> IpAddr {
+        self.ip(self.remote_ip)
+    }
+
+    /// Our port.
+    pub(crate) const fn local_port(&self) -> u16 {
+        self.local_port
+    }
+
+    /// The peer's port.
+    pub(crate) const fn remote_port(&self) -> u16 {
+        self.remote_port
+    }
+
+    /// Our address and port.
+    pub(crate) fn local(&self) -> SocketAddr {
+        SocketAddr::new(self.local_ip(), self.local_port)
+    }
+
+    /// The peer's address and port.
+    pub(crate) fn remote(&self) -> SocketAddr {
+        SocketAddr::new(self.remote_ip(), self.remote_port)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_both_versions() {
+        let l4: SocketAddr = "10.0.0.1:5000".parse().unwrap();
+        let r4: SocketAddr = "192.168.1.9:80".parse().unwrap();
+        let p = AddrPair::new(l4, r4);
+        assert_eq!((p.local(), p.remote()), (l4, r4));
+        assert_eq!((p.local_port(), p.remote_port()), (5000, 80));
+        let l6: SocketAddr = "[2001:db8::1]:443".parse().unwrap();
+        let r6: SocketAddr = "[fe80::2]:40000".parse().unwrap();
+        let p = AddrPair::new(l6, r6);
+        assert_eq!((p.local(), p.remote()), (l6, r6));
+        assert_eq!(p.local_ip(), l6.ip());
+        assert!(core::mem::size_of::<AddrPair>() <= 38);
+    }
+
+    #[test]
+    fn flow_label_and_scope_are_not_part_of_the_name() {
+        let scoped = SocketAddr::V6(SocketAddrV6::new("fe80::1".parse().unwrap(), 22, 7, 3));
+        let bare: SocketAddr = "[fe80::1]:22".parse().unwrap();
+        assert_ne!(scoped, bare);
+        assert_eq!(plain(scoped), bare);
+        let v4: SocketAddr = "1.2.3.4:5".parse().unwrap();
+        assert_eq!(plain(v4), v4);
+        let p = AddrPair::new(scoped, bare);
+        assert_eq!(p.local(), bare);
+    }
+
+    #[test]
+    fn mixed_versions_follow_the_local_address() {
+        let l4: SocketAddr = "10.0.0.1:1".parse().unwrap();
+        let mapped: SocketAddr = "[::ffff:10.0.0.2]:2".parse().unwrap();
+        let p = AddrPair::new(l4, mapped);
+        assert_eq!(p.remote(), "10.0.0.2:2".parse::<SocketAddr>().unwrap());
+        let pure6: SocketAddr = "[2001:db8::2]:2".parse().unwrap();
+        assert_eq!(
+            AddrPair::new(l4, pure6).remote(),
+            "0.0.0.0:2".parse::<SocketAddr>().unwrap()
+        );
+        let l6: SocketAddr = "[2001:db8::1]:1".parse().unwrap();
+        let r4: SocketAddr = "10.0.0.2:2".parse().unwrap();
+        assert_eq!(
+            AddrPair::new(l6, r4).remote(),
+            "[::ffff:10.0.0.2]:2".parse::<SocketAddr>().unwrap()
+        );
+    }
+}
