@@ -143,3 +143,275 @@ pub(crate) struct Counters {
     /// Duplicate ACKs received.
     pub dup_acks: u64,
 }
+
+/// The states in declaration order, to turn a stored index back into a
+/// [`State`].
+const STATES: [State; 11] = [
+    State::Closed,
+    State::Listen,
+    State::SynSent,
+    State::SynReceived,
+    State::Established,
+    State::FinWait1,
+    State::FinWait2,
+    State::CloseWait,
+    State::Closing,
+    State::LastAck,
+    State::TimeWait,
+];
+
+/// How many bytes of events a connection holds.
+const QUEUE_BYTES: usize = 14;
+/// The first byte of a two-byte `StateChanged` entry is this plus the
+/// index of the state left; the second byte is the index of the state
+/// entered.
+const STATE_CHANGE: u8 = 0x80;
+
+/// A connection's pending events, in order, in 16 bytes with no heap.
+///
+/// Each event is one byte (a `StateChanged` is two). An event of a kind
+/// already waiting is not queued twice: the application learns the same
+/// thing from the one it has not yet read (this is what keeps
+/// `Readable`/`Writable` from piling up when the application reads and
+/// writes without polling events). Every other kind happens at most once
+/// per connection, so they always fit; only the opt-in `StateChanged`
+/// tracing can run out of room, and then the oldest state change is dropped
+/// to make space.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct EventQueue {
+    bytes: [u8; QUEUE_BYTES],
+    head: u8,
+    len: u8,
+}
+
+impl fmt::Debug for EventQueue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut copy = *self;
+        f.debug_list()
+            .entries(core::iter::from_fn(|| copy.pop()))
+            .finish()
+    }
+}
+
+impl EventQueue {
+    fn at(&self, i: usize) -> u8 {
+        self.bytes[(usize::from(self.head) + i) % QUEUE_BYTES]
+    }
+
+    fn put(&mut self, byte: u8) {
+        let i = (usize::from(self.head) + usize::from(self.len)) % QUEUE_BYTES;
+        self.bytes[i] = byte;
+        self.len += 1;
+    }
+
+    /// How many events are waiting.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        let mut n = 0;
+        let mut i = 0;
+        while i < usize::from(self.len) {
+            i += if self.at(i) >= STATE_CHANGE { 2 } else { 1 };
+            n += 1;
+        }
+        n
+    }
+
+    /// Queues `event` (see the type's doc for what is merged or dropped).
+    pub(crate) fn push(&mut self, event: Event) {
+        let (first, second) = match event {
+            Event::Connected => (0, None),
+            Event::Readable => (1, None),
+            Event::Writable => (2, None),
+            Event::PeerFinished => (3, None),
+            Event::Reset => (4, None),
+            Event::TimedOut => (5, None),
+            Event::Closed => (6, None),
+            // Only the endpoint makes these; a connection never queues one.
+            Event::Incoming { .. } => return,
+            Event::StateChanged { from, to } => (STATE_CHANGE + from as u8, Some(to as u8)),
+        };
+        if second.is_none() && self.contains_simple(first) {
+            return;
+        }
+        let need = 1 + usize::from(second.is_some());
+        while QUEUE_BYTES - usize::from(self.len) < need {
+            if !self.drop_oldest_state_change() {
+                return;
+            }
+        }
+        self.put(first);
+        if let Some(second) = second {
+            self.put(second);
+        }
+    }
+
+    /// Whether the one-byte event `code` is waiting.
+    fn contains_simple(&self, code: u8) -> bool {
+        let mut i = 0;
+        while i < usize::from(self.len) {
+            let byte = self.at(i);
+            if byte == code {
+                return true;
+            }
+            i += if byte >= STATE_CHANGE { 2 } else { 1 };
+        }
+        false
+    }
+
+    /// Removes the oldest `StateChanged`; false if there is none.
+    #[cold]
+    fn drop_oldest_state_change(&mut self) -> bool {
+        let mut kept = EventQueue::default();
+        let mut dropped = false;
+        let mut i = 0;
+        while i < usize::from(self.len) {
+            let byte = self.at(i);
+            if byte >= STATE_CHANGE {
+                if dropped {
+                    kept.put(byte);
+                    kept.put(self.at(i + 1));
+                }
+                dropped = true;
+                i += 2;
+            } else {
+                kept.put(byte);
+                i += 1;
+            }
+        }
+        if dropped {
+            *self = kept;
+        }
+        dropped
+    }
+
+    /// Takes the oldest event.
+    pub(crate) fn pop(&mut self) -> Option<Event> {
+        if self.len == 0 {
+            return None;
+        }
+        let byte = self.at(0);
+        let event = match byte {
+            0 => Event::Connected,
+            1 => Event::Readable,
+            2 => Event::Writable,
+            3 => Event::PeerFinished,
+            4 => Event::Reset,
+            5 => Event::TimedOut,
+            6 => Event::Closed,
+            _ => {
+                let to = STATES[usize::from(self.at(1)) % STATES.len()];
+                let from = STATES[usize::from(byte - STATE_CHANGE) % STATES.len()];
+                Event::StateChanged { from, to }
+            }
+        };
+        let used = if byte >= STATE_CHANGE { 2 } else { 1 };
+        self.head = ((usize::from(self.head) + used) % QUEUE_BYTES) as u8;
+        self.len -= used as u8;
+        Some(event)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_table_matches_the_enum() {
+        for (i, s) in STATES.iter().enumerate() {
+            assert_eq!(*s as usize, i);
+        }
+    }
+
+    #[test]
+    fn fifo_with_two_byte_state_changes() {
+        let mut q = EventQueue::default();
+        assert_eq!(q.pop(), None);
+        let change = |from, to| Event::StateChanged { from, to };
+        // Wrap around the ring a few times.
+        for _ in 0..5 {
+            q.push(change(State::SynSent, State::Established));
+            q.push(Event::Connected);
+            q.push(Event::Readable);
+            q.push(change(State::Established, State::CloseWait));
+            assert_eq!(q.len(), 4);
+            assert_eq!(q.pop(), Some(change(State::SynSent, State::Established)));
+            assert_eq!(q.pop(), Some(Event::Connected));
+            assert_eq!(q.pop(), Some(Event::Readable));
+            assert_eq!(q.pop(), Some(change(State::Established, State::CloseWait)));
+            assert_eq!(q.len(), 0);
+        }
+        assert!(core::mem::size_of::<EventQueue>() <= 16);
+    }
+
+    #[test]
+    fn a_waiting_kind_is_not_queued_twice() {
+        let mut q = EventQueue::default();
+        for _ in 0..100 {
+            q.push(Event::Readable);
+            q.push(Event::Writable);
+        }
+        q.push(Event::PeerFinished);
+        q.push(Event::Readable);
+        assert_eq!(q.pop(), Some(Event::Readable));
+        assert_eq!(q.pop(), Some(Event::Writable));
+        assert_eq!(q.pop(), Some(Event::PeerFinished));
+        assert_eq!(q.pop(), None);
+        // Once read, the kind can come again.
+        q.push(Event::Readable);
+        assert_eq!(q.pop(), Some(Event::Readable));
+    }
+
+    #[test]
+    fn full_queue_drops_the_oldest_state_change_only() {
+        let mut q = EventQueue::default();
+        let all = [
+            State::SynSent,
+            State::Established,
+            State::FinWait1,
+            State::FinWait2,
+            State::TimeWait,
+            State::Closed,
+        ];
+        for w in all.windows(2) {
+            q.push(Event::StateChanged {
+                from: w[0],
+                to: w[1],
+            });
+        }
+        for e in [
+            Event::Connected,
+            Event::Readable,
+            Event::Writable,
+            Event::PeerFinished,
+            Event::Reset,
+            Event::TimedOut,
+            Event::Closed,
+        ] {
+            q.push(e);
+        }
+        let got: alloc::vec::Vec<Event> = core::iter::from_fn(|| q.pop()).collect();
+        // Every one-byte event survives, in order, after the newest state
+        // changes that still fit.
+        assert_eq!(got.len(), 7 + 3);
+        assert_eq!(
+            got[0],
+            Event::StateChanged {
+                from: State::FinWait1,
+                to: State::FinWait2
+            }
+        );
+        assert_eq!(
+            &got[3..],
+            &[
+                Event::Connected,
+                Event::Readable,
+                Event::Writable,
+                Event::PeerFinished,
+                Event::Reset,
+                Event::TimedOut,
+                Event::Closed,
+            ]
+        );
+        assert!(!alloc::format!("{q:?}").is_empty());
+    }
+}

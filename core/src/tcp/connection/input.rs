@@ -47,7 +47,7 @@ impl Connection {
         // keeps the same rule for SYN-SENT).
         if flags.contains(TcpFlags::RST) {
             if has_ack {
-                self.events.push_back(Event::Reset);
+                self.events.push(Event::Reset);
                 self.enter_closed();
             }
             return;
@@ -71,7 +71,7 @@ impl Connection {
             self.take_handshake_rtt(now, seg, ack);
             self.timers.stop(Timer::Retransmit);
             self.set_state(State::Established);
-            self.events.push_back(Event::Connected);
+            self.events.push(Event::Connected);
             self.on_established(now);
             if self.close_requested {
                 self.set_state(State::FinWait1);
@@ -208,7 +208,7 @@ impl Connection {
             self.snd_una = self.iss + 1u32;
             self.timers.stop(Timer::Retransmit);
             self.set_state(State::Established);
-            self.events.push_back(Event::Connected);
+            self.events.push(Event::Connected);
             self.on_established(now);
             if self.close_requested {
                 self.set_state(State::FinWait1);
@@ -250,7 +250,7 @@ impl Connection {
         match self.state {
             State::Closing | State::LastAck | State::TimeWait => self.enter_closed(),
             _ => {
-                self.events.push_back(Event::Reset);
+                self.events.push(Event::Reset);
                 self.enter_closed();
             }
         }
@@ -408,7 +408,7 @@ impl Connection {
         self.arm_send_timers(now);
         if self.write_blocked && self.send.free() > 0 && self.state.can_send() {
             self.write_blocked = false;
-            self.events.push_back(Event::Writable);
+            self.events.push(Event::Writable);
         }
     }
 
@@ -456,7 +456,7 @@ impl Connection {
         self.rcv_nxt += advanced;
         self.stats.bytes_received += advanced as u64;
         if advanced > 0 && was_empty {
-            self.events.push_back(Event::Readable);
+            self.events.push(Event::Readable);
         }
         // RFC 9293 §3.8.6.3 and RFC 5681 §4.2: acknowledge at once when
         // data arrives out of order or fills a hole; otherwise at least
@@ -497,7 +497,7 @@ impl Connection {
         self.rcv_nxt += 1u32;
         self.pending.ack = true;
         self.timers.stop(Timer::DelayedAck);
-        self.events.push_back(Event::PeerFinished);
+        self.events.push(Event::PeerFinished);
         match self.state {
             State::SynReceived | State::Established => self.set_state(State::CloseWait),
             State::FinWait1 => {

@@ -98,12 +98,11 @@ mod timeout;
 #[cfg(test)]
 mod tests;
 
-use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use core::net::SocketAddr;
 
-use event::Counters;
 pub use event::{CloseError, Event, SendError, Stats};
+use event::{Counters, EventQueue};
 use options::Negotiated;
 pub use state::State;
 
@@ -266,7 +265,7 @@ pub struct Connection {
     /// The peer's FIN was received in order.
     peer_fin: bool,
 
-    events: VecDeque<Event>,
+    events: EventQueue,
     stats: Counters,
 }
 
@@ -367,7 +366,7 @@ impl Connection {
         conn.snd_wl2 = SeqNumber::new(ack.ack);
         conn.quick_acks = 16;
         conn.state = State::Established;
-        conn.events.push_back(Event::Connected);
+        conn.events.push(Event::Connected);
         conn.on_established(now);
         conn
     }
@@ -424,7 +423,7 @@ impl Connection {
             write_blocked: false,
             close_requested: false,
             peer_fin: false,
-            events: VecDeque::new(),
+            events: EventQueue::default(),
             stats: Counters::default(),
             config,
         }
@@ -682,8 +681,15 @@ impl Connection {
     // ----- output --------------------------------------------------------
 
     /// The next event, if any.
+    ///
+    /// Events wait in a small fixed queue inside the connection. An event
+    /// of a kind that is already waiting is not queued again (a second
+    /// `Readable` before the first was polled says nothing new); if the
+    /// opt-in [`Event::StateChanged`] tracing outgrows the queue because
+    /// nobody polls, the oldest state changes are dropped. No other event
+    /// is ever lost.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.events.pop()
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.
@@ -708,19 +714,19 @@ impl Connection {
         }
         self.state = to;
         if self.config.state_change_events {
-            self.events.push_back(Event::StateChanged { from, to });
+            self.events.push(Event::StateChanged { from, to });
         }
     }
 
     fn enter_closed(&mut self) {
         self.set_state(State::Closed);
         self.timers.stop_all();
-        self.events.push_back(Event::Closed);
+        self.events.push(Event::Closed);
     }
 
     /// Ends the connection because the peer stopped answering.
     fn time_out(&mut self) {
-        self.events.push_back(Event::TimedOut);
+        self.events.push(Event::TimedOut);
         self.enter_closed();
     }
 
