@@ -16,6 +16,7 @@
 //! and to fill the other slots with the blocks it reported most recently;
 //! reporting by descending stamp does both.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 /// A range of stream offsets `[start, end)` held out of order.
@@ -32,10 +33,20 @@ struct Island {
 pub struct TooManyRanges;
 
 /// The set of out-of-order byte ranges received past the in-order point.
+///
+/// While nothing is out of order (most of a connection's life) the
+/// assembler is 16 bytes and holds no heap memory; the range list is
+/// allocated when the first hole opens and freed when the last one fills.
 #[derive(Debug, Clone)]
 pub struct Assembler {
-    islands: Vec<Island>,
+    islands: Option<Box<Islands>>,
     max_ranges: u32,
+}
+
+/// The ranges held, and the clock their stamps come from.
+#[derive(Debug, Clone)]
+struct Islands {
+    list: Vec<Island>,
     /// The stamp of the latest change; renumbered before it would wrap.
     clock: u32,
 }
@@ -45,7 +56,7 @@ impl Assembler {
     /// (at least one).
     pub const fn new(max_ranges: usize) -> Self {
         Assembler {
-            islands: Vec::new(),
+            islands: None,
             max_ranges: if max_ranges == 0 {
                 1
             } else if max_ranges > u32::MAX as usize {
@@ -53,18 +64,22 @@ impl Assembler {
             } else {
                 max_ranges as u32
             },
-            clock: 0,
         }
+    }
+
+    /// The ranges held, lowest first.
+    fn list(&self) -> &[Island] {
+        self.islands.as_ref().map_or(&[], |i| &i.list)
     }
 
     /// Whether no out-of-order range is held.
     pub fn is_empty(&self) -> bool {
-        self.islands.is_empty()
+        self.islands.is_none()
     }
 
     /// The number of separate ranges held.
     pub fn range_count(&self) -> usize {
-        self.islands.len()
+        self.list().len()
     }
 
     /// The most ranges this assembler will hold.
@@ -74,12 +89,12 @@ impl Assembler {
 
     /// The held ranges `(start, end)`, lowest first.
     pub fn ranges(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.islands.iter().map(|i| (i.start, i.end))
+        self.list().iter().map(|i| (i.start, i.end))
     }
 
     /// The end of the highest range held, if any.
     pub fn highest(&self) -> Option<u64> {
-        self.islands.last().map(|i| i.end)
+        self.list().last().map(|i| i.end)
     }
 
     /// Records that `[start, end)` arrived while the in-order point is `next`.
@@ -97,69 +112,43 @@ impl Assembler {
         if start == next {
             // In order: swallow every island the new in-order point reaches.
             let mut reach = end;
-            let absorbed = self.islands.iter().take_while(|i| i.start <= reach).count();
-            if absorbed > 0 {
-                reach = reach.max(self.islands[absorbed - 1].end);
-                self.islands.drain(..absorbed);
+            if let Some(islands) = &mut self.islands {
+                let list = &mut islands.list;
+                let absorbed = list.iter().take_while(|i| i.start <= reach).count();
+                if absorbed > 0 {
+                    reach = reach.max(list[absorbed - 1].end);
+                    list.drain(..absorbed);
+                }
+                if list.is_empty() {
+                    self.islands = None;
+                }
             }
             return Ok(reach);
         }
-        // First island that ends at or after `start` (it may touch or overlap).
-        let first = self.islands.partition_point(|i| i.end < start);
-        // One past the last island that starts at or before `end`.
-        let last = first + self.islands[first..].partition_point(|i| i.start <= end);
-        self.tick();
-        if first == last {
-            if self.islands.len() >= self.max_ranges() {
-                return Err(TooManyRanges);
-            }
-            if self.islands.capacity() == 0 {
-                self.islands.reserve_exact(self.max_ranges());
-            }
-            let island = Island {
-                start,
-                end,
-                stamp: self.clock,
-            };
-            self.islands.insert(first, island);
-        } else {
-            let merged = Island {
-                start: start.min(self.islands[first].start),
-                end: end.max(self.islands[last - 1].end),
-                stamp: self.clock,
-            };
-            self.islands[first] = merged;
-            self.islands.drain(first + 1..last);
+        let max_ranges = self.max_ranges();
+        let islands = self.islands.get_or_insert_with(|| {
+            Box::new(Islands {
+                list: Vec::with_capacity(max_ranges),
+                clock: 0,
+            })
+        });
+        let result = islands.add(start, end, max_ranges);
+        if islands.list.is_empty() {
+            self.islands = None;
         }
-        Ok(next)
-    }
-
-    /// Advances the clock; before it would wrap, the held islands are
-    /// renumbered 1, 2, … in their current order, so stamps stay unique and
-    /// ordered however long a connection lives.
-    fn tick(&mut self) {
-        if self.clock == u32::MAX {
-            let mut order: Vec<usize> = (0..self.islands.len()).collect();
-            order.sort_unstable_by_key(|&i| self.islands[i].stamp);
-            for (rank, &i) in order.iter().enumerate() {
-                // At most `max_ranges` islands, so the rank fits.
-                self.islands[i].stamp = rank as u32 + 1;
-            }
-            self.clock = self.islands.len() as u32;
-        }
-        self.clock += 1;
+        result.map(|()| next)
     }
 
     /// Writes up to `out.len()` ranges `(start, end)` in the order RFC 2018
     /// wants them reported: the range that grew last first, then the others by
     /// how recently they grew. Returns how many were written.
     pub fn recent_ranges(&self, out: &mut [(u64, u64)]) -> usize {
+        let list = self.list();
         let mut written = 0;
         let mut below: Option<u32> = None;
         while written < out.len() {
             // The newest island older than the last one written (stamps are unique).
-            let Some(best) = self
-                .islands
+            let Some(best) = list
                 .iter()
                 .filter(|i| below.is_none_or(|b| i.stamp < b))
                 .max_by_key(|i| i.stamp)
@@ -173,9 +162,56 @@ impl Assembler {
         written
     }
 
-    /// Forgets every range.
+    /// Forgets every range (and frees the list).
     pub fn clear(&mut self) {
-        self.islands.clear();
+        self.islands = None;
+    }
+}
+
+impl Islands {
+    /// Records `[start, end)`, wholly past the in-order point.
+    fn add(&mut self, start: u64, end: u64, max_ranges: usize) -> Result<(), TooManyRanges> {
+        // First island that ends at or after `start` (it may touch or overlap).
+        let first = self.list.partition_point(|i| i.end < start);
+        // One past the last island that starts at or before `end`.
+        let last = first + self.list[first..].partition_point(|i| i.start <= end);
+        if first == last && self.list.len() >= max_ranges {
+            return Err(TooManyRanges);
+        }
+        self.tick();
+        if first == last {
+            let island = Island {
+                start,
+                end,
+                stamp: self.clock,
+            };
+            self.list.insert(first, island);
+        } else {
+            let merged = Island {
+                start: start.min(self.list[first].start),
+                end: end.max(self.list[last - 1].end),
+                stamp: self.clock,
+            };
+            self.list[first] = merged;
+            self.list.drain(first + 1..last);
+        }
+        Ok(())
+    }
+
+    /// Advances the clock; before it would wrap, the held islands are
+    /// renumbered 1, 2, … in their current order, so stamps stay unique and
+    /// ordered however long a connection lives.
+    fn tick(&mut self) {
+        if self.clock == u32::MAX {
+            let mut order: Vec<usize> = (0..self.list.len()).collect();
+            order.sort_unstable_by_key(|&i| self.list[i].stamp);
+            for (rank, &i) in order.iter().enumerate() {
+                // At most `max_ranges` islands, so the rank fits.
+                self.list[i].stamp = rank as u32 + 1;
+            }
+            self.clock = self.list.len() as u32;
+        }
+        self.clock += 1;
     }
 }
 
@@ -271,13 +307,15 @@ mod tests {
         a.add(0, 30, 40).unwrap();
         a.add(0, 50, 60).unwrap();
         // Jump to the last stamp before the wrap: the next change renumbers.
-        a.clock = u32::MAX - 1;
+        a.islands.as_mut().unwrap().clock = u32::MAX - 1;
         a.add(0, 35, 45).unwrap(); // the middle island, stamped u32::MAX
         a.add(0, 5, 12).unwrap(); // the first island, after renumbering
         let mut out = [(0, 0); 3];
         assert_eq!(a.recent_ranges(&mut out), 3);
         assert_eq!(out, [(5, 20), (30, 45), (50, 60)]);
-        assert_eq!(a.clock, 4);
+        assert_eq!(a.islands.as_ref().unwrap().clock, 4);
+        a.add(0, 0, 100).unwrap();
+        assert!(a.is_empty() && a.islands.is_none());
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! clears nothing the scoreboard says.
 
 use super::seq::SeqNumber;
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 /// How many SACKed segments (or segments' worth of bytes) above a hole
@@ -20,41 +21,56 @@ use alloc::vec::Vec;
 pub const DUP_THRESH: usize = 3;
 
 /// The SACKed ranges `[start, end)` past `SND.UNA`.
+///
+/// Without SACKed data (most of a connection's life) the scoreboard is 16
+/// bytes and holds no heap memory; the range list is allocated with the
+/// first SACK block and freed when the cumulative ACK passes the last one.
 #[derive(Debug, Clone, Default)]
 pub struct Scoreboard {
-    ranges: Vec<(SeqNumber, SeqNumber)>,
-    max_ranges: usize,
+    ranges: Option<Box<Vec<(SeqNumber, SeqNumber)>>>,
+    max_ranges: u32,
 }
 
 impl Scoreboard {
     /// An empty scoreboard holding at most `max_ranges` ranges (at least one).
     pub const fn new(max_ranges: usize) -> Self {
         Scoreboard {
-            ranges: Vec::new(),
-            max_ranges: if max_ranges == 0 { 1 } else { max_ranges },
+            ranges: None,
+            max_ranges: if max_ranges == 0 {
+                1
+            } else if max_ranges > u32::MAX as usize {
+                u32::MAX
+            } else {
+                max_ranges as u32
+            },
         }
     }
 
     /// Whether nothing is SACKed.
     pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
+        self.ranges.is_none()
     }
 
     /// The SACKed ranges, lowest first.
     pub fn ranges(&self) -> &[(SeqNumber, SeqNumber)] {
-        &self.ranges
+        self.ranges.as_ref().map_or(&[], |r| r.as_slice())
     }
 
-    /// Forgets everything.
+    /// Forgets everything (and frees the list).
     pub fn clear(&mut self) {
-        self.ranges.clear();
+        self.ranges = None;
     }
 
     /// Drops what the cumulative ACK `snd_una` now covers.
     pub fn advance(&mut self, snd_una: SeqNumber) {
-        let gone = self.ranges.iter().take_while(|r| r.1.le(snd_una)).count();
-        self.ranges.drain(..gone);
-        if let Some(first) = self.ranges.first_mut() {
+        let Some(ranges) = &mut self.ranges else {
+            return;
+        };
+        let gone = ranges.iter().take_while(|r| r.1.le(snd_una)).count();
+        ranges.drain(..gone);
+        if ranges.is_empty() {
+            self.ranges = None;
+        } else if let Some(first) = ranges.first_mut() {
             if first.0.lt(snd_una) {
                 first.0 = snd_una;
             }
@@ -83,33 +99,32 @@ impl Scoreboard {
     }
 
     fn insert(&mut self, start: SeqNumber, end: SeqNumber) {
+        let max_ranges = self.max_ranges as usize;
+        let ranges = self.ranges.get_or_insert_with(Default::default);
         // First range ending at or after `start`, one past the last
         // starting at or before `end`: those merge with the new one.
-        let first = self.ranges.partition_point(|r| r.1.lt(start));
-        let last = first + self.ranges[first..].partition_point(|r| r.0.le(end));
+        let first = ranges.partition_point(|r| r.1.lt(start));
+        let last = first + ranges[first..].partition_point(|r| r.0.le(end));
         if first == last {
-            if self.ranges.len() >= self.max_ranges {
+            if ranges.len() >= max_ranges {
                 // Keep the ranges nearest SND.UNA: they matter most for
                 // choosing retransmissions.
-                if first >= self.ranges.len() {
+                if first >= ranges.len() {
                     return;
                 }
-                self.ranges.pop();
+                ranges.pop();
             }
-            self.ranges.insert(first, (start, end));
+            ranges.insert(first, (start, end));
         } else {
-            let merged = (
-                start.min(self.ranges[first].0),
-                end.max(self.ranges[last - 1].1),
-            );
-            self.ranges[first] = merged;
-            self.ranges.drain(first + 1..last);
+            let merged = (start.min(ranges[first].0), end.max(ranges[last - 1].1));
+            ranges[first] = merged;
+            ranges.drain(first + 1..last);
         }
     }
 
     /// Bytes SACKed in all.
     pub fn sacked_bytes(&self) -> usize {
-        self.ranges
+        self.ranges()
             .iter()
             .map(|r| r.1.distance_from(r.0) as usize)
             .sum()
@@ -117,7 +132,7 @@ impl Scoreboard {
 
     /// Bytes SACKed at or above `seq`.
     pub fn sacked_above(&self, seq: SeqNumber) -> usize {
-        self.ranges
+        self.ranges()
             .iter()
             .filter(|r| r.1.gt(seq))
             .map(|r| r.1.distance_from(r.0.max(seq)) as usize)
@@ -127,12 +142,12 @@ impl Scoreboard {
     /// One past the highest SACKed byte (RFC 6675 `HighACK`-side bound of
     /// the holes), if any.
     pub fn highest(&self) -> Option<SeqNumber> {
-        self.ranges.last().map(|r| r.1)
+        self.ranges().last().map(|r| r.1)
     }
 
     /// If `seq` lies inside a SACKed range, the end of that range.
     pub fn sacked_end(&self, seq: SeqNumber) -> Option<SeqNumber> {
-        self.ranges
+        self.ranges()
             .iter()
             .find(|r| r.0.le(seq) && seq.lt(r.1))
             .map(|r| r.1)
@@ -140,7 +155,7 @@ impl Scoreboard {
 
     /// The start of the first SACKed range after `seq`, if any.
     pub fn next_sacked(&self, seq: SeqNumber) -> Option<SeqNumber> {
-        self.ranges
+        self.ranges()
             .iter()
             .map(|r| r.0)
             .find(|s| SeqNumber::gt(*s, seq))
@@ -150,7 +165,7 @@ impl Scoreboard {
     /// `DUP_THRESH` segments' worth of data above it has been SACKed.
     pub fn is_lost(&self, seq: SeqNumber, mss: usize) -> bool {
         self.sacked_above(seq) >= DUP_THRESH * mss.max(1)
-            || self.ranges.iter().filter(|r| r.0.gt(seq)).count() >= DUP_THRESH
+            || self.ranges().iter().filter(|r| r.0.gt(seq)).count() >= DUP_THRESH
     }
 
     /// The first hole at or after `from` and below the highest SACKed byte:
@@ -158,7 +173,7 @@ impl Scoreboard {
     /// just data in flight.
     pub fn next_hole(&self, from: SeqNumber) -> Option<(SeqNumber, usize)> {
         let mut at = from;
-        for &(start, end) in &self.ranges {
+        for &(start, end) in self.ranges() {
             if end.le(at) {
                 continue;
             }
@@ -247,6 +262,7 @@ mod tests {
         b.update(s(0), s(100_000), &[(s(1000), s(2000))]);
         assert_eq!(b.ranges(), &[(s(1000), s(2000)), (s(5000), s(6000))]);
         assert_eq!(Scoreboard::new(0).max_ranges, 1);
+        assert!(core::mem::size_of::<Scoreboard>() <= 16);
         b.clear();
         assert!(b.is_empty());
     }

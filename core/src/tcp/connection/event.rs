@@ -97,13 +97,14 @@ pub struct Stats {
     pub bytes_acked: u64,
     /// Data bytes received in order.
     pub bytes_received: u64,
-    /// Segments retransmitted (any reason).
+    /// Segments retransmitted (any reason); saturates at `u32::MAX`.
     pub retransmits: u64,
-    /// Retransmission timeouts.
+    /// Retransmission timeouts; saturates at `u32::MAX`.
     pub timeouts: u64,
-    /// Fast retransmits (entries into fast recovery).
+    /// Fast retransmits (entries into fast recovery); saturates at
+    /// `u32::MAX`.
     pub fast_retransmits: u64,
-    /// Duplicate ACKs received.
+    /// Duplicate ACKs received; saturates at `u32::MAX`.
     pub dup_acks: u64,
     /// Smoothed round-trip time, once measured.
     pub srtt: Option<crate::time::Duration>,
@@ -119,7 +120,10 @@ pub struct Stats {
     pub send_mss: usize,
 }
 
-/// The counters a connection keeps (the estimates are read live).
+/// The counters a connection keeps (the estimates are read live, and the
+/// bytes received are the receive buffer's stream offset). Counts of rare
+/// events are `u32` and saturate: at one a microsecond they would take over
+/// an hour to fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Counters {
     /// Segments emitted.
@@ -132,16 +136,19 @@ pub(crate) struct Counters {
     pub bytes_retransmitted: u64,
     /// Data bytes acknowledged by the peer.
     pub bytes_acked: u64,
-    /// Data bytes received in order.
-    pub bytes_received: u64,
     /// Segments retransmitted (any reason).
-    pub retransmits: u64,
+    pub retransmits: u32,
     /// Retransmission timeouts.
-    pub timeouts: u64,
+    pub timeouts: u32,
     /// Fast retransmits (entries into fast recovery).
-    pub fast_retransmits: u64,
+    pub fast_retransmits: u32,
     /// Duplicate ACKs received.
-    pub dup_acks: u64,
+    pub dup_acks: u32,
+}
+
+/// Adds one to a saturating event count.
+pub(crate) fn bump(count: &mut u32) {
+    *count = count.saturating_add(1);
 }
 
 /// The states in declaration order, to turn a stored index back into a

@@ -24,11 +24,11 @@ impl Connection {
             bytes_sent: c.bytes_sent,
             bytes_retransmitted: c.bytes_retransmitted,
             bytes_acked: c.bytes_acked,
-            bytes_received: c.bytes_received,
-            retransmits: c.retransmits,
-            timeouts: c.timeouts,
-            fast_retransmits: c.fast_retransmits,
-            dup_acks: c.dup_acks,
+            bytes_received: self.recv.received(),
+            retransmits: c.retransmits.into(),
+            timeouts: c.timeouts.into(),
+            fast_retransmits: c.fast_retransmits.into(),
+            dup_acks: c.dup_acks.into(),
             srtt: self.rtt.srtt(),
             rto: self.rtt.rto(),
             cwnd: self.cc.window(),
@@ -65,7 +65,7 @@ impl Connection {
 
     /// Whether the connection reached CLOSED and can be dropped.
     pub fn is_closed(&self) -> bool {
-        self.state == State::Closed && self.pending.rst.is_none()
+        self.state == State::Closed && !self.pending.rst
     }
 
     /// Bytes ready for [`recv`](Self::recv).

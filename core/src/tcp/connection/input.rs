@@ -39,7 +39,7 @@ impl Connection {
         // First, the ACK must be for our SYN.
         if has_ack && (ack.le(self.iss) || ack.gt(self.snd_max)) {
             if !flags.contains(TcpFlags::RST) {
-                self.pending.rst = Some((ack, None));
+                self.pending.queue_rst(ack);
             }
             return;
         }
@@ -196,7 +196,7 @@ impl Connection {
         if self.state == State::SynReceived {
             let ack = SeqNumber::new(seg.ack);
             if !(self.snd_una.lt(ack) && ack.le(self.snd_max)) {
-                self.pending.rst = Some((ack, None));
+                self.pending.queue_rst(ack);
                 return;
             }
             self.snd_wnd = u32::from(seg.window) << self.opts.snd_shift;
@@ -260,10 +260,8 @@ impl Connection {
     /// `challenge_ack_limit` per second (RFC 5961 §7) so that an attacker
     /// cannot use us to flood, nor count our answers.
     fn challenge_ack(&mut self, now: Instant) {
-        if now.saturating_duration_since(Instant::from_nanos(self.challenge_epoch))
-            >= Duration::from_secs(1)
-        {
-            self.challenge_epoch = now.as_nanos();
+        if super::ms_since(now, self.challenge_epoch) >= Duration::from_secs(1) {
+            self.challenge_epoch = super::clock_ms(now);
             self.challenge_count = 0;
         }
         if self.challenge_count < self.config.challenge_ack_limit {
@@ -454,7 +452,6 @@ impl Connection {
         let was_empty = self.recv.is_empty();
         let advanced = self.recv.insert(offset, data);
         self.rcv_nxt += advanced;
-        self.stats.bytes_received += advanced as u64;
         if advanced > 0 && was_empty {
             self.events.push(Event::Readable);
         }

@@ -155,8 +155,29 @@ struct Pending {
     probe: bool,
     /// Send a keepalive probe.
     keepalive: bool,
-    /// A RST to send: (sequence number, acknowledgment number if any).
-    rst: Option<(SeqNumber, Option<SeqNumber>)>,
+    /// Send a RST (without ACK) carrying `rst_seq`.
+    rst: bool,
+    rst_seq: SeqNumber,
+}
+
+/// The clock in whole milliseconds, modulo 2^32 (about 49.7 days): the
+/// connection only ever takes differences of these, to compare them with
+/// a second or an RTO, so 32 bits do.
+fn clock_ms(now: Instant) -> u32 {
+    (now.as_nanos() / 1_000_000) as u32
+}
+
+/// Milliseconds from `then` (a [`clock_ms`] reading) to `now`.
+fn ms_since(now: Instant, then: u32) -> Duration {
+    Duration::from_millis(u64::from(clock_ms(now).wrapping_sub(then)))
+}
+
+impl Pending {
+    /// Queues a RST with sequence number `seq`.
+    fn queue_rst(&mut self, seq: SeqNumber) {
+        self.rst = true;
+        self.rst_seq = seq;
+    }
 }
 
 /// One TCP connection.
@@ -250,11 +271,12 @@ pub struct Connection {
     /// Keepalive probes in a row without answer.
     keepalive_count: u32,
     /// Challenge ACKs sent in the current one-second window, and when that
-    /// window began (ns).
+    /// window began (see [`clock_ms`]).
     challenge_count: u32,
-    challenge_epoch: u64,
-    /// When data was last sent (ns), for the restart after idle.
-    last_data_sent: u64,
+    challenge_epoch: u32,
+    /// When data was last sent (see [`clock_ms`]), for the restart after
+    /// idle.
+    last_data_sent: u32,
     /// In-order segments still to acknowledge at once after the handshake.
     quick_acks: u8,
 
@@ -517,7 +539,7 @@ impl Connection {
             | State::FinWait1
             | State::FinWait2
             | State::CloseWait => {
-                self.pending.rst = Some((self.snd_nxt, None));
+                self.pending.queue_rst(self.snd_nxt);
             }
             _ => {}
         }

@@ -2,6 +2,7 @@
 //! urgency — a RST, a SYN or SYN-ACK, a retransmission, a probe, new data
 //! (or a FIN), and finally a bare ACK.
 
+use super::event::bump;
 use super::options::ts_clock;
 use super::{Connection, State};
 use crate::tcp::recv_buffer::MAX_SACK_BLOCKS;
@@ -34,8 +35,9 @@ impl Connection {
         if buf.len() < crate::wire::tcp::MAX_HEADER_LEN {
             return None;
         }
-        if let Some((seq, ack)) = self.pending.rst.take() {
-            return Some(self.emit_rst(buf, seq, ack));
+        if self.pending.rst {
+            self.pending.rst = false;
+            return Some(self.emit_rst(buf, self.pending.rst_seq, None));
         }
         match self.state {
             State::Closed | State::Listen => None,
@@ -128,7 +130,7 @@ impl Connection {
             flags.insert(TcpFlags::FIN);
         }
         self.sampler.on_retransmit();
-        self.stats.retransmits += 1;
+        bump(&mut self.stats.retransmits);
         self.stats.bytes_retransmitted += len as u64;
         let n = self.emit(now, buf, seq, flags, Some(Payload { offset, len }));
         self.arm_send_timers(now);
@@ -146,7 +148,7 @@ impl Connection {
                 self.snd_max = self.snd_nxt;
             }
         } else {
-            self.stats.retransmits += 1;
+            bump(&mut self.stats.retransmits);
         }
         let payload = Payload { offset: 0, len: 1 };
         let seq = self.snd_una;
@@ -182,8 +184,7 @@ impl Connection {
         let retransmission = self.snd_nxt.lt(self.snd_max);
         if self.snd_max == self.snd_una
             && self.stats.bytes_sent > 0
-            && now.saturating_duration_since(Instant::from_nanos(self.last_data_sent))
-                > self.rtt.rto()
+            && super::ms_since(now, self.last_data_sent) > self.rtt.rto()
         {
             // RFC 5681 §4.1: after an idle period longer than the RTO the
             // window's view of the path is stale; restart from IW.
@@ -255,12 +256,12 @@ impl Connection {
         }
         if retransmission {
             self.sampler.on_retransmit();
-            self.stats.retransmits += 1;
+            bump(&mut self.stats.retransmits);
             self.stats.bytes_retransmitted += len as u64;
         } else {
             self.sampler.start(now, self.snd_nxt);
         }
-        self.last_data_sent = now.as_nanos();
+        self.last_data_sent = super::clock_ms(now);
         self.arm_send_timers(now);
         Some(n)
     }
@@ -303,7 +304,7 @@ impl Connection {
             self.sampler.start(now, self.snd_nxt);
         } else {
             self.sampler.on_retransmit();
-            self.stats.retransmits += 1;
+            bump(&mut self.stats.retransmits);
         }
         self.timers
             .set_if_stopped(Timer::Retransmit, now + self.rtt.rto());

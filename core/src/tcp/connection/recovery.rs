@@ -15,6 +15,7 @@
 //! new data.
 
 use super::Connection;
+use super::event::bump;
 use crate::tcp::scoreboard::DUP_THRESH;
 use crate::tcp::seq::SeqNumber;
 use crate::time::{Duration, Instant};
@@ -74,7 +75,7 @@ impl Connection {
     /// data held past a hole (RFC 6675 §2).
     pub(super) fn on_duplicate_ack(&mut self, now: Instant) {
         self.dup_acks += 1;
-        self.stats.dup_acks += 1;
+        bump(&mut self.stats.dup_acks);
         if self.cc.in_recovery() {
             if !self.sack_recovery {
                 // RFC 5681 §3.2 step 4: each further duplicate means a
@@ -96,7 +97,7 @@ impl Connection {
     fn enter_recovery(&mut self, now: Instant) {
         self.recover = self.snd_max;
         self.cc.on_enter_recovery(now, self.flight_size());
-        self.stats.fast_retransmits += 1;
+        bump(&mut self.stats.fast_retransmits);
         if self.opts.sack && !self.scoreboard.is_empty() {
             self.sack_recovery = true;
             self.rexmit_next = self.snd_una;

@@ -1,5 +1,6 @@
 //! What each timer does when it fires.
 
+use super::event::bump;
 use super::{Connection, State};
 use crate::tcp::timer::Timer;
 use crate::time::Instant;
@@ -54,7 +55,7 @@ impl Connection {
             return;
         }
         self.rto_count += 1;
-        self.stats.timeouts += 1;
+        bump(&mut self.stats.timeouts);
         self.ts_rto = Some(super::options::ts_clock(now, self.ts_offset));
         self.rtt.on_timeout();
         self.sampler.on_retransmit();
