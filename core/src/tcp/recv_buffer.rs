@@ -70,7 +70,7 @@ impl RecvBuffer {
     /// No memory is allocated until data arrives.
     pub fn new(capacity: usize, max_ranges: usize) -> Self {
         RecvBuffer {
-            ring: Ring::new(capacity),
+            ring: Ring::new(capacity, ()),
             assembler: Assembler::new(max_ranges),
             next: 0,
             fin: NO_FIN,

@@ -15,16 +15,22 @@ const MIN_ALLOC: usize = 4096;
 
 /// Positions are `u32`: buffers are at most 1 GiB (the configuration
 /// checks it), and the narrower fields keep every connection smaller.
+///
+/// `T` is a small value the owner keeps beside the bytes (the send buffer's
+/// FIN state): stored here it takes the ring's trailing padding instead of
+/// growing the owner by a whole word.
 #[derive(Clone)]
-pub(crate) struct Ring {
+pub(crate) struct Ring<T = ()> {
     /// The storage; its length is the ring's current physical size.
     buf: Box<[u8]>,
     capacity: u32,
     head: u32,
     len: u32,
+    /// The owner's value.
+    pub(crate) tag: T,
 }
 
-impl core::fmt::Debug for Ring {
+impl<T> core::fmt::Debug for Ring<T> {
     // The bytes themselves would drown any log line.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Ring")
@@ -35,15 +41,17 @@ impl core::fmt::Debug for Ring {
     }
 }
 
-impl Ring {
+impl<T> Ring<T> {
     /// An empty ring holding at most `capacity` bytes (clamped to
-    /// `u32::MAX`; the configuration never asks for more than 1 GiB).
-    pub(crate) fn new(capacity: usize) -> Self {
+    /// `u32::MAX`; the configuration never asks for more than 1 GiB), with
+    /// the owner's value `tag`.
+    pub(crate) fn new(capacity: usize, tag: T) -> Self {
         Ring {
             buf: Box::default(),
             capacity: u32::try_from(capacity).unwrap_or(u32::MAX),
             head: 0,
             len: 0,
+            tag,
         }
     }
 
@@ -172,7 +180,7 @@ mod tests {
 
     #[test]
     fn lazy_allocation_and_wrap() {
-        let mut r = Ring::new(8);
+        let mut r = Ring::new(8, ());
         assert_eq!(r.allocated(), 0);
         assert_eq!(r.slices(0, 8), (&[][..], &[][..]));
         assert_eq!(r.append(b"abcdef"), 6);
@@ -194,7 +202,7 @@ mod tests {
 
     #[test]
     fn write_past_len_then_commit() {
-        let mut r = Ring::new(6);
+        let mut r = Ring::new(6, ());
         r.append(b"abcd");
         r.consume(4);
         r.write_at(2, b"WXYZ");
@@ -214,7 +222,7 @@ mod tests {
 
     #[test]
     fn debug_shows_sizes_not_bytes() {
-        let mut r = Ring::new(10);
+        let mut r = Ring::new(10, ());
         r.append(b"secret");
         let text = alloc::format!("{r:?}");
         assert_eq!(text, "Ring { capacity: 10, len: 6, allocated: 10 }");
@@ -222,7 +230,7 @@ mod tests {
 
     #[test]
     fn zero_capacity() {
-        let mut r = Ring::new(0);
+        let mut r = Ring::new(0, ());
         assert_eq!(r.append(b"x"), 0);
         r.write_at(0, b"x");
         assert_eq!(r.consume(1), 0);
@@ -232,7 +240,7 @@ mod tests {
 
     #[test]
     fn storage_grows_with_use_and_keeps_contents() {
-        let mut r = Ring::new(1 << 20);
+        let mut r = Ring::new(1 << 20, ());
         r.append(&[1; 3000]);
         assert_eq!(r.allocated(), 4096);
         r.consume(2500);
@@ -251,7 +259,7 @@ mod tests {
         let tail = [a, b].concat();
         assert_eq!(&tail[100..150], &[3; 50][..]);
         // Never past the capacity.
-        let mut small = Ring::new(5000);
+        let mut small = Ring::new(5000, ());
         small.append(&[9; 4500]);
         assert_eq!(small.allocated(), 5000);
     }

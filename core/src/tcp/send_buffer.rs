@@ -36,8 +36,8 @@ enum Fin {
 /// `SND.UNA`, the oldest unacknowledged byte.
 #[derive(Debug, Clone)]
 pub struct SendBuffer {
-    ring: Ring,
-    fin: Fin,
+    /// The bytes, with the FIN state as the ring's tag.
+    ring: Ring<Fin>,
 }
 
 impl SendBuffer {
@@ -46,8 +46,7 @@ impl SendBuffer {
     /// No memory is allocated until the first write.
     pub fn new(capacity: usize) -> Self {
         SendBuffer {
-            ring: Ring::new(capacity),
-            fin: Fin::Open,
+            ring: Ring::new(capacity, Fin::Open),
         }
     }
 
@@ -70,7 +69,7 @@ impl SendBuffer {
     ///
     /// Zero once the FIN is queued.
     pub const fn free(&self) -> usize {
-        match self.fin {
+        match self.ring.tag {
             Fin::Open => self.ring.free(),
             _ => 0,
         }
@@ -86,7 +85,7 @@ impl SendBuffer {
     /// Returns 0 once [`finish`](Self::finish) has been called: nothing may
     /// follow the FIN.
     pub fn write(&mut self, data: &[u8]) -> usize {
-        if self.fin != Fin::Open {
+        if self.ring.tag != Fin::Open {
             return 0;
         }
         self.ring.append(data)
@@ -116,10 +115,10 @@ impl SendBuffer {
     /// number of data bytes removed.
     pub fn ack(&mut self, n: usize) -> usize {
         let data = self.ring.consume(n);
-        if n > data && self.fin == Fin::Queued {
-            self.fin = Fin::Acked;
+        if n > data && self.ring.tag == Fin::Queued {
+            self.ring.tag = Fin::Acked;
         }
-        if self.ring.len() == 0 && self.fin == Fin::Acked {
+        if self.ring.len() == 0 && self.ring.tag == Fin::Acked {
             self.ring.release_if_empty();
         }
         data
@@ -129,25 +128,25 @@ impl SendBuffer {
     ///
     /// Calling it again changes nothing.
     pub fn finish(&mut self) {
-        if self.fin == Fin::Open {
-            self.fin = Fin::Queued;
+        if self.ring.tag == Fin::Open {
+            self.ring.tag = Fin::Queued;
         }
     }
 
     /// Whether [`finish`](Self::finish) was called.
     pub const fn is_finished(&self) -> bool {
-        !matches!(self.fin, Fin::Open)
+        !matches!(self.ring.tag, Fin::Open)
     }
 
     /// Whether the peer has acknowledged our FIN.
     pub const fn fin_acked(&self) -> bool {
-        matches!(self.fin, Fin::Acked)
+        matches!(self.ring.tag, Fin::Acked)
     }
 
     /// The offset of the FIN after `SND.UNA` while it is queued and not yet
     /// acknowledged (it follows the last data byte), else `None`.
     pub const fn fin_offset(&self) -> Option<usize> {
-        match self.fin {
+        match self.ring.tag {
             Fin::Queued => Some(self.ring.len()),
             _ => None,
         }
@@ -155,7 +154,7 @@ impl SendBuffer {
 
     /// The sequence space held: data bytes plus one for an unacknowledged FIN.
     pub const fn sequence_len(&self) -> usize {
-        self.ring.len() + matches!(self.fin, Fin::Queued) as usize
+        self.ring.len() + matches!(self.ring.tag, Fin::Queued) as usize
     }
 }
 

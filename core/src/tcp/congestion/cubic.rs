@@ -74,9 +74,13 @@ pub struct Cubic {
     w_max: f32,
     /// The window just before the last reduction, as it was (`cwnd_prior`).
     cwnd_prior: f32,
-    /// When the current growth epoch started, in nanoseconds; [`NO_EPOCH`]
-    /// until the first ACK in congestion avoidance after a reduction.
-    epoch_start: u64,
+    /// When the current growth epoch started: the clock in milliseconds,
+    /// modulo 2^32 (an epoch is measured to the millisecond, and one
+    /// longer than 49 days simply starts over).
+    epoch_start: u32,
+    /// Whether an epoch is running: false until the first ACK in
+    /// congestion avoidance after a reduction.
+    in_epoch: bool,
     /// `K` for the current epoch.
     k: f32,
     /// The Reno-friendly estimate `W_est`.
@@ -85,8 +89,10 @@ pub struct Cubic {
     carry: f32,
 }
 
-/// `Cubic::epoch_start` outside an epoch.
-const NO_EPOCH: u64 = u64::MAX;
+/// The clock in milliseconds, modulo 2^32.
+fn clock_ms(now: Instant) -> u32 {
+    (now.as_nanos() / 1_000_000) as u32
+}
 
 impl Default for Cubic {
     fn default() -> Self {
@@ -100,7 +106,8 @@ impl Cubic {
         Cubic {
             w_max: 0.0,
             cwnd_prior: 0.0,
-            epoch_start: NO_EPOCH,
+            epoch_start: 0,
+            in_epoch: false,
             k: 0.0,
             w_est: 0.0,
             carry: 0.0,
@@ -139,7 +146,7 @@ impl Cubic {
     ) {
         let mss_f = mss.max(1) as f64;
         let cwnd_seg = *cwnd as f64 / mss_f;
-        if self.epoch_start == NO_EPOCH {
+        if !self.in_epoch {
             // A new epoch (§4.2): measure K from the window we restart at.
             // After a slow start that ended without loss there is no
             // W_max yet; the curve then starts at its plateau (K = 0).
@@ -147,9 +154,9 @@ impl Cubic {
             self.w_max = w_max as f32;
             self.k = k(w_max, cwnd_seg) as f32;
             self.w_est = cwnd_seg as f32;
-            self.epoch_start = now.as_nanos();
+            self.epoch_start = clock_ms(now);
+            self.in_epoch = true;
         }
-        let start = Instant::from_nanos(self.epoch_start);
         let (w_max, k) = (self.w_max(), self.k());
         let acked_seg = acked as f64 / mss_f;
         // §4.3: W_est grows by α per window of acknowledged data; once it
@@ -162,7 +169,7 @@ impl Cubic {
         let w_est = self.w_est() + alpha * acked_seg / cwnd_seg.max(1.0);
         self.w_est = w_est as f32;
 
-        let t = now.saturating_duration_since(start).as_secs_f64();
+        let t = f64::from(clock_ms(now).wrapping_sub(self.epoch_start)) / 1000.0;
         let target_seg = if w_cubic(t, k, w_max) < w_est {
             // Reno-friendly region: be at least as aggressive as Reno.
             w_est
@@ -195,7 +202,7 @@ impl Cubic {
         };
         self.w_max = w_max as f32;
         self.cwnd_prior = cwnd_seg as f32;
-        self.epoch_start = NO_EPOCH;
+        self.in_epoch = false;
         self.carry = 0.0;
         ((cwnd_seg * BETA * mss_f) as usize).max(2 * mss)
     }
@@ -203,7 +210,7 @@ impl Cubic {
     /// Ends the growth epoch without a congestion event (after idle), so
     /// the next ACK in congestion avoidance starts a new one.
     pub fn reset_epoch(&mut self) {
-        self.epoch_start = NO_EPOCH;
+        self.in_epoch = false;
         self.carry = 0.0;
     }
 }

@@ -10,7 +10,8 @@
 /// last grew.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct NewReno {
-    bytes_acked: usize,
+    /// Saturates at `u32::MAX`, far past any window.
+    bytes_acked: u32,
 }
 
 impl NewReno {
@@ -27,9 +28,11 @@ impl NewReno {
     /// is exact whatever the ACK pattern (delayed ACKs, stretch ACKs), so
     /// that is what this does.
     pub fn on_ack(&mut self, cwnd: &mut usize, mss: usize, acked: usize) {
+        let acked = u32::try_from(acked).unwrap_or(u32::MAX);
         self.bytes_acked = self.bytes_acked.saturating_add(acked);
-        if self.bytes_acked >= *cwnd {
-            self.bytes_acked -= *cwnd;
+        if self.bytes_acked as usize >= *cwnd {
+            // Below `bytes_acked`, so within u32.
+            self.bytes_acked -= *cwnd as u32;
             *cwnd = cwnd.saturating_add(mss);
         }
     }
