@@ -31,6 +31,7 @@
 //! queue. Connections whose `Incoming` event has not been polled yet count
 //! against its accept backlog. A SYN that finds either full is dropped.
 
+mod entry;
 mod maps;
 mod schedule;
 #[cfg(all(test, feature = "sim"))]
@@ -54,6 +55,7 @@ use super::seq::SeqNumber;
 use super::syn_cookie::{CookieOptions, SynCookies};
 use crate::time::Instant;
 use crate::wire::{ChecksumMode, IpProtocol, IpRepr, TcpFlags, TcpPacket, TcpRepr};
+use entry::{Entry, HalfOpenOf, UNKNOWN_SCHEDULE};
 use maps::{IdHash, IdMap, TupleHash, Tuples};
 use schedule::Schedule;
 pub(crate) use time_wait::TimeWait as TimeWaitRecord;
@@ -119,33 +121,6 @@ pub struct Transmit {
     pub src: SocketAddr,
     /// Destination address and port.
     pub dst: SocketAddr,
-}
-
-#[derive(Debug)]
-struct Entry {
-    conn: Connection,
-    /// Queued in `dirty`.
-    dirty: bool,
-    /// The listener that opened it, until its `Incoming` event was queued.
-    half_open_of: Option<SocketAddr>,
-    /// Opened by a listener and announced to the application.
-    announced: bool,
-    /// The deadline last handed to the schedule, so that an unchanged one
-    /// (most segments of a bulk flow) costs no schedule work; `None` when
-    /// the schedule may hold something else (its entry just fired).
-    scheduled: Option<Option<Instant>>,
-}
-
-impl Entry {
-    /// Hands the connection's next deadline to `schedule` if it changed.
-    #[inline]
-    fn reschedule(&mut self, schedule: &mut Schedule, id: ConnId) {
-        let at = self.conn.poll_timeout();
-        if self.scheduled != Some(at) {
-            schedule.set_deadline(id, at);
-            self.scheduled = Some(at);
-        }
-    }
 }
 
 #[derive(Debug)]
@@ -560,7 +535,7 @@ impl Endpoint {
         while let Some(id) = self.schedule.pop_due(now) {
             if let Some(entry) = self.conns.get_mut(&id) {
                 // The schedule forgot this connection's deadline.
-                entry.scheduled = None;
+                entry.scheduled = UNKNOWN_SCHEDULE;
                 entry.conn.handle_timeout(now);
                 self.touch(id);
             }
@@ -686,6 +661,7 @@ impl Endpoint {
     // ----- bookkeeping ---------------------------------------------------
 
     fn insert(&mut self, conn: Connection, listener: Option<SocketAddr>, passive: bool) -> ConnId {
+        let half_open_of = listener.map_or(HalfOpenOf::Nobody, HalfOpenOf::of);
         let id = ConnId(self.next_id);
         self.next_id += 1;
         self.by_tuple.insert((conn.local(), conn.remote()), id);
@@ -694,9 +670,9 @@ impl Endpoint {
             Entry {
                 conn,
                 dirty: false,
-                half_open_of: listener,
+                half_open_of,
                 announced: !passive,
-                scheduled: None,
+                scheduled: UNKNOWN_SCHEDULE,
             },
         );
         self.touch(id);
@@ -714,7 +690,9 @@ impl Endpoint {
                 Event::Connected if !entry.announced => {
                     // A listener's connection completed its handshake.
                     entry.announced = true;
-                    if let Some(addr) = entry.half_open_of.take() {
+                    let half_open_of =
+                        core::mem::replace(&mut entry.half_open_of, HalfOpenOf::Nobody);
+                    if let Some(addr) = half_open_of.addr(entry.conn.local()) {
                         if let Some(l) = self.listeners.iter_mut().find(|l| l.addr == addr) {
                             l.half_open = l.half_open.saturating_sub(1);
                             l.unaccepted += 1;
@@ -750,7 +728,7 @@ impl Endpoint {
             return;
         }
         let entry = self.conns.remove(&id).expect("checked above");
-        if let Some(addr) = entry.half_open_of {
+        if let Some(addr) = entry.half_open_of.addr(entry.conn.local()) {
             if let Some(l) = self.listeners.iter_mut().find(|l| l.addr == addr) {
                 l.half_open = l.half_open.saturating_sub(1);
             }
