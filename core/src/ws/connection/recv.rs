@@ -49,7 +49,7 @@ struct Message {
 }
 
 /// Receive-side parser state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Rx {
     hdr: [u8; MAX_HEADER_LEN],
     hdr_len: usize,
@@ -63,10 +63,26 @@ pub(super) struct Rx {
     direct_serial: u64,
     /// During [`Connection::receive_data_into_until`]: stop after the
     /// header of a final, uncompressed binary frame that starts a message of
-    /// at least this many bytes; 0 otherwise.
+    /// at least this many bytes; `u64::MAX` (no length reaches it)
+    /// otherwise.
     stop_at: u64,
     /// No more input is processed (Close received, or the connection failed).
     stopped: bool,
+}
+
+impl Default for Rx {
+    fn default() -> Rx {
+        Rx {
+            hdr: [0; MAX_HEADER_LEN],
+            hdr_len: 0,
+            frame: None,
+            message: None,
+            serial: 0,
+            direct_serial: 0,
+            stop_at: u64::MAX,
+            stopped: false,
+        }
+    }
 }
 
 impl Rx {
@@ -258,11 +274,10 @@ impl Connection {
                     if self.begin_frame(h).is_err() {
                         return None;
                     }
-                    if self.rx.stop_at != 0
+                    if h.payload_len >= self.rx.stop_at
                         && h.opcode == OpCode::Binary
                         && h.fin
                         && !h.rsv1
-                        && h.payload_len >= self.rx.stop_at
                         && self.rx.frame.is_some()
                     {
                         return Some(input.len());
@@ -316,8 +331,9 @@ impl Connection {
         if len > self.config.max_frame_size || len > self.config.max_message_size {
             return None;
         }
-        if kind == MessageKind::Binary && self.rx.stop_at != 0 && len as u64 >= self.rx.stop_at {
-            // The caller asked to stop after this header.
+        if len as u64 >= self.rx.stop_at {
+            // The caller may have asked to stop after this header (the
+            // general path decides; it takes text just as well).
             return None;
         }
         let (start, end, bank) = if kind == MessageKind::Text {

@@ -65,7 +65,7 @@ impl Connection {
     /// [`Config::streaming`]: crate::ws::Config::streaming
     /// [`Event::MessageChunk`]: crate::ws::Event::MessageChunk
     pub fn receive_data_into(&mut self, data: &[u8], dst: &mut [MaybeUninit<u8>]) -> usize {
-        self.intake(data, dst, 0).written
+        self.intake(data, dst, u64::MAX).written
     }
 
     /// [`receive_data_into`](Self::receive_data_into) that also stops right
@@ -114,7 +114,7 @@ impl Connection {
     }
 
     /// Input with an optional caller buffer and stopping point (`stop_at`
-    /// 0: never stop).
+    /// `u64::MAX`: never stop).
     fn intake(&mut self, data: &[u8], dst: &mut [MaybeUninit<u8>], stop_at: u64) -> Received {
         let everything = Received {
             consumed: data.len(),
@@ -143,7 +143,7 @@ impl Connection {
         }
         self.rx.stop_at = stop_at;
         let left = self.receive_frames(data, &mut direct);
-        self.rx.stop_at = 0;
+        self.rx.stop_at = u64::MAX;
         self.rx.direct_serial = 0;
         let consumed = data.len() - left.unwrap_or(0);
         self.stats.bytes_received += consumed as u64;
