@@ -144,8 +144,7 @@ impl Connection {
     /// What the endpoint keeps of a connection in TIME-WAIT.
     pub(crate) fn time_wait_record(&self) -> crate::tcp::endpoint::TimeWaitRecord {
         crate::tcp::endpoint::TimeWaitRecord {
-            local: self.local(),
-            remote: self.remote(),
+            addrs: self.addrs,
             snd_nxt: self.snd_max,
             rcv_nxt: self.rcv_nxt,
             timestamps: self

@@ -14,18 +14,18 @@
 use super::maps::{IdHash, IdMap};
 use super::{ConnId, Endpoint, Stateless};
 use crate::tcp::Timer;
+use crate::tcp::addr::AddrPair;
 use crate::tcp::connection::{Event, State};
 use crate::tcp::seq::SeqNumber;
 use crate::time::Instant;
 use crate::wire::{TcpFlags, TcpRepr};
 use alloc::collections::VecDeque;
-use core::net::SocketAddr;
 
 /// What TIME-WAIT needs to remember.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TimeWait {
-    pub(crate) local: SocketAddr,
-    pub(crate) remote: SocketAddr,
+    /// Our address and the peer's.
+    pub(crate) addrs: AddrPair,
     /// Our next sequence number (past our FIN).
     pub(crate) snd_nxt: SeqNumber,
     /// The peer's next sequence number (past its FIN).
@@ -162,8 +162,8 @@ impl Endpoint {
                 .timestamps
                 .map(|(offset, recent)| (crate::tcp::connection::ts_clock(now, offset), recent));
             self.stateless.push_back(Stateless {
-                local: record.local,
-                remote: record.remote,
+                local: record.addrs.local(),
+                remote: record.addrs.remote(),
                 seq: record.snd_nxt,
                 ack: Some(record.rcv_nxt),
                 flags: TcpFlags::ACK,
@@ -179,7 +179,8 @@ impl Endpoint {
     /// 2·MSL are over (or a RST came): the connection is gone.
     pub(super) fn finish_time_wait(&mut self, id: ConnId) {
         if let Some(record) = self.time_wait.remove(id) {
-            self.by_tuple.remove(&(record.local, record.remote));
+            let key = (record.addrs.local(), record.addrs.remote());
+            self.by_tuple.remove(&key);
             self.events.push_back((id, Event::Closed));
         }
     }
@@ -189,11 +190,15 @@ impl Endpoint {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_record_is_small() {
+        assert!(core::mem::size_of::<TimeWait>() <= 60);
+    }
+
     fn record() -> TimeWait {
-        let a: SocketAddr = "10.0.0.1:1".parse().unwrap();
+        let a: core::net::SocketAddr = "10.0.0.1:1".parse().unwrap();
         TimeWait {
-            local: a,
-            remote: a,
+            addrs: AddrPair::new(a, a),
             snd_nxt: SeqNumber::new(1),
             rcv_nxt: SeqNumber::new(2),
             timestamps: None,
