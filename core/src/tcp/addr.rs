@@ -92,6 +92,16 @@ impl AddrPair {
         self.remote_port
     }
 
+    /// Both addresses, then both ports, as one block for hashing.
+    pub(crate) fn hash_block(&self) -> [u8; 36] {
+        let mut block = [0u8; 36];
+        block[..16].copy_from_slice(&self.local_ip);
+        block[16..32].copy_from_slice(&self.remote_ip);
+        block[32..34].copy_from_slice(&self.local_port.to_ne_bytes());
+        block[34..].copy_from_slice(&self.remote_port.to_ne_bytes());
+        block
+    }
+
     /// Our address and port.
     pub(crate) fn local(&self) -> SocketAddr {
         SocketAddr::new(self.local_ip(), self.local_port)

@@ -13,32 +13,31 @@ use hashbrown::HashMap;
 use siphasher::sip::SipHasher13;
 
 use super::ConnId;
+use crate::tcp::addr::AddrPair;
 
 /// Tables keyed by connection id.
 pub(super) type IdMap<V> = HashMap<ConnId, V, IdHash>;
 /// Tables keyed by (local, remote) address pair.
 pub(super) type TupleMap<V> = HashMap<TupleKey, V, TupleHash>;
 
-/// A (local, remote) address pair as a table key. It hashes as one 36-byte
-/// block (both addresses in IPv6 form, then both ports) instead of field by
-/// field: SipHash takes whole blocks much faster than many small writes.
-/// Equality still compares the addresses themselves, so an IPv4 address and
-/// its IPv4-mapped IPv6 form only share a hash.
+/// A (local, remote) address pair as a table key: the compact pair (40
+/// bytes a slot with its alignment, against 64 for two `SocketAddr`s),
+/// hashed as one 36-byte block (both addresses, then both ports) since
+/// SipHash takes whole blocks much faster than many small writes. Both
+/// addresses are always of one family here: segments carry them that way
+/// and `connect` refuses mixed ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct TupleKey(pub SocketAddr, pub SocketAddr);
+pub(super) struct TupleKey(AddrPair);
+
+impl TupleKey {
+    pub(super) fn new(local: SocketAddr, remote: SocketAddr) -> TupleKey {
+        TupleKey(AddrPair::new(local, remote))
+    }
+}
 
 impl Hash for TupleKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        let v6 = |a: &SocketAddr| match a {
-            SocketAddr::V4(a) => a.ip().to_ipv6_mapped().octets(),
-            SocketAddr::V6(a) => a.ip().octets(),
-        };
-        let mut block = [0u8; 36];
-        block[..16].copy_from_slice(&v6(&self.0));
-        block[16..32].copy_from_slice(&v6(&self.1));
-        block[32..34].copy_from_slice(&self.0.port().to_ne_bytes());
-        block[34..].copy_from_slice(&self.1.port().to_ne_bytes());
-        state.write(&block);
+        state.write(&self.0.hash_block());
     }
 }
 
@@ -68,27 +67,27 @@ impl Tuples {
                 return Some(id);
             }
         }
-        let id = *self.map.get(&TupleKey(key.0, key.1))?;
+        let id = *self.map.get(&TupleKey::new(key.0, key.1))?;
         self.last = Some((*key, id));
         Some(id)
     }
 
     pub(super) fn contains(&self, key: &(SocketAddr, SocketAddr)) -> bool {
-        self.map.contains_key(&TupleKey(key.0, key.1))
+        self.map.contains_key(&TupleKey::new(key.0, key.1))
     }
 
     pub(super) fn insert(&mut self, key: (SocketAddr, SocketAddr), id: ConnId) {
         if self.last.is_some_and(|(k, _)| k == key) {
             self.last = Some((key, id));
         }
-        self.map.insert(TupleKey(key.0, key.1), id);
+        self.map.insert(TupleKey::new(key.0, key.1), id);
     }
 
     pub(super) fn remove(&mut self, key: &(SocketAddr, SocketAddr)) {
         if self.last.is_some_and(|(k, _)| k == *key) {
             self.last = None;
         }
-        self.map.remove(&TupleKey(key.0, key.1));
+        self.map.remove(&TupleKey::new(key.0, key.1));
     }
 }
 
@@ -162,29 +161,30 @@ mod tests {
         assert!((0..1000).all(|i| ids.get(&ConnId(i)) == Some(&(i as u32))));
         let mut tuples: TupleMap<u8> = TupleMap::with_hasher(TupleHash::new([7; 16]));
         let a: SocketAddr = "10.0.0.1:80".parse().unwrap();
-        let b: SocketAddr = "[fd00::1]:4000".parse().unwrap();
-        // The IPv4-mapped form of `a`: same hash, different key.
-        let mapped: SocketAddr = "[::ffff:10.0.0.1]:80".parse().unwrap();
-        tuples.insert(TupleKey(a, b), 1);
-        tuples.insert(TupleKey(b, a), 2);
-        tuples.insert(TupleKey(mapped, b), 3);
-        assert_eq!(tuples.get(&TupleKey(a, b)), Some(&1));
-        assert_eq!(tuples.get(&TupleKey(b, a)), Some(&2));
-        assert_eq!(tuples.get(&TupleKey(mapped, b)), Some(&3));
+        let b: SocketAddr = "10.0.0.2:4000".parse().unwrap();
+        let a6: SocketAddr = "[fd00::1]:80".parse().unwrap();
+        let b6: SocketAddr = "[fd00::2]:4000".parse().unwrap();
+        // The IPv4-mapped forms of `a` and `b`: a different key.
+        let am: SocketAddr = "[::ffff:10.0.0.1]:80".parse().unwrap();
+        let bm: SocketAddr = "[::ffff:10.0.0.2]:4000".parse().unwrap();
+        let key = TupleKey::new;
+        tuples.insert(key(a, b), 1);
+        tuples.insert(key(b, a), 2);
+        tuples.insert(key(am, bm), 3);
+        tuples.insert(key(a6, b6), 4);
+        assert_eq!(tuples.get(&key(a, b)), Some(&1));
+        assert_eq!(tuples.get(&key(b, a)), Some(&2));
+        assert_eq!(tuples.get(&key(am, bm)), Some(&3));
+        assert_eq!(tuples.get(&key(a6, b6)), Some(&4));
+        assert_eq!(tuples.get(&key(b6, a6)), None);
         let hash = TupleHash::new([7; 16]);
-        assert_eq!(
-            hash.hash_one(TupleKey(a, b)),
-            hash.hash_one(TupleKey(mapped, b))
-        );
         // Ports count, and so does their order.
         let a2: SocketAddr = "10.0.0.1:81".parse().unwrap();
-        assert_ne!(
-            hash.hash_one(TupleKey(a, b)),
-            hash.hash_one(TupleKey(a2, b))
-        );
-        assert_ne!(hash.hash_one(TupleKey(a, b)), hash.hash_one(TupleKey(b, a)));
+        assert_ne!(hash.hash_one(key(a, b)), hash.hash_one(key(a2, b)));
+        assert_ne!(hash.hash_one(key(a, b)), hash.hash_one(key(b, a)));
+        assert_ne!(hash.hash_one(key(a6, b6)), hash.hash_one(key(b6, a6)));
         // Different keys order the same pairs differently.
-        let h = |k: [u8; 16]| TupleHash::new(k).hash_one(TupleKey(a, b));
+        let h = |k: [u8; 16]| TupleHash::new(k).hash_one(key(a, b));
         assert_ne!(h([1; 16]), h([2; 16]));
         // The remembered pair follows inserts and removals.
         let mut t = Tuples::new(TupleHash::new([7; 16]));
