@@ -41,12 +41,19 @@ impl Instant {
     }
 
     /// An instant from fractional seconds, as Python's `time.monotonic()`
-    /// gives them. Negative and NaN values map to the epoch.
+    /// gives them, rounded to the nearest nanosecond. Negative and NaN
+    /// values map to the epoch.
+    ///
+    /// Rounding (not truncating) makes `from_secs_f64(t.as_secs_f64())`
+    /// give `t` back for instants up to 2^21 s (24 days) after the epoch;
+    /// past that a float cannot hold every nanosecond. For deadlines handed
+    /// out as floats use [`as_secs_f64_not_before`](Self::as_secs_f64_not_before),
+    /// which never reads back early at any size.
     pub fn from_secs_f64(secs: f64) -> Self {
         if secs.is_nan() || secs <= 0.0 {
             return Instant(0);
         }
-        let nanos = secs * 1e9;
+        let nanos = secs * 1e9 + 0.5;
         if nanos >= u64::MAX as f64 {
             Instant(u64::MAX)
         } else {
@@ -62,6 +69,28 @@ impl Instant {
     /// Fractional seconds since the epoch.
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / 1e9
+    }
+
+    /// Fractional seconds that [`from_secs_f64`](Self::from_secs_f64) reads
+    /// back as this instant or, when no float holds it exactly, the nearest
+    /// instant after it.
+    ///
+    /// For handing deadlines to callers that keep time in floats: a caller
+    /// that passes the value straight back (a simulation stepping from one
+    /// deadline to the next) then always reaches the deadline, where a value
+    /// that read back one nanosecond early would leave the timer unfired and
+    /// the caller asking again forever.
+    pub fn as_secs_f64_not_before(self) -> f64 {
+        let mut secs = self.as_secs_f64();
+        // Each step moves to the next larger float; a handful suffice even
+        // where floats are far apart.
+        for _ in 0..64 {
+            if Instant::from_secs_f64(secs) >= self || secs.is_infinite() {
+                break;
+            }
+            secs = f64::from_bits(secs.to_bits() + 1);
+        }
+        secs
     }
 
     /// The time from `earlier` to `self`, or zero if `earlier` is later.
@@ -119,5 +148,36 @@ mod tests {
         assert_eq!(Instant::from_secs_f64(f64::NAN), Instant::ZERO);
         assert_eq!(Instant::from_secs_f64(1e300), Instant::MAX);
         assert_eq!(Instant::from_secs_f64(2.5).as_nanos(), 2_500_000_000);
+    }
+
+    #[test]
+    fn float_seconds_round_trip() {
+        // 2.134999995 s truncated to 2_134_999_994 ns before rounding.
+        let mut nanos = 2_134_999_995u64;
+        for _ in 0..100_000 {
+            let t = Instant::from_nanos(nanos);
+            assert_eq!(Instant::from_secs_f64(t.as_secs_f64()), t, "{nanos}");
+            nanos = nanos
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1)
+                % (1 << 50);
+        }
+    }
+
+    #[test]
+    fn float_deadlines_never_read_back_early() {
+        let mut nanos = 2_134_999_995u64;
+        for _ in 0..100_000 {
+            let t = Instant::from_nanos(nanos);
+            let back = Instant::from_secs_f64(t.as_secs_f64_not_before());
+            // At most one float step late, which is under a microsecond for
+            // any instant within 36 years.
+            assert!(back >= t && back - t < Duration::from_micros(1), "{nanos}");
+            nanos = nanos
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1)
+                >> 4;
+        }
+        assert_eq!(Instant::MAX.as_secs_f64_not_before(), u64::MAX as f64 / 1e9);
     }
 }

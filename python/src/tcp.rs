@@ -594,7 +594,9 @@ impl TcpEndpoint {
     /// When `handle_timeout` should next be called, in `time.monotonic()`
     /// seconds, or None when no timer is armed.
     fn next_timeout(&mut self) -> Option<f64> {
-        self.inner.poll_timeout().map(Instant::as_secs_f64)
+        self.inner
+            .poll_timeout()
+            .map(Instant::as_secs_f64_not_before)
     }
 
     // ----- getters -----------------------------------------------------------

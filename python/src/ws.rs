@@ -506,7 +506,9 @@ impl Connection {
 
     /// The deadline of the next timer as `time.monotonic()` seconds, or None.
     fn next_timeout(&self) -> Option<f64> {
-        self.inner.poll_timeout().map(Instant::as_secs_f64)
+        self.inner
+            .poll_timeout()
+            .map(Instant::as_secs_f64_not_before)
     }
 
     /// Runs the timers due at `now` (`time.monotonic()` seconds).
