@@ -3,8 +3,9 @@
 //! TCP names a connection by two IP addresses and two ports (RFC 9293
 //! §3.1); an IPv6 socket address also carries a flow label and a scope id,
 //! but no TCP segment does, so they cannot take part in naming a
-//! connection. [`plain`] drops them, and [`AddrPair`] keeps only what a
-//! segment carries: 38 bytes instead of the 64 of two [`SocketAddr`]s.
+//! connection. [`plain`] drops them, and the crate's internal `AddrPair`
+//! keeps only what a segment carries: 38 bytes instead of the 64 of two
+//! [`SocketAddr`]s.
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 
