@@ -120,7 +120,12 @@ impl Connection {
         let room = buf
             .len()
             .saturating_sub(self.data_header_len(self.sack_option_len()));
-        let len = self.send.len().saturating_sub(offset).min(max).min(room);
+        // Only what was sent before may go again: the buffer can hold new
+        // data past SND.MAX, and sending it here would not advance SND.MAX,
+        // so the peer's ACK for it would later look like one for data never
+        // sent (and be dropped) while new data at SND.MAX looked old to it.
+        let sent = (self.snd_max.distance_from(self.snd_una) as usize).min(self.send.len());
+        let len = sent.saturating_sub(offset).min(max).min(room);
         let fin = self.send.fin_offset() == Some(offset + len) && self.fin_sent();
         if len == 0 && !fin {
             return None;

@@ -130,6 +130,27 @@ fn endpoints_over_a_clean_link() {
     transfer(link, 1, 1 << 20, 64 * 1024);
 }
 
+/// Found by `endpoints_deliver_exactly_once`: a fast retransmit of a short
+/// first segment took new bytes past SND.MAX with it without advancing
+/// SND.MAX. The peer's ACK for them was then refused as acknowledging data
+/// never sent, and the same bytes sent later as new data looked old to the
+/// peer: both ends retransmitted until they timed out.
+#[test]
+fn retransmission_never_carries_data_past_snd_max() {
+    let link = LinkConfig {
+        latency: ms(3),
+        jitter: ms(1),
+        bandwidth: Some(10_000_000),
+        queue_limit: 128 * 1024,
+        loss: 0.147_582_668_605_879_43,
+        reorder: 0.042_594_180_406_884_015,
+        reorder_delay: ms(4),
+        duplicate: 0.077_491_088_828_907_64,
+        corrupt: 0.043_083_128_343_116_27,
+    };
+    transfer(link, 588_992_324_981_190_372, 30_952, 20_193);
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig { cases: 16, ..Default::default() })]
 
