@@ -28,6 +28,10 @@ struct Island {
     stamp: u32,
 }
 
+/// How many ranges the list has room for when the first hole opens; it
+/// grows from there on demand, up to the assembler's `max_ranges`.
+const INITIAL_RANGES: usize = 4;
+
 /// Why an out-of-order range was not recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooManyRanges;
@@ -128,7 +132,10 @@ impl Assembler {
         let max_ranges = self.max_ranges();
         let islands = self.islands.get_or_insert_with(|| {
             Box::new(Islands {
-                list: Vec::with_capacity(max_ranges),
+                // Room for a few holes up front, but never `max_ranges` of
+                // them: the configuration does not bound it, and a large
+                // value would cost that much memory on the first hole.
+                list: Vec::with_capacity(max_ranges.min(INITIAL_RANGES)),
                 clock: 0,
             })
         });
@@ -316,6 +323,28 @@ mod tests {
         assert_eq!(a.islands.as_ref().unwrap().clock, 4);
         a.add(0, 0, 100).unwrap();
         assert!(a.is_empty() && a.islands.is_none());
+    }
+
+    #[test]
+    fn first_hole_allocates_little_however_large_the_cap() {
+        // `max_reassembly_ranges` has no upper bound: the first hole must not
+        // allocate room for all of them (usize::MAX ranges used to abort
+        // on the allocation).
+        for cap in [1, 3, 1 << 20, usize::MAX] {
+            let mut a = Assembler::new(cap);
+            assert_eq!(a.add(0, 10, 20), Ok(0));
+            let list = &a.islands.as_ref().expect("one hole").list;
+            assert!(
+                list.capacity() <= INITIAL_RANGES,
+                "cap {cap}: {}",
+                list.capacity()
+            );
+            // It still grows on demand.
+            for i in 1..10u64 {
+                let _ = a.add(0, 10 + 20 * i, 20 + 20 * i);
+            }
+            assert_eq!(a.range_count(), cap.min(10));
+        }
     }
 
     #[test]
