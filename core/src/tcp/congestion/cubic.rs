@@ -169,7 +169,15 @@ impl Cubic {
         let w_est = self.w_est() + alpha * acked_seg / cwnd_seg.max(1.0);
         self.w_est = w_est as f32;
 
-        let t = f64::from(clock_ms(now).wrapping_sub(self.epoch_start)) / 1000.0;
+        // A difference past 2^31 ms means the caller's clock went backwards
+        // (an epoch lasting 24 days is not a thing): count it as none, or
+        // the curve would read a month and grow the window at its cap.
+        let elapsed = clock_ms(now).wrapping_sub(self.epoch_start);
+        let t = if elapsed > u32::MAX / 2 {
+            0.0
+        } else {
+            f64::from(elapsed) / 1000.0
+        };
         let target_seg = if w_cubic(t, k, w_max) < w_est {
             // Reno-friendly region: be at least as aggressive as Reno.
             w_est
@@ -271,6 +279,24 @@ mod tests {
         assert!(close(cubic.w_max(), 80.0 * 1.7 / 2.0, 1e-9));
         // Never below two segments.
         assert_eq!(cubic.on_congestion(1000, mss), 2000);
+    }
+
+    #[test]
+    fn a_clock_going_backwards_reads_as_the_epoch_start() {
+        let mss = 1000;
+        let rtt = Duration::from_millis(500);
+        let grow = |second: Instant| {
+            let mut cubic = Cubic::new();
+            let mut cwnd = cubic.on_congestion(100_000, mss);
+            cubic.on_ack(Instant::from_secs(100), &mut cwnd, mss, mss, rtt);
+            let before = cwnd;
+            cubic.on_ack(second, &mut cwnd, mss, mss, rtt);
+            cwnd - before
+        };
+        // An ACK one second before the epoch began grows the window as one
+        // at the epoch's start would, not as one 49 days later.
+        assert_eq!(grow(Instant::from_secs(99)), grow(Instant::from_secs(100)));
+        assert!(grow(Instant::from_secs(99)) < mss);
     }
 
     #[test]
