@@ -185,19 +185,7 @@ mod tests {
 
     #[test]
     fn state_names_match_the_core() {
-        let all = [
-            State::Closed,
-            State::Listen,
-            State::SynSent,
-            State::SynReceived,
-            State::Established,
-            State::FinWait1,
-            State::FinWait2,
-            State::CloseWait,
-            State::Closing,
-            State::LastAck,
-            State::TimeWait,
-        ];
+        let all = State::ALL;
         for (n, s) in all.into_iter().enumerate() {
             assert_eq!(wirestate_tcp_state::from(s) as usize, n);
             // SAFETY: the function returns a static NUL-terminated string.

@@ -151,22 +151,6 @@ pub(crate) fn bump(count: &mut u32) {
     *count = count.saturating_add(1);
 }
 
-/// The states in declaration order, to turn a stored index back into a
-/// [`State`].
-const STATES: [State; 11] = [
-    State::Closed,
-    State::Listen,
-    State::SynSent,
-    State::SynReceived,
-    State::Established,
-    State::FinWait1,
-    State::FinWait2,
-    State::CloseWait,
-    State::Closing,
-    State::LastAck,
-    State::TimeWait,
-];
-
 /// How many bytes of events a connection holds.
 const QUEUE_BYTES: usize = 14;
 /// The first byte of a two-byte `StateChanged` entry is this plus the
@@ -306,8 +290,8 @@ impl EventQueue {
             5 => Event::TimedOut,
             6 => Event::Closed,
             _ => {
-                let to = STATES[usize::from(self.at(1)) % STATES.len()];
-                let from = STATES[usize::from(byte - STATE_CHANGE) % STATES.len()];
+                let to = State::ALL[usize::from(self.at(1)) % State::ALL.len()];
+                let from = State::ALL[usize::from(byte - STATE_CHANGE) % State::ALL.len()];
                 Event::StateChanged { from, to }
             }
         };
@@ -324,7 +308,7 @@ mod tests {
 
     #[test]
     fn states_table_matches_the_enum() {
-        for (i, s) in STATES.iter().enumerate() {
+        for (i, s) in State::ALL.iter().enumerate() {
             assert_eq!(*s as usize, i);
         }
     }

@@ -168,6 +168,21 @@ pub fn state_diagram_markdown() -> alloc::string::String {
 }
 
 impl State {
+    /// Every state, in declaration order (so `State::ALL[s as usize] == s`).
+    pub const ALL: [State; 11] = [
+        State::Closed,
+        State::Listen,
+        State::SynSent,
+        State::SynReceived,
+        State::Established,
+        State::FinWait1,
+        State::FinWait2,
+        State::CloseWait,
+        State::Closing,
+        State::LastAck,
+        State::TimeWait,
+    ];
+
     /// The state's name as RFC 9293 writes it ("SYN-SENT", "TIME-WAIT", …).
     pub const fn name(self) -> &'static str {
         match self {
