@@ -32,6 +32,7 @@ impl RecvBuf {
     }
 
     /// The contents.
+    #[inline]
     pub(crate) fn as_slice(&self) -> &[u8] {
         &self.data[..self.len]
     }
@@ -128,6 +129,7 @@ impl TextBufs {
 
     /// The text at `start..end` of `bank` (empty when the range does not
     /// fall on character boundaries, which the receive path never makes).
+    #[inline]
     pub(crate) fn get(&self, bank: u8, start: usize, end: usize) -> &str {
         self.banks[usize::from(bank & 1)]
             .get(start..end)

@@ -1,5 +1,6 @@
 //! The WebSocket connection: one state machine for both roles.
 
+mod events;
 mod opening;
 mod recv;
 mod send;
@@ -419,61 +420,7 @@ impl Connection {
                 Some(p) => break p,
             }
         };
-        Some(match p {
-            Pending::Message {
-                kind: MessageKind::Binary,
-                start,
-                end,
-                ..
-            } => Event::Binary(&self.rbuf.as_slice()[start..end]),
-            Pending::Message {
-                kind: MessageKind::Text,
-                bank,
-                start,
-                end,
-            } => Event::Text(self.tbufs.get(bank, start, end)),
-            Pending::Chunk {
-                kind,
-                bank,
-                first,
-                last,
-                start,
-                end,
-                total,
-            } => Event::MessageChunk {
-                total: (total != u64::MAX).then_some(total),
-                kind,
-                data: match kind {
-                    MessageKind::Text => self.tbufs.get(bank, start, end).as_bytes(),
-                    MessageKind::Binary => &self.rbuf.as_slice()[start..end],
-                },
-                first,
-                last,
-            },
-            Pending::Ping { start, end } => Event::Ping(&self.cbuf[start..end]),
-            Pending::Pong { start, end } => Event::Pong(&self.cbuf[start..end]),
-            Pending::CloseReceived { code, start, end } => Event::CloseReceived {
-                code,
-                reason: core::str::from_utf8(&self.cbuf[start..end]).unwrap_or(""),
-            },
-            Pending::Writable => Event::Writable,
-            // Handled above; never handed out.
-            Pending::Fail { .. } => Event::Writable,
-            Pending::Owned(owned) => match &**self.current.insert(owned) {
-                Owned::Request(r) => Event::Request(r),
-                Owned::Accepted(a) => Event::Accepted(a),
-                Owned::Rejected(r) => Event::Rejected(r),
-                Owned::Closed {
-                    code,
-                    reason,
-                    clean,
-                } => Event::Closed {
-                    code: *code,
-                    reason,
-                    clean: *clean,
-                },
-            },
-        })
+        Some(self.event_of(p))
     }
 
     /// The bytes queued for the transport, without taking them. Pair with
