@@ -97,19 +97,20 @@ pub extern "C" fn wirestate_ws_conn_poll_event(
     event: *mut wirestate_ws_event,
 ) -> wirestate_result {
     with_conn(conn, |c| {
-        let out = Out::new(event)?;
+        let dst = Out::new(event)?.as_ptr();
         forget_handshake(&mut c.handshake);
         let mut span = Span::NONE;
-        let dst = out.as_ptr();
-        // SAFETY (all three): `dst` is valid for one write of an event (C
-        // API contract).
-        match c.conn.poll_event() {
-            None => unsafe { put(dst, wirestate_ws_event_kind::None, &[], NO_EXTRA, &mut span) },
-            Some(event) => {
-                if let Some(other) = unsafe { put_message(dst, event, &mut span) } {
-                    span = unsafe { to_c(dst, &mut c.handshake, Some(other)) }.span;
-                }
-            }
+        let handshake = &mut c.handshake;
+        // One event at most: exactly what the core's `poll_event` does (an
+        // empty queue lets it reuse its buffers), with the conversion
+        // inlined into its loop.
+        // SAFETY (both): `dst` is valid for one write of an event (C API
+        // contract), and the core hands out at most one.
+        let n = c.conn.poll_events(1, |event| unsafe {
+            put_event(dst, handshake, &mut span, event)
+        });
+        if n == 0 {
+            unsafe { put(dst, wirestate_ws_event_kind::None, &[], NO_EXTRA, &mut span) };
         }
         c.last_payload = span.range();
         Ok(())
@@ -170,36 +171,43 @@ pub extern "C" fn wirestate_ws_conn_poll_events(
         forget_handshake(&mut c.handshake);
         // The span of every payload handed out, for `with_input`.
         let mut span = Span::NONE;
-        let mut n = 0;
-        // The first poll may find nothing, and then lets the core reuse its
-        // buffers, as a `poll_event` that finds nothing does. After that the
-        // core keeps the bytes of the events it returned where they are
-        // until a poll finds its queue empty (or new input arrives), so
-        // asking before each further poll keeps every payload of the batch
-        // valid.
-        let mut next = c.conn.poll_event();
-        while let Some(event) = next {
-            // SAFETY: C passes `events` valid for writes of `cap` events, and
-            // `n < cap` here.
-            let slot = unsafe { events.add(n) };
-            n += 1;
-            // SAFETY (both): as above, `slot` is valid for a write.
-            if let Some(other) = unsafe { put_message(slot, event, &mut span) } {
-                let put = unsafe { to_c(slot, &mut c.handshake, Some(other)) };
-                span.merge(put.span);
-                if put.ends_batch {
-                    break;
-                }
+        let handshake = &mut c.handshake;
+        let mut slot = events;
+        // The core's batch poll keeps the bytes of every event it hands out
+        // where they are until a later poll finds its queue empty (or new
+        // input arrives), and stops after a handshake event or CLOSED.
+        let n = c.conn.poll_events(cap, |event| {
+            // SAFETY (both): C passes `events` valid for writes of `cap`
+            // events, and the core hands out at most `cap`; `slot` ends
+            // one past the last one written.
+            unsafe {
+                put_event(slot, handshake, &mut span, event);
+                slot = slot.add(1);
             }
-            if n == cap || !c.conn.has_pending_event() {
-                break;
-            }
-            next = c.conn.poll_event();
-        }
+        });
         c.last_payload = span.range();
         written.write(n);
         Ok(())
     })
+}
+
+/// Writes `event` to `dst` and adds its payload to `span`: whole messages
+/// inline, anything else through [`to_c`].
+///
+/// # Safety
+///
+/// `dst` is valid for a write of one event.
+#[inline(always)]
+unsafe fn put_event(
+    dst: *mut wirestate_ws_event,
+    handshake: &mut Handshake,
+    span: &mut Span,
+    event: Event<'_>,
+) {
+    // SAFETY (both): per this function's contract.
+    if let Some(other) = unsafe { put_message(dst, event, span) } {
+        span.merge(unsafe { to_c(dst, handshake, other) });
+    }
 }
 
 /// Drops the copy of the last handshake event (cheaply when there is none).
@@ -335,18 +343,9 @@ unsafe fn put(
     };
 }
 
-/// What [`to_c`] wrote: the span of the payload, and whether the event
-/// ends a batch of `poll_events`: handshake events (the accessors read them,
-/// and `data` points into the wrapper's copy) and `CLOSED` (always the last;
-/// its reason lives in the core, which keeps one such event at a time).
-struct Put {
-    span: Span,
-    ends_batch: bool,
-}
-
-/// Writes the C form of what the core's `poll_event` returned to `dst`
-/// (`None`: kind `NONE`). A handshake event is cloned into `handshake`, for
-/// the accessors; its `data` points into that copy.
+/// Writes the C form of an event the core handed out to `dst` and returns
+/// the span of its payload. A handshake event is cloned into `handshake`,
+/// for the accessors; its `data` points into that copy.
 ///
 /// Out of line: the poll functions convert whole messages, the events a
 /// busy connection returns most, themselves (see [`put_message`]), so that
@@ -356,43 +355,22 @@ struct Put {
 ///
 /// `dst` is valid for a write of one event.
 #[inline(never)]
-unsafe fn to_c(
-    dst: *mut wirestate_ws_event,
-    handshake: &mut Handshake,
-    event: Option<Event<'_>>,
-) -> Put {
-    let mut span = Span::NONE;
-    // SAFETY: per this function's contract.
-    let ends_batch = unsafe { convert(dst, handshake, &mut span, event) };
-    Put { span, ends_batch }
-}
-
-/// [`to_c`]'s body; returns whether the event ends a batch.
-///
-/// # Safety
-///
-/// As for [`to_c`].
-#[inline(always)]
-unsafe fn convert(
-    dst: *mut wirestate_ws_event,
-    handshake: &mut Handshake,
-    span: &mut Span,
-    event: Option<Event<'_>>,
-) -> bool {
+unsafe fn to_c(dst: *mut wirestate_ws_event, handshake: &mut Handshake, event: Event<'_>) -> Span {
     use wirestate_ws_event_kind as K;
-    let s = span;
+    let mut span = Span::NONE;
+    let s = &mut span;
     // SAFETY (every `put`): per this function's contract.
     unsafe {
         match event {
-            Some(Event::Binary(b)) => put(dst, K::Binary, b, NO_EXTRA, s),
-            Some(Event::Text(t)) => put(dst, K::Text, t.as_bytes(), TEXT, s),
-            Some(Event::MessageChunk {
+            Event::Binary(b) => put(dst, K::Binary, b, NO_EXTRA, s),
+            Event::Text(t) => put(dst, K::Text, t.as_bytes(), TEXT, s),
+            Event::MessageChunk {
                 kind,
                 data,
                 first,
                 last,
                 total,
-            }) => {
+            } => {
                 let x = Extra {
                     message_kind: kind.into(),
                     first,
@@ -402,35 +380,32 @@ unsafe fn convert(
                 };
                 put(dst, K::MessageChunk, data, x, s)
             }
-            Some(Event::Ping(p)) => put(dst, K::Ping, p, NO_EXTRA, s),
-            Some(Event::Pong(p)) => put(dst, K::Pong, p, NO_EXTRA, s),
-            Some(Event::CloseReceived { code, reason }) => {
+            Event::Ping(p) => put(dst, K::Ping, p, NO_EXTRA, s),
+            Event::Pong(p) => put(dst, K::Pong, p, NO_EXTRA, s),
+            Event::CloseReceived { code, reason } => {
                 let x = Extra { code, ..NO_EXTRA };
                 put(dst, K::CloseReceived, reason.as_bytes(), x, s)
             }
-            Some(Event::Writable) => put(dst, K::Writable, &[], NO_EXTRA, s),
-            None => put(dst, K::None, &[], NO_EXTRA, s),
-            Some(Event::Closed {
+            Event::Writable => put(dst, K::Writable, &[], NO_EXTRA, s),
+            Event::Closed {
                 code,
                 reason,
                 clean,
-            }) => {
+            } => {
                 let x = Extra {
                     code,
                     clean,
                     ..NO_EXTRA
                 };
                 put(dst, K::Closed, reason.as_bytes(), x, s);
-                return true;
             }
-            Some(e @ (Event::Request(_) | Event::Accepted(_) | Event::Rejected(_))) => {
+            e @ (Event::Request(_) | Event::Accepted(_) | Event::Rejected(_)) => {
                 handshake_event(dst, handshake, s, e);
-                return true;
             }
-            Some(_) => put(dst, K::Unknown, &[], NO_EXTRA, s),
+            _ => put(dst, K::Unknown, &[], NO_EXTRA, s),
         }
     }
-    false
+    span
 }
 
 /// [`to_c`] for the handshake events: clones the event into `handshake`
