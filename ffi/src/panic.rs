@@ -2,6 +2,7 @@
 //! [`ffi_boundary`], so no unwind ever crosses into C.
 
 use core::ffi::c_char;
+use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::error::{FfiResult, wirestate_result};
@@ -34,7 +35,22 @@ impl OnPanic for *const c_char {
 /// poisoned by their own helpers (see `ws::conn`) and refuse further calls.
 #[inline(always)]
 pub(crate) fn ffi_boundary<T: OnPanic>(f: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| T::on_panic())
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(value) => value,
+        Err(payload) => {
+            drop_payload(payload);
+            T::on_panic()
+        }
+    }
+}
+
+/// Drops a caught panic's payload, out of line: the landing pad of each
+/// exported function then hands it over in two registers instead of keeping
+/// it in callee-saved ones (which every call would save and restore).
+#[cold]
+#[inline(never)]
+pub(crate) fn drop_payload(payload: Box<dyn Any + Send>) {
+    drop(payload);
 }
 
 /// [`ffi_boundary`] for bodies written with `?`: `Ok(())` becomes

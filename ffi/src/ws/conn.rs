@@ -15,6 +15,7 @@ use crate::ffi::{
     Castable, Out, free_boxed, to_boxed_ptr, try_mut, try_ref, try_slice, try_slice_mut, try_str,
 };
 use crate::panic::{ffi_boundary, result_boundary};
+use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// One WebSocket connection, client or server, as a sans-IO state machine:
@@ -144,13 +145,27 @@ pub(crate) fn with_conn(
     match catch_unwind(AssertUnwindSafe(|| f(c))) {
         Ok(Ok(())) => wirestate_result::Ok,
         Ok(Err(code)) => code,
-        Err(_) => {
-            // SAFETY: `conn` is the live connection the call was given; the
-            // borrow `f` held ended with the unwind.
-            unsafe { (*conn).poisoned = true };
-            wirestate_result::Panic
-        }
+        // SAFETY: `conn` is the live connection the call was given; the
+        // borrow `f` held ended with the unwind.
+        Err(payload) => unsafe { poison(conn, payload) },
     }
+}
+
+/// Marks `conn` poisoned after a call on it panicked, and drops the panic's
+/// payload. Out of line, so that the exported functions' landing pads only
+/// pass it the connection and the payload, and keep little alive across
+/// their calls into the core.
+///
+/// # Safety
+///
+/// `conn` points to a live connection that nothing borrows.
+#[cold]
+#[inline(never)]
+unsafe fn poison(conn: *mut wirestate_ws_conn, payload: Box<dyn Any + Send>) -> wirestate_result {
+    drop(payload);
+    // SAFETY: per this function's contract.
+    unsafe { (*conn).poisoned = true };
+    wirestate_result::Panic
 }
 
 /// [`with_conn`] for calls that change nothing.
