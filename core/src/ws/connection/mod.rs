@@ -425,6 +425,7 @@ impl Connection {
 
     /// The bytes queued for the transport, without taking them. Pair with
     /// [`consume_output`](Self::consume_output) to write straight from here.
+    #[inline]
     pub fn pending_output(&self) -> &[u8] {
         &self.out[self.out_pos..]
     }
