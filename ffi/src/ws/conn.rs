@@ -66,8 +66,11 @@ pub struct wirestate_ws_conn {
     /// every `poll_event`.
     pub(crate) handshake: Handshake,
     /// Address range `[start, end)` spanning the payloads of the last
-    /// `poll_event` or `poll_events`: input that overlaps it is copied to
-    /// `scratch` first, since the call may reuse that memory.
+    /// `poll_event` or `poll_events`: `receive_data` input that overlaps it
+    /// is copied to `scratch` first, since receiving may move or reuse that
+    /// memory. The send calls take such input as it is (an echo): the core
+    /// guarantees that sending, closing and pings leave the bytes of the
+    /// events it handed out alone (`Connection::has_pending_event`).
     pub(crate) last_payload: (usize, usize),
     scratch: Vec<u8>,
     /// A call panicked: every later call but `_free` refuses.
@@ -97,7 +100,7 @@ impl wirestate_ws_conn {
     }
 
     /// Runs `f` with input that may alias the last event's payload: such
-    /// input is copied first, since the call may reuse that memory.
+    /// input is copied first, since receiving may reuse that memory.
     #[inline(always)]
     fn with_input<R>(&mut self, data: &[u8], f: impl FnOnce(&mut Connection, &[u8]) -> R) -> R {
         let start = data.as_ptr() as usize;
@@ -113,7 +116,7 @@ impl wirestate_ws_conn {
     }
 
     /// [`Self::with_input`] for input that aliases the last event's
-    /// payload (out of line: an echo of a payload is the only case).
+    /// payload (out of line: feeding a payload back in as input is rare).
     #[cold]
     #[inline(never)]
     fn with_copy<R>(&mut self, data: &[u8], f: impl FnOnce(&mut Connection, &[u8]) -> R) -> R {
@@ -441,10 +444,7 @@ pub extern "C" fn wirestate_ws_conn_send_text(
     with_conn(conn, |c| {
         // SAFETY: C passes `text` valid for `len` bytes (or NULL with 0).
         let text = unsafe { try_str(text, len, wirestate_result::InvalidUtf8) }?;
-        Ok(c.with_input(text.as_bytes(), |conn, d| {
-            // `d` holds the same bytes as `text`, checked above.
-            conn.send_text(core::str::from_utf8(d).unwrap_or_default())
-        })?)
+        Ok(c.conn.send_text(text)?)
     })
 }
 
@@ -458,7 +458,7 @@ pub extern "C" fn wirestate_ws_conn_send_binary(
     with_conn(conn, |c| {
         // SAFETY: C passes `data` valid for `len` bytes (or NULL with 0).
         let data = unsafe { try_slice(data, len) }?;
-        Ok(c.with_input(data, |conn, d| conn.send_binary(d))?)
+        Ok(c.conn.send_binary(data)?)
     })
 }
 
@@ -478,7 +478,7 @@ pub extern "C" fn wirestate_ws_conn_send_message(
             .ok_or(wirestate_result::InvalidArgument)?;
         // SAFETY: C passes `data` valid for `len` bytes (or NULL with 0).
         let data = unsafe { try_slice(data, len) }?;
-        Ok(c.with_input(data, |conn, d| conn.send_message(kind, d, compress))?)
+        Ok(c.conn.send_message(kind, data, compress)?)
     })
 }
 
@@ -500,7 +500,7 @@ pub extern "C" fn wirestate_ws_conn_send_fragment(
             .ok_or(wirestate_result::InvalidArgument)?;
         // SAFETY: C passes `data` valid for `len` bytes (or NULL with 0).
         let data = unsafe { try_slice(data, len) }?;
-        Ok(c.with_input(data, |conn, d| conn.send_fragment(kind, d, fin))?)
+        Ok(c.conn.send_fragment(kind, data, fin)?)
     })
 }
 
@@ -514,7 +514,7 @@ pub extern "C" fn wirestate_ws_conn_ping(
     with_conn(conn, |c| {
         // SAFETY: C passes `data` valid for `len` bytes (or NULL with 0).
         let data = unsafe { try_slice(data, len) }?;
-        Ok(c.with_input(data, |conn, d| conn.ping(d))?)
+        Ok(c.conn.ping(data)?)
     })
 }
 
@@ -528,7 +528,7 @@ pub extern "C" fn wirestate_ws_conn_pong(
     with_conn(conn, |c| {
         // SAFETY: C passes `data` valid for `len` bytes (or NULL with 0).
         let data = unsafe { try_slice(data, len) }?;
-        Ok(c.with_input(data, |conn, d| conn.pong(d))?)
+        Ok(c.conn.pong(data)?)
     })
 }
 
@@ -546,10 +546,7 @@ pub extern "C" fn wirestate_ws_conn_close(
     with_conn(conn, |c| {
         // SAFETY: C passes `reason` valid for `reason_len` bytes (or NULL with 0).
         let reason = unsafe { try_str(reason, reason_len, wirestate_result::InvalidUtf8) }?;
-        Ok(c.with_input(reason.as_bytes(), |conn, d| {
-            // `d` holds the same bytes as `reason`, checked above.
-            conn.close(code, core::str::from_utf8(d).unwrap_or_default())
-        })?)
+        Ok(c.conn.close(code, reason)?)
     })
 }
 
