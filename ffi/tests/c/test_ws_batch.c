@@ -4,7 +4,8 @@
  * end a batch (handshake events, CLOSED); bursts of small and large
  * payloads handed out in place, fewer than cap only when none is left; a
  * message still arriving behind the batch; streaming chunks; mixing with
- * poll_event; bad arguments. Run under ASan+UBSan and valgrind, which catch
+ * poll_event; every send call fed straight from event memory, which the
+ * library no longer copies; bad arguments. Run under ASan+UBSan and valgrind, which catch
  * a payload read after its memory was reused or freed. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -593,6 +594,141 @@ static void bad_arguments(void) {
     wirestate_ws_conn_free(server);
 }
 
+/* What `echo_in_place` sent. */
+static void check_echoed(const wirestate_ws_event *ev, const char *text) {
+    switch (ev->kind) {
+    case WIRESTATE_WS_EVENT_KIND_TEXT:
+        CHECK_BYTES(ev->data, ev->len, text);
+        break;
+    case WIRESTATE_WS_EVENT_KIND_BINARY:
+        CHECK_BYTES(ev->data, ev->len, "bin");
+        break;
+    case WIRESTATE_WS_EVENT_KIND_PING:
+        CHECK_BYTES(ev->data, ev->len, "pq");
+        break;
+    case WIRESTATE_WS_EVENT_KIND_CLOSE_RECEIVED:
+    case WIRESTATE_WS_EVENT_KIND_CLOSED:
+        CHECK(ev->code == 4000);
+        CHECK_BYTES(ev->data, ev->len, "see you");
+        break;
+    default:
+        CHECK(0 && "unexpected event");
+    }
+}
+
+/* Answers `ev` with the send call that takes its payload, straight from
+ * the event's memory, and checks the payload is still intact after. */
+static void echo(wirestate_ws_conn *server, const wirestate_ws_event *ev, const char *text) {
+    switch (ev->kind) {
+    case WIRESTATE_WS_EVENT_KIND_TEXT:
+        CHECK_OK(wirestate_ws_conn_send_text(server, (const char *)ev->data, ev->len));
+        break;
+    case WIRESTATE_WS_EVENT_KIND_BINARY:
+        CHECK_OK(wirestate_ws_conn_send_binary(server, ev->data, ev->len));
+        break;
+    case WIRESTATE_WS_EVENT_KIND_PING:
+        CHECK_OK(wirestate_ws_conn_pong(server, ev->data, ev->len));
+        break;
+    case WIRESTATE_WS_EVENT_KIND_CLOSE_RECEIVED:
+        CHECK_OK(wirestate_ws_conn_close(server, ev->code, (const char *)ev->data, ev->len));
+        break;
+    default:
+        break;
+    }
+    check_echoed(ev, text);
+}
+
+/* Every send call fed straight from an event's memory, one event at a time
+ * (poll_event) and in a batch: sends take their input without a copy, so
+ * the event's bytes must stay where they are while the call reads them and
+ * afterwards. Auto-pong and close echo are off on the server: its pong()
+ * and close() answer with the payloads of the PING and CLOSE_RECEIVED
+ * events. */
+static void echo_in_place(bool deflate, bool batched) {
+    wirestate_ws_config *sc = NULL, *cc = NULL;
+    wirestate_ws_conn *client = NULL, *server = NULL;
+    CHECK_OK(wirestate_ws_config_new(&sc));
+    CHECK_OK(wirestate_ws_config_set_compression(sc, deflate));
+    CHECK_OK(wirestate_ws_config_set_close_echo(sc, false));
+    CHECK_OK(wirestate_ws_config_set_auto_pong(sc, false));
+    CHECK_OK(wirestate_ws_config_new(&cc));
+    CHECK_OK(wirestate_ws_config_set_host(cc, CSTR("localhost")));
+    CHECK_OK(wirestate_ws_config_set_compression(cc, deflate));
+    CHECK_OK(wirestate_ws_conn_new_server(sc, &server));
+    CHECK_OK(wirestate_ws_conn_new_client(cc, TEST_SEED, &client));
+    wirestate_ws_config_free(sc);
+    wirestate_ws_config_free(cc);
+    transfer(client, server);
+    CHECK(next_event(server).kind == WIRESTATE_WS_EVENT_KIND_REQUEST);
+    CHECK_OK(wirestate_ws_conn_accept(server, NULL, 0, NULL, 0));
+    transfer(server, client);
+    CHECK(next_event(client).kind == WIRESTATE_WS_EVENT_KIND_ACCEPTED);
+
+    static char text[2000];
+    for (size_t i = 0; i < sizeof text - 1; i++) {
+        text[i] = (char)('A' + i % 23);
+    }
+    wirestate_ws_event evs[CAP];
+    /* Round 0: a text, a binary and a ping, answered with send_text,
+     * send_binary and pong. Round 1: the client's Close, answered with
+     * close and the received reason (sending data after a Close arrived
+     * is not allowed, hence two rounds). */
+    for (int round = 0; round < 2; round++) {
+        if (round == 0) {
+            CHECK_OK(wirestate_ws_conn_send_text(client, CSTR(text)));
+            CHECK_OK(wirestate_ws_conn_send_binary(client, (const uint8_t *)"bin", 3));
+            CHECK_OK(wirestate_ws_conn_ping(client, (const uint8_t *)"pq", 2));
+        } else {
+            CHECK_OK(wirestate_ws_conn_close(client, 4000, CSTR("see you")));
+        }
+        transfer(client, server);
+        size_t n = 0;
+        if (batched) {
+            n = batch(server, evs, CAP);
+        } else {
+            /* One at a time; each answered before the next poll. */
+            for (;;) {
+                evs[n] = next_raw_event(server);
+                if (evs[n].kind == WIRESTATE_WS_EVENT_KIND_NONE) {
+                    break;
+                }
+                echo(server, &evs[n], text);
+                n++;
+            }
+        }
+        /* One at a time, the answer to the Close queues CLOSED in time for
+         * the next poll. */
+        CHECK(n == (round == 0 ? 3u : batched ? 1u : 2u));
+        if (batched) {
+            for (size_t i = 0; i < n; i++) {
+                echo(server, &evs[i], text);
+            }
+            /* Still there after every answer went out. */
+            for (size_t i = 0; i < n; i++) {
+                check_echoed(&evs[i], text);
+            }
+        }
+        /* The answers arrive intact. */
+        transfer(server, client);
+        wirestate_ws_event ev = next_event(client);
+        if (round == 0) {
+            CHECK(ev.kind == WIRESTATE_WS_EVENT_KIND_TEXT);
+            CHECK_BYTES(ev.data, ev.len, text);
+            ev = next_event(client);
+            CHECK(ev.kind == WIRESTATE_WS_EVENT_KIND_BINARY);
+            CHECK_BYTES(ev.data, ev.len, "bin");
+            ev = next_event(client);
+            CHECK(ev.kind == WIRESTATE_WS_EVENT_KIND_PONG);
+            CHECK_BYTES(ev.data, ev.len, "pq");
+        } else {
+            CHECK(ev.kind == WIRESTATE_WS_EVENT_KIND_CLOSE_RECEIVED && ev.code == 4000);
+            CHECK_BYTES(ev.data, ev.len, "see you");
+        }
+    }
+    wirestate_ws_conn_free(client);
+    wirestate_ws_conn_free(server);
+}
+
 int main(void) {
     mixed(false);
     mixed(true);
@@ -602,6 +738,10 @@ int main(void) {
     many_payloads();
     batch_ends();
     streaming();
+    echo_in_place(false, false);
+    echo_in_place(true, false);
+    echo_in_place(false, true);
+    echo_in_place(true, true);
     bad_arguments();
     randomized();
     return check_report();
