@@ -65,10 +65,10 @@ pub struct wirestate_ws_conn {
     /// A copy of the last handshake event, for the accessors; replaced at
     /// every `poll_event`.
     pub(crate) handshake: Handshake,
-    /// Address range `[start, end)` spanning the payloads of the last
-    /// `poll_event` or `poll_events`: `receive_data` input that overlaps it
-    /// is copied to `scratch` first, since receiving may move or reuse that
-    /// memory. The send calls take such input as it is (an echo): the core
+    /// Address range `[start, end)` (empty when `start >= end`) spanning
+    /// the payloads of the last `poll_event` or `poll_events`:
+    /// `receive_data` input that overlaps it is copied to `scratch` first,
+    /// since receiving may move or reuse that memory. The send calls take such input as it is (an echo): the core
     /// guarantees that sending, closing and pings leave the bytes of the
     /// events it handed out alone (`Connection::has_pending_event`).
     pub(crate) last_payload: (usize, usize),

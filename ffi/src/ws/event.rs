@@ -248,14 +248,11 @@ impl Span {
         self.hi = self.hi.max(other.hi);
     }
 
-    /// `[start, end)`, `(0, 0)` when no payload was added.
+    /// `[start, end)`; empty (`start >= end`, which overlaps nothing) when
+    /// no payload was added.
     #[inline(always)]
     fn range(self) -> (usize, usize) {
-        if self.lo < self.hi {
-            (self.lo, self.hi)
-        } else {
-            (0, 0)
-        }
+        (self.lo, self.hi)
     }
 }
 
