@@ -5,9 +5,11 @@
 //! with 1 and with 16 messages per transport read. Each C loop is set
 //! against the core loop that takes its events the same way: `poll_event`
 //! until `NONE` against `poll_event` until `None`, and `poll_events`
-//! (batches) against polling while `has_pending_event`, which is what
-//! `poll_events` does inside (it never makes the poll that finds the queue
-//! empty).
+//! (batches) against polling while `has_pending_event`, which hands out
+//! the same events without the poll that finds the queue empty. A fifth
+//! loop takes the events through the core's own batch poll,
+//! `Connection::poll_events`, which the C API's two poll functions call
+//! inside; the C batch loop is set against it too.
 //!
 //! `cargo test --release -p wirestate-ffi -- --ignored --nocapture overhead`
 //! (`WIRESTATE_OVERHEAD_MESSAGES` sets the messages per run, 50,000 by
@@ -18,7 +20,7 @@
 //! by a busy machine. Run it more than once.
 //!
 //! Instruction counts, free of noise: under valgrind, one dump per loop run
-//! (dumps 2-5 are the loops with 1 message per read, 10-13 with 16, in the
+//! (dumps 2-6 are the loops with 1 message per read, 12-16 with 16, in the
 //! order printed; divide by the messages per run):
 //!
 //! ```sh
@@ -89,14 +91,23 @@ fn rust_pair() -> (Connection, Connection) {
     (client, server)
 }
 
-/// `n` messages through the core's Rust API, `burst` per transport read;
-/// events taken until `poll_event` returns `None` (the driving contract's
-/// loop) or, with `until_none` false, while `has_pending_event` says one is
-/// there (what `poll_events` does: it never makes the poll that finds the
-/// queue empty, and leaves the buffer reclaim that poll does to the next
-/// `receive_data`).
+/// How the core loop takes its events.
+#[derive(Clone, Copy)]
+enum RustPoll {
+    /// `poll_event` until it returns `None` (the driving contract's loop).
+    UntilNone,
+    /// `poll_event` while `has_pending_event` says one is there: it never
+    /// makes the poll that finds the queue empty, and leaves the buffer
+    /// reclaim that poll does to the next `receive_data`.
+    WhilePending,
+    /// `Connection::poll_events` in batches of up to 64 (what the C API's
+    /// `poll_events` and `poll_event` call).
+    Batch,
+}
+
+/// `n` messages through the core's Rust API, `burst` per transport read.
 #[inline(never)]
-fn rust_loop(n: u64, burst: u64, until_none: bool) -> f64 {
+fn rust_loop(n: u64, burst: u64, poll: RustPoll) -> f64 {
     let (mut client, mut server) = rust_pair();
     let msg = [0x5au8; 16];
     let start = Instant::now();
@@ -109,17 +120,28 @@ fn rust_loop(n: u64, burst: u64, until_none: bool) -> f64 {
         let len = out.len();
         server.receive_data(out);
         client.consume_output(len);
-        if until_none {
-            while let Some(e) = server.poll_event() {
-                if let Event::Binary(b) = e {
-                    got += black_box(b.len()) as u64;
+        match poll {
+            RustPoll::UntilNone => {
+                while let Some(e) = server.poll_event() {
+                    if let Event::Binary(b) = e {
+                        got += black_box(b.len()) as u64;
+                    }
                 }
             }
-        } else {
-            while server.has_pending_event() {
-                if let Some(Event::Binary(b)) = server.poll_event() {
-                    got += black_box(b.len()) as u64;
+            RustPoll::WhilePending => {
+                while server.has_pending_event() {
+                    if let Some(Event::Binary(b)) = server.poll_event() {
+                        got += black_box(b.len()) as u64;
+                    }
                 }
+            }
+            RustPoll::Batch => {
+                while server.poll_events(64, |e| {
+                    if let Event::Binary(b) = e {
+                        got += black_box(b.len()) as u64;
+                    }
+                }) == 64
+                {}
             }
         }
     }
@@ -286,8 +308,8 @@ fn c_loop(n: u64, burst: u64, poll: Poll) -> f64 {
 /// One of the loops [`compare`] times.
 #[derive(Clone, Copy)]
 enum Loop {
-    /// [`rust_loop`]; `true`: until `poll_event` returns `None`.
-    Rust(bool),
+    /// [`rust_loop`].
+    Rust(RustPoll),
     /// [`c_loop`].
     C(Poll),
 }
@@ -299,24 +321,39 @@ enum Loop {
 /// of the ratios between runs of the same round.
 fn compare(n: u64, burst: u64, rounds: usize) {
     // (name, loop, the loop it is compared with)
-    let loops: [(&str, Loop, usize); 4] = [
-        ("core, poll_event until None", Loop::Rust(true), 0),
-        ("core, while has_pending_event", Loop::Rust(false), 0),
+    let loops: [(&str, Loop, usize); 5] = [
+        (
+            "core, poll_event until None",
+            Loop::Rust(RustPoll::UntilNone),
+            0,
+        ),
+        (
+            "core, while has_pending_event",
+            Loop::Rust(RustPoll::WhilePending),
+            0,
+        ),
         ("C API, poll_event until NONE", Loop::C(Poll::One), 0),
         (
             "C API, poll_events (batch of 64)",
             Loop::C(Poll::Batch(64)),
             1,
         ),
+        // Not a C loop: the core's own batch poll, which the C API's two
+        // poll functions call, for comparison with them.
+        (
+            "core, poll_events (batch of 64)",
+            Loop::Rust(RustPoll::Batch),
+            4,
+        ),
     ];
     let run = |l: Loop, n| match l {
-        Loop::Rust(until_none) => rust_loop(n, burst, until_none),
+        Loop::Rust(poll) => rust_loop(n, burst, poll),
         Loop::C(p) => c_loop(n, burst, p),
     };
     for (_, l, _) in loops {
         run(l, n);
     }
-    let mut times = [const { Vec::new() }; 4];
+    let mut times = [const { Vec::new() }; 5];
     for round in 0..rounds {
         // Each loop goes first in turn, so that none always runs in the
         // wake of the same one.
@@ -335,6 +372,7 @@ fn compare(n: u64, burst: u64, rounds: usize) {
     let ratios: Vec<(f64, f64)> = (0..loops.len())
         .map(|i| (paired(i, loops[i].2), paired(i, 0)))
         .collect();
+    let c_vs_core_batch = paired(3, 4);
     for t in &mut times {
         t.sort_by(f64::total_cmp);
     }
@@ -360,8 +398,10 @@ fn compare(n: u64, burst: u64, rounds: usize) {
         println!("  {name:34} {:6.1} {:6.1}{against}", best(i), median(i));
     }
     println!(
-        "  (poll_events against the poll_event-until-None core loop: paired {:+.1} %)",
-        pct(ratios[3].1)
+        "  (C poll_events against the poll_event-until-None core loop: paired {:+.1} %; \
+         against the core's poll_events: paired {:+.1} %)",
+        pct(ratios[3].1),
+        pct(c_vs_core_batch)
     );
 }
 
