@@ -377,9 +377,10 @@ impl Connection {
 
     /// Whether [`poll_event`](Self::poll_event) would return an event now.
     ///
-    /// For bindings that hand several events out at once (the C API's
-    /// `poll_events`): asking, unlike a `poll_event` that finds nothing,
-    /// leaves the connection's buffers alone. The bytes of the events
+    /// For bindings that hand several events out at once (or use
+    /// [`poll_events`](Self::poll_events), which follows the same rules):
+    /// asking, unlike a `poll_event` that finds nothing, leaves the
+    /// connection's buffers alone. The bytes of the events
     /// `poll_event` has returned are neither moved nor freed until it
     /// returns `None`, or `receive_data`, `receive_data_into`,
     /// `receive_eof`, `accept` or `reject` is called; a
