@@ -71,10 +71,10 @@ impl Connection {
             match p {
                 Pending::Message {
                     kind: MessageKind::Binary,
+                    bank,
                     start,
                     end,
-                    ..
-                } => f(Event::Binary(&self.rbuf.as_slice()[start..end])),
+                } => f(Event::Binary(self.bbufs.get(bank, start, end))),
                 Pending::Message {
                     kind: MessageKind::Text,
                     bank,
@@ -121,10 +121,10 @@ impl Connection {
         match p {
             Pending::Message {
                 kind: MessageKind::Binary,
+                bank,
                 start,
                 end,
-                ..
-            } => Event::Binary(&self.rbuf.as_slice()[start..end]),
+            } => Event::Binary(self.bbufs.get(bank, start, end)),
             Pending::Message {
                 kind: MessageKind::Text,
                 bank,
@@ -144,7 +144,7 @@ impl Connection {
                 kind,
                 data: match kind {
                     MessageKind::Text => self.tbufs.get(bank, start, end).as_bytes(),
-                    MessageKind::Binary => &self.rbuf.as_slice()[start..end],
+                    MessageKind::Binary => self.bbufs.get(bank, start, end),
                 },
                 first,
                 last,

@@ -11,7 +11,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use super::buffer::{RecvBuf, TextBufs};
+use super::buffer::{BinBufs, TextBufs};
 use super::config::{ClientConfig, Config};
 use super::deflate::Codec;
 use super::error::Error;
@@ -72,14 +72,14 @@ const TIMERS: [Timer; 4] = [
 enum Pending {
     Message {
         kind: MessageKind,
-        /// The text bank (see `TextBufs`); 0 for binary.
+        /// The bank of `tbufs` or `bbufs` the payload is in.
         bank: u8,
         start: usize,
         end: usize,
     },
     Chunk {
         kind: MessageKind,
-        /// The text bank (see `TextBufs`); 0 for binary.
+        /// The bank of `tbufs` or `bbufs` the payload is in.
         bank: u8,
         first: bool,
         last: bool,
@@ -209,8 +209,9 @@ pub struct Connection {
     /// The routine `receive_data_into` unmasks with, when the caller gave one.
     unmask: Option<UnmaskFn>,
     /// Payloads of pending binary events, and the binary message being
-    /// received; also the landing place of inflated text before it is checked.
-    rbuf: RecvBuf,
+    /// received; the current bank is also the scratch space text is
+    /// unmasked and inflated into before it is checked.
+    bbufs: BinBufs,
     /// Payloads of pending text events, checked once on arrival.
     tbufs: TextBufs,
     /// Payloads of pending control events.
@@ -271,7 +272,7 @@ impl Connection {
             codec: None,
             rx: Rx::default(),
             unmask: None,
-            rbuf: RecvBuf::default(),
+            bbufs: BinBufs::default(),
             tbufs: TextBufs::default(),
             cbuf: Vec::new(),
             ctrl: Vec::new(),

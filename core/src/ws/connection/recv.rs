@@ -34,7 +34,7 @@ struct Message {
     kind: MessageKind,
     compressed: bool,
     /// Offset of the first byte not yet handed out, in the current text
-    /// bank for text and `rbuf` for binary.
+    /// bank for text and the current binary bank for binary.
     start: usize,
     /// Bytes of the message so far (after inflation).
     size: usize,
@@ -193,21 +193,16 @@ impl Connection {
             return;
         }
         self.cbuf.clear();
-        let (rkeep, tkeep) = match self.rx.message_start() {
-            Some((MessageKind::Text, start)) => (self.rbuf.len(), Some(start)),
-            Some((MessageKind::Binary, start)) => (start, None),
-            None => (self.rbuf.len(), None),
+        let (bkeep, tkeep) = match self.rx.message_start() {
+            Some((MessageKind::Text, start)) => (None, Some(start)),
+            Some((MessageKind::Binary, start)) => (Some(start), None),
+            None => (None, None),
         };
-        let rkeep = rkeep.min(self.rbuf.len());
-        if rkeep == self.rbuf.len() {
-            self.rbuf.clear();
-        } else if rkeep > 0 {
-            self.rbuf.drain_front(rkeep);
-        }
-        let tkeep = self.tbufs.reclaim(tkeep);
+        let bmoved = self.bbufs.reclaim(bkeep);
+        let tmoved = self.tbufs.reclaim(tkeep);
         match self.rx.message_start() {
-            Some((MessageKind::Text, _)) => self.rx.shift_message(tkeep),
-            Some((MessageKind::Binary, _)) => self.rx.shift_message(rkeep),
+            Some((MessageKind::Text, _)) => self.rx.shift_message(tmoved),
+            Some((MessageKind::Binary, _)) => self.rx.shift_message(bmoved),
             None => {}
         }
     }
@@ -338,12 +333,13 @@ impl Connection {
         }
         let (start, end, bank) = if kind == MessageKind::Text {
             let (tbuf, bank) = self.tbufs.current();
+            let (scratch, _) = self.bbufs.current();
             let at = tbuf.len();
             let checked = if len <= PIECE {
-                unmask_whole_text(&mut self.rbuf, tbuf, payload, mask)
+                unmask_whole_text(scratch, tbuf, payload, mask)
             } else {
                 let mut utf8 = Utf8Validator::new();
-                unmask_text(&mut self.rbuf, tbuf, &mut utf8, payload, mask, 0).and_then(|()| {
+                unmask_text(scratch, tbuf, &mut utf8, payload, mask, 0).and_then(|()| {
                     if utf8.is_complete() {
                         Ok(())
                     } else {
@@ -358,9 +354,11 @@ impl Connection {
             }
             (at, tbuf.len(), bank)
         } else {
-            let start = self.rbuf.len();
-            self.rbuf.extend_unmasked(payload, mask, 0);
-            (start, self.rbuf.len(), 0)
+            // A whole message: no need to start it in an empty bank.
+            let (buf, bank) = self.bbufs.current();
+            let start = buf.len();
+            buf.extend_unmasked(payload, mask, 0);
+            (start, buf.len(), bank)
         };
         self.stats.frames_received += 1;
         self.stats.messages_received += 1;
@@ -454,7 +452,7 @@ impl Connection {
                         start: if op == OpCode::Text {
                             self.tbufs.begin_message()
                         } else {
-                            self.rbuf.len()
+                            self.bbufs.begin_message()
                         },
                         size: 0,
                         utf8: Utf8Validator::new(),
@@ -476,7 +474,7 @@ impl Connection {
                     }
                     match m.kind {
                         MessageKind::Text => self.tbufs.current().0.reserve(len.min(4 << 20)),
-                        MessageKind::Binary => self.rbuf.reserve(len.min(4 << 20)),
+                        MessageKind::Binary => self.bbufs.current().0.reserve(len.min(4 << 20)),
                     }
                 }
             }
@@ -522,21 +520,23 @@ impl Connection {
             return Ok(());
         };
         // Bytes of the message, unmasked and inflated, land at the end of
-        // `rbuf`; text moves on from there into the text bank once checked.
-        let before = self.rbuf.len();
+        // the current binary bank; text moves on from there into the text
+        // bank once checked.
+        let (rbuf, _) = self.bbufs.current();
+        let before = rbuf.len();
         if m.compressed {
             self.zbuf.clear();
             append(&mut self.zbuf, data, frame.mask, frame.offset);
             let room = self.config.max_message_size - m.size;
             let zbuf = &self.zbuf;
             let result = match self.codec.as_mut() {
-                Some(codec) => self.rbuf.with_vec(|v| codec.decompress(zbuf, v, room)),
+                Some(codec) => rbuf.with_vec(|v| codec.decompress(zbuf, v, room)),
                 None => Err(InflateError::Corrupt),
             };
             m.size += result.map_err(inflate_failure)?;
         } else if m.kind == MessageKind::Text {
             m.size += data.len();
-            let (rbuf, (tbuf, _)) = (&mut self.rbuf, self.tbufs.current());
+            let (tbuf, _) = self.tbufs.current();
             if unmask_text(rbuf, tbuf, &mut m.utf8, data, frame.mask, frame.offset).is_err() {
                 return Err((close::INVALID_PAYLOAD, "invalid UTF-8 in text message"));
             }
@@ -549,19 +549,18 @@ impl Connection {
                 (mask, _) => copy_masked_uninit(out, &data[..n], mask, frame.offset),
             }
             direct.written += n;
-            self.rbuf
-                .extend_unmasked(&data[n..], frame.mask, frame.offset + n);
+            rbuf.extend_unmasked(&data[n..], frame.mask, frame.offset + n);
             m.size += data.len();
         } else {
-            self.rbuf.extend_unmasked(data, frame.mask, frame.offset);
+            rbuf.extend_unmasked(data, frame.mask, frame.offset);
             m.size += data.len();
         }
         if m.compressed && m.kind == MessageKind::Text {
             let ok = m
                 .utf8
-                .push(&self.rbuf.as_slice()[before..], self.tbufs.current().0)
+                .push(&rbuf.as_slice()[before..], self.tbufs.current().0)
                 .is_ok();
-            self.rbuf.truncate(before);
+            rbuf.truncate(before);
             if !ok {
                 return Err((close::INVALID_PAYLOAD, "invalid UTF-8 in text message"));
             }
@@ -574,7 +573,10 @@ impl Connection {
                     let (tbuf, bank) = self.tbufs.current();
                     (tbuf.len(), bank)
                 }
-                MessageKind::Binary => (self.rbuf.len(), 0),
+                MessageKind::Binary => {
+                    let (buf, bank) = self.bbufs.current();
+                    (buf.len(), bank)
+                }
             };
             if end > m.start {
                 self.pending.push_back(Pending::Chunk {
@@ -605,10 +607,11 @@ impl Connection {
             return Ok(());
         };
         if m.compressed {
-            let before = self.rbuf.len();
+            let (rbuf, _) = self.bbufs.current();
+            let before = rbuf.len();
             let room = self.config.max_message_size - m.size;
             let result = match self.codec.as_mut() {
-                Some(codec) => self.rbuf.with_vec(|v| codec.finish_message(v, room)),
+                Some(codec) => rbuf.with_vec(|v| codec.finish_message(v, room)),
                 None => Err(InflateError::Corrupt),
             };
             if let Err(e) = result {
@@ -616,11 +619,12 @@ impl Connection {
                 return Err(self.fail(code, reason));
             }
             if m.kind == MessageKind::Text {
+                let (rbuf, _) = self.bbufs.current();
                 let ok = m
                     .utf8
-                    .push(&self.rbuf.as_slice()[before..], self.tbufs.current().0)
+                    .push(&rbuf.as_slice()[before..], self.tbufs.current().0)
                     .is_ok();
-                self.rbuf.truncate(before);
+                rbuf.truncate(before);
                 if !ok {
                     return Err(self.fail(close::INVALID_PAYLOAD, "invalid UTF-8 in text message"));
                 }
@@ -638,7 +642,10 @@ impl Connection {
                 let (tbuf, bank) = self.tbufs.current();
                 (tbuf.len(), bank)
             }
-            MessageKind::Binary => (self.rbuf.len(), 0),
+            MessageKind::Binary => {
+                let (buf, bank) = self.bbufs.current();
+                (buf.len(), bank)
+            }
         };
         let p = if self.config.streaming {
             Pending::Chunk {
