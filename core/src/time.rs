@@ -66,6 +66,13 @@ impl Instant {
         self.0
     }
 
+    /// Whole milliseconds since the epoch, modulo 2^32 (about 49.7 days):
+    /// a compact clock for state that only compares nearby readings, by
+    /// their wrapping difference.
+    pub(crate) const fn millis_u32(self) -> u32 {
+        (self.0 / 1_000_000) as u32
+    }
+
     /// Fractional seconds since the epoch.
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / 1e9

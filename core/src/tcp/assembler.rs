@@ -55,19 +55,25 @@ struct Islands {
     clock: u32,
 }
 
+/// A configured range count as stored: at least one, at most `u32::MAX`
+/// (shared with the SACK scoreboard).
+pub(super) const fn range_limit(max_ranges: usize) -> u32 {
+    if max_ranges == 0 {
+        1
+    } else if max_ranges > u32::MAX as usize {
+        u32::MAX
+    } else {
+        max_ranges as u32
+    }
+}
+
 impl Assembler {
     /// An empty assembler that tracks at most `max_ranges` separate ranges
     /// (at least one).
     pub const fn new(max_ranges: usize) -> Self {
         Assembler {
             islands: None,
-            max_ranges: if max_ranges == 0 {
-                1
-            } else if max_ranges > u32::MAX as usize {
-                u32::MAX
-            } else {
-                max_ranges as u32
-            },
+            max_ranges: range_limit(max_ranges),
         }
     }
 

@@ -40,13 +40,7 @@ impl Scoreboard {
     pub const fn new(max_ranges: usize) -> Self {
         Scoreboard {
             ranges: None,
-            max_ranges: if max_ranges == 0 {
-                1
-            } else if max_ranges > u32::MAX as usize {
-                u32::MAX
-            } else {
-                max_ranges as u32
-            },
+            max_ranges: super::assembler::range_limit(max_ranges),
         }
     }
 

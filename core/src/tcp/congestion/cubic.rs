@@ -89,11 +89,6 @@ pub struct Cubic {
     carry: f32,
 }
 
-/// The clock in milliseconds, modulo 2^32.
-fn clock_ms(now: Instant) -> u32 {
-    (now.as_nanos() / 1_000_000) as u32
-}
-
 impl Default for Cubic {
     fn default() -> Self {
         Cubic::new()
@@ -154,7 +149,7 @@ impl Cubic {
             self.w_max = w_max as f32;
             self.k = k(w_max, cwnd_seg) as f32;
             self.w_est = cwnd_seg as f32;
-            self.epoch_start = clock_ms(now);
+            self.epoch_start = now.millis_u32();
             self.in_epoch = true;
         }
         let (w_max, k) = (self.w_max(), self.k());
@@ -172,7 +167,7 @@ impl Cubic {
         // A difference past 2^31 ms means the caller's clock went backwards
         // (an epoch lasting 24 days is not a thing): count it as none, or
         // the curve would read a month and grow the window at its cap.
-        let elapsed = clock_ms(now).wrapping_sub(self.epoch_start);
+        let elapsed = now.millis_u32().wrapping_sub(self.epoch_start);
         let t = if elapsed > u32::MAX / 2 {
             0.0
         } else {

@@ -261,7 +261,7 @@ impl Connection {
     /// cannot use us to flood, nor count our answers.
     fn challenge_ack(&mut self, now: Instant) {
         if super::ms_since(now, self.challenge_epoch) >= Duration::from_secs(1) {
-            self.challenge_epoch = super::clock_ms(now);
+            self.challenge_epoch = now.millis_u32();
             self.challenge_count = 0;
         }
         if self.challenge_count < self.config.challenge_ack_limit {

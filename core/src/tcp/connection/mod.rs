@@ -160,16 +160,11 @@ struct Pending {
     rst_seq: SeqNumber,
 }
 
-/// The clock in whole milliseconds, modulo 2^32 (about 49.7 days): the
-/// connection only ever takes differences of these, to compare them with
-/// a second or an RTO, so 32 bits do.
-fn clock_ms(now: Instant) -> u32 {
-    (now.as_nanos() / 1_000_000) as u32
-}
-
-/// Milliseconds from `then` (a [`clock_ms`] reading) to `now`.
+/// Milliseconds from `then` (an [`Instant::millis_u32`] reading) to `now`.
+/// The connection only compares such spans with a second or an RTO, so the
+/// 32-bit clock does.
 fn ms_since(now: Instant, then: u32) -> Duration {
-    Duration::from_millis(u64::from(clock_ms(now).wrapping_sub(then)))
+    Duration::from_millis(u64::from(now.millis_u32().wrapping_sub(then)))
 }
 
 impl Pending {
@@ -271,10 +266,10 @@ pub struct Connection {
     /// Keepalive probes in a row without answer.
     keepalive_count: u32,
     /// Challenge ACKs sent in the current one-second window, and when that
-    /// window began (see [`clock_ms`]).
+    /// window began (see [`Instant::millis_u32`]).
     challenge_count: u32,
     challenge_epoch: u32,
-    /// When data was last sent (see [`clock_ms`]), for the restart after
+    /// When data was last sent (see [`Instant::millis_u32`]), for the restart after
     /// idle.
     last_data_sent: u32,
     /// In-order segments still to acknowledge at once after the handshake.

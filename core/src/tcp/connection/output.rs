@@ -266,7 +266,7 @@ impl Connection {
         } else {
             self.sampler.start(now, self.snd_nxt);
         }
-        self.last_data_sent = super::clock_ms(now);
+        self.last_data_sent = now.millis_u32();
         self.arm_send_timers(now);
         Some(n)
     }
