@@ -628,3 +628,81 @@ fn text_messages_survive_any_read_size() {
         }
     }
 }
+
+/// Binary messages of many sizes (whole and fragmented, some empty), with
+/// text and pings between them, fed in reads of many sizes with events
+/// drained after every read or only every third one: each message arrives
+/// intact wherever the reads cut it, whichever of the two binary banks it
+/// started in and whether or not earlier messages were still waiting.
+#[test]
+fn binary_messages_survive_any_read_size() {
+    let sizes = [
+        0usize, 1, 5, 125, 126, 300, 4000, 65535, 65536, 70000, 3, 20000,
+    ];
+    let messages: Vec<Vec<u8>> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| (0..n).map(|j| (i * 31 + j * 7) as u8).collect())
+        .collect();
+    let mut data = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        if i % 3 == 1 && m.len() > 2 {
+            let cut = m.len() / 3;
+            data.extend(cframe(0x02, &m[..cut]));
+            data.extend(cframe(0x89, b"p"));
+            data.extend(cframe(0x80, &m[cut..]));
+        } else {
+            data.extend(cframe(0x82, m));
+        }
+        data.extend(cframe(0x81, "é".repeat(i).as_bytes()));
+    }
+    for streaming in [false, true] {
+        let cfg = Config {
+            streaming,
+            auto_pong: false,
+            ..Config::default()
+        };
+        for read in [1, 7, 100, 1000, 4096, 65536, 70001, data.len()] {
+            for drain_every in [1, 3] {
+                let mut s = open_server(cfg.clone());
+                let mut got = Vec::new();
+                for (n, piece) in data.chunks(read).enumerate() {
+                    s.receive_data(piece);
+                    if n % drain_every == 0 {
+                        got.extend(events(&mut s));
+                    }
+                }
+                got.extend(events(&mut s));
+                let (mut binary, mut text) = (Vec::new(), Vec::new());
+                let (mut cur, mut tcur) = (Vec::new(), Vec::new());
+                for e in got {
+                    match e {
+                        Ev::Binary(b) => binary.push(b),
+                        Ev::Text(t) => text.push(t),
+                        Ev::Chunk(MessageKind::Binary, d, _, last) => {
+                            cur.extend(d);
+                            if last {
+                                binary.push(std::mem::take(&mut cur));
+                            }
+                        }
+                        Ev::Chunk(MessageKind::Text, d, _, last) => {
+                            tcur.extend(d);
+                            if last {
+                                text.push(String::from_utf8(std::mem::take(&mut tcur)).unwrap());
+                            }
+                        }
+                        Ev::Ping(_) => {}
+                        other => panic!("unexpected {other:?}"),
+                    }
+                }
+                let label = format!("streaming {streaming} read {read} drain {drain_every}");
+                assert_eq!(binary.len(), messages.len(), "{label}");
+                for (i, (got, want)) in binary.iter().zip(&messages).enumerate() {
+                    assert!(got == want, "{label}: message {i} differs");
+                }
+                let want: Vec<String> = (0..messages.len()).map(|i| "é".repeat(i)).collect();
+                assert_eq!(text, want, "{label}");
+            }
+        }
+    }
+}
