@@ -110,10 +110,13 @@ fn unmask_avx2_checked(
 /// Writes `src` XOR the key (rotated to `offset`) into `dst`.
 ///
 /// The destination is written in whole, aligned 64-byte lines (two 32-byte
-/// stores each) after a short byte-wise head: stores that straddle cache
-/// lines (a `bytes` object's contents start 32 bytes into a 16-byte aligned
-/// block) cost a second line access each, which kept this below `memcpy`
-/// speed on warm data. Loads stay unaligned.
+/// stores each): stores that straddle cache lines (a `bytes` object's
+/// contents start 32 bytes into a 16-byte aligned block) cost a second line
+/// access each, which kept this below `memcpy` speed on warm data. The
+/// partial lines at either end are covered by one unaligned 64-byte block
+/// each, overlapping the aligned part (rewriting a byte with the same value),
+/// instead of a byte-at-a-time loop: a read from the transport rarely starts
+/// or ends on a line boundary, so every call has both. Loads stay unaligned.
 ///
 /// # Safety
 ///
@@ -127,38 +130,62 @@ unsafe fn unmask_avx2(
     offset: usize,
 ) {
     use std::arch::x86_64::{
-        __m256i, _mm256_loadu_si256, _mm256_set1_epi32, _mm256_store_si256, _mm256_xor_si256,
+        __m256i, _mm256_loadu_si256, _mm256_set1_epi32, _mm256_store_si256, _mm256_storeu_si256,
+        _mm256_xor_si256,
     };
     let n = dst.len().min(src.len());
-    let unmask_bytes = |dst: &mut [std::mem::MaybeUninit<u8>], from: usize, to: usize| {
-        for i in from..to {
-            dst[i] = std::mem::MaybeUninit::new(src[i] ^ key[(offset + i) % 4]);
+    // The key in every 32-bit lane, for a block starting `at` bytes in.
+    let lanes = |at: usize| {
+        let mut k = key;
+        k.rotate_left((offset + at) % 4);
+        _mm256_set1_epi32(i32::from_le_bytes(k))
+    };
+    // Where the first whole line starts (`usize::MAX` were the offset
+    // unknown, which sends everything to the byte loop below).
+    let head = dst.as_ptr().align_offset(64);
+    if n < 64 || head >= 64 {
+        for (i, (d, s)) in dst[..n].iter_mut().zip(src).enumerate() {
+            *d = std::mem::MaybeUninit::new(s ^ key[(offset + i) % 4]);
+        }
+        return;
+    }
+    // One unaligned 64-byte block from `at` (`at + 64 <= n`).
+    let block = |dst: &mut [std::mem::MaybeUninit<u8>], at: usize| {
+        let k = lanes(at);
+        // SAFETY: `at + 64 <= n` keeps both 64-byte accesses inside the
+        // slices; every access is unaligned.
+        unsafe {
+            let a = _mm256_loadu_si256(src.as_ptr().add(at).cast::<__m256i>());
+            let b = _mm256_loadu_si256(src.as_ptr().add(at + 32).cast::<__m256i>());
+            let out = dst.as_mut_ptr().add(at).cast::<__m256i>();
+            _mm256_storeu_si256(out, _mm256_xor_si256(a, k));
+            _mm256_storeu_si256(out.add(1), _mm256_xor_si256(b, k));
         }
     };
-    let head = dst.as_ptr().align_offset(64).min(n);
-    unmask_bytes(dst, 0, head);
-    let mut k = key;
-    k.rotate_left((offset + head) % 4);
-    // The key in every 32-bit lane, starting at `head`; each step is a
-    // multiple of 4 bytes, so the same lanes apply all along.
-    let lanes = _mm256_set1_epi32(i32::from_le_bytes(k));
+    if head > 0 {
+        // Bytes 0..head, and some of the first whole line again.
+        block(dst, 0);
+    }
+    // Each step is a multiple of 4 bytes, so the same lanes apply all along.
+    let k = lanes(head);
     let mut i = head;
     while i + 64 <= n {
         // SAFETY: `i + 64 <= n` keeps both 64-byte accesses inside the
         // slices; `dst + i` is 64-byte aligned, as the aligned stores need:
-        // `head` made it so and each step adds 64 (were the offset unknown,
-        // `align_offset` returns `usize::MAX`, `head` is `n` and no step
-        // runs); the loads are unaligned.
+        // `head` made it so and each step adds 64; the loads are unaligned.
         unsafe {
             let a = _mm256_loadu_si256(src.as_ptr().add(i).cast::<__m256i>());
             let b = _mm256_loadu_si256(src.as_ptr().add(i + 32).cast::<__m256i>());
             let out = dst.as_mut_ptr().add(i).cast::<__m256i>();
-            _mm256_store_si256(out, _mm256_xor_si256(a, lanes));
-            _mm256_store_si256(out.add(1), _mm256_xor_si256(b, lanes));
+            _mm256_store_si256(out, _mm256_xor_si256(a, k));
+            _mm256_store_si256(out.add(1), _mm256_xor_si256(b, k));
         }
         i += 64;
     }
-    unmask_bytes(dst, i, n);
+    if i < n {
+        // The last partial line, and some of the line before it again.
+        block(dst, n - 64);
+    }
 }
 
 /// The event object for a whole message.

@@ -203,3 +203,20 @@ def test_client_receives_large_unmasked_messages_whole(step):
         ws.Ping(payload=b"between"),
         ws.BinaryMessage(data=EXACT),
     ]
+
+
+def test_payload_unmasked_exactly_for_every_read_length_and_alignment():
+    # Reads of every length from 1 to 200 bytes, then long ones, so that the
+    # payload written into a message's bytes object starts and ends at every
+    # offset within a cache line and the mask key at every rotation.
+    payload = data(5 * LARGE + 77, 29)
+    wire = frame(0x82, payload) + frame(0x82, EXACT)
+    s = open_server()
+    got = []
+    at, step = 0, 1
+    while at < len(wire):
+        s.receive_data(wire[at : at + step])
+        got.extend(s.events())
+        at += step
+        step = step + 1 if step < 200 else step * 3 + 1
+    assert got == [ws.BinaryMessage(data=payload), ws.BinaryMessage(data=EXACT)]
