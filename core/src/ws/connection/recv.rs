@@ -101,6 +101,13 @@ impl Rx {
     pub(super) fn stop(&mut self) {
         self.stopped = true;
     }
+
+    /// The input stops right after header `h` (see [`Rx::stop_at`]): a
+    /// final, uncompressed binary frame long enough to start a message the
+    /// caller takes directly.
+    fn stops_after(&self, h: &FrameHeader) -> bool {
+        h.payload_len >= self.stop_at && h.opcode == OpCode::Binary && h.fin && !h.rsv1
+    }
 }
 
 /// The size of the pieces text is unmasked and checked in: small enough to
@@ -269,12 +276,7 @@ impl Connection {
                     if self.begin_frame(h).is_err() {
                         return None;
                     }
-                    if h.payload_len >= self.rx.stop_at
-                        && h.opcode == OpCode::Binary
-                        && h.fin
-                        && !h.rsv1
-                        && self.rx.frame.is_some()
-                    {
+                    if self.rx.stops_after(&h) && self.rx.frame.is_some() {
                         return Some(input.len());
                     }
                 }
@@ -474,6 +476,14 @@ impl Connection {
                     }
                     match m.kind {
                         MessageKind::Text => self.tbufs.current().0.reserve(len.min(4 << 20)),
+                        // The input stops after this header so that the
+                        // caller can take the payload into a buffer of its
+                        // own: room here would go unused. (Reserved anyway,
+                        // it is a large allocation per connection, and one
+                        // that glibc's heap trimming can turn into page
+                        // faults on every message when connections come and
+                        // go.)
+                        MessageKind::Binary if self.rx.stops_after(&h) => {}
                         MessageKind::Binary => self.bbufs.current().0.reserve(len.min(4 << 20)),
                     }
                 }
