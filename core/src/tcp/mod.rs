@@ -47,3 +47,15 @@ pub use rtt::{RttEstimator, RttSampler};
 pub use send_buffer::SendBuffer;
 pub use seq::SeqNumber;
 pub use timer::{Timer, TimerTable};
+
+/// How many cases the TCP property tests run: `default`, or the
+/// `PROPTEST_CASES` environment variable when it is set. The defaults keep
+/// `make test` quick; runs of a million cases and more, in release builds,
+/// are what find the rare interleavings.
+#[cfg(test)]
+pub(crate) fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

@@ -26,9 +26,14 @@ fn transfer(link: LinkConfig, seed: u64, up: usize, down: usize) {
     use crate::tcp::{Config, ConnId, Endpoint, EndpointConfig, Event};
     let config = EndpointConfig {
         connection: Config {
-            // See the connection-level pair test: at 20% loss a 60 s
-            // RTO can outlast the FIN-WAIT-2 limit.
+            // See `lossy_link_config` in the connection-level pair test:
+            // at 20% loss a 60 s RTO can outlast the FIN-WAIT-2 limit and a
+            // peer's TIME-WAIT, and now and then every SYN of the default
+            // retries is lost (one case in about 400,000 here).
             fin_wait2_timeout: None,
+            msl: crate::time::Duration::from_secs(3600),
+            syn_retries: 20,
+            synack_retries: 20,
             state_change_events: true,
             ..Config::default()
         },
@@ -152,7 +157,7 @@ fn retransmission_never_carries_data_past_snd_max() {
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig { cases: 16, ..Default::default() })]
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: crate::tcp::proptest_cases(16), ..Default::default() })]
 
     #[test]
     fn endpoints_deliver_exactly_once(

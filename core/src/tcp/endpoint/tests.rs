@@ -467,7 +467,7 @@ mod robust {
     use proptest::prelude::*;
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: crate::tcp::proptest_cases(128), ..ProptestConfig::default() })]
 
         /// Random segments (valid checksums, arbitrary fields) and raw
         /// garbage at a listening endpoint: no panic, queues stay bounded,

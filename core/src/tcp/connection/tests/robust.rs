@@ -88,7 +88,7 @@ fn check_invariants(conn: &Connection) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: crate::tcp::proptest_cases(256), ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_input_never_breaks_the_connection(kind: u8, steps in proptest::collection::vec(step(), 1..60)) {
