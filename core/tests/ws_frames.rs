@@ -570,6 +570,21 @@ fn a_message_before_a_bad_frame_can_still_be_answered() {
     );
 }
 
+/// A server fed `data` in reads of `read` bytes, its events taken after
+/// every `drain_every`-th read and at the end.
+fn feed_in_reads(cfg: &Config, data: &[u8], read: usize, drain_every: usize) -> Vec<Ev> {
+    let mut s = open_server(cfg.clone());
+    let mut got = Vec::new();
+    for (n, piece) in data.chunks(read).enumerate() {
+        s.receive_data(piece);
+        if n % drain_every == 0 {
+            got.extend(events(&mut s));
+        }
+    }
+    got.extend(events(&mut s));
+    got
+}
+
 /// Text messages (whole, fragmented, with a code point split between
 /// frames) fed in reads of many sizes, with events drained after every read
 /// or only every third one: each message arrives intact wherever the reads
@@ -597,15 +612,7 @@ fn text_messages_survive_any_read_size() {
         };
         for read in [1, 2, 3, 7, 13, 64, 100, 333, 1000, data.len()] {
             for drain_every in [1, 3] {
-                let mut s = open_server(cfg.clone());
-                let mut got = Vec::new();
-                for (n, piece) in data.chunks(read).enumerate() {
-                    s.receive_data(piece);
-                    if n % drain_every == 0 {
-                        got.extend(events(&mut s));
-                    }
-                }
-                got.extend(events(&mut s));
+                let got = feed_in_reads(&cfg, &data, read, drain_every);
                 let mut joined: Vec<String> = Vec::new();
                 let mut cur = Vec::new();
                 for e in got {
@@ -664,15 +671,7 @@ fn binary_messages_survive_any_read_size() {
         };
         for read in [1, 7, 100, 1000, 4096, 65536, 70001, data.len()] {
             for drain_every in [1, 3] {
-                let mut s = open_server(cfg.clone());
-                let mut got = Vec::new();
-                for (n, piece) in data.chunks(read).enumerate() {
-                    s.receive_data(piece);
-                    if n % drain_every == 0 {
-                        got.extend(events(&mut s));
-                    }
-                }
-                got.extend(events(&mut s));
+                let got = feed_in_reads(&cfg, &data, read, drain_every);
                 let (mut binary, mut text) = (Vec::new(), Vec::new());
                 let (mut cur, mut tcur) = (Vec::new(), Vec::new());
                 for e in got {
