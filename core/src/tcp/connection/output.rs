@@ -55,6 +55,24 @@ impl Connection {
         }
     }
 
+    /// Whether [`poll_transmit`](Self::poll_transmit) could return a
+    /// segment now: `false` only when it surely would not, so that a caller
+    /// that just took a segment can skip the call that would find nothing.
+    /// Skipping it changes nothing: with no data and no FIN left to send,
+    /// finding nothing arms no timer either.
+    pub(crate) fn may_transmit(&self) -> bool {
+        let p = &self.pending;
+        p.rst
+            || p.syn
+            || p.ack
+            || p.retransmit
+            || p.probe
+            || p.keepalive
+            || self.sack_recovery
+            || self.send.len() > self.flight_size()
+            || (self.send.fin_offset().is_some() && !self.fin_sent())
+    }
+
     fn transmit_synchronized(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         if self.pending.retransmit {
             self.pending.retransmit = false;

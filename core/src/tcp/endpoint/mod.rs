@@ -626,6 +626,14 @@ impl Endpoint {
             if let Some(n) = entry.conn.poll_transmit(now, &mut buf[ip_len..]) {
                 // Sending arms timers (retransmission, persist).
                 entry.reschedule(&mut self.schedule, id);
+                if !entry.conn.may_transmit() {
+                    // That was the last segment for now: done with this
+                    // connection as the next call would be on finding
+                    // nothing, without that call.
+                    entry.dirty = false;
+                    self.dirty.pop_front();
+                    self.after_output(id);
+                }
                 return Some(self.finish_packet(buf, with_ip, local, remote, n));
             }
             // Finding nothing to send can arm a timer too (the persist
