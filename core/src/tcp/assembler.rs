@@ -6,7 +6,9 @@
 //! It keeps a sorted list of disjoint, non-adjacent ranges that lie strictly
 //! after the in-order point. A new range is merged with every range it
 //! overlaps or touches, so the list only grows when a segment lands in a
-//! fresh island, and it never holds more than `max_ranges` entries: a segment
+//! fresh island, and it never holds more than the `max_ranges` its owner
+//! passes with each range (the owner keeps the limit, so the assembler itself
+//! stays one pointer wide): a segment
 //! that would open one island too many is refused (the sender will send it
 //! again). A segment that starts at the in-order point never needs a new
 //! entry, so the stream can always make progress, whatever the peer sends.
@@ -39,12 +41,11 @@ pub struct TooManyRanges;
 /// The set of out-of-order byte ranges received past the in-order point.
 ///
 /// While nothing is out of order (most of a connection's life) the
-/// assembler is 16 bytes and holds no heap memory; the range list is
+/// assembler is 8 bytes and holds no heap memory; the range list is
 /// allocated when the first hole opens and freed when the last one fills.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Assembler {
     islands: Option<Box<Islands>>,
-    max_ranges: u32,
 }
 
 /// The ranges held, and the clock their stamps come from.
@@ -55,8 +56,8 @@ struct Islands {
     clock: u32,
 }
 
-/// A configured range count as stored: at least one, at most `u32::MAX`
-/// (shared with the SACK scoreboard).
+/// A configured range count as its owner stores it: at least one, at most
+/// `u32::MAX`.
 pub(super) const fn range_limit(max_ranges: usize) -> u32 {
     if max_ranges == 0 {
         1
@@ -68,13 +69,9 @@ pub(super) const fn range_limit(max_ranges: usize) -> u32 {
 }
 
 impl Assembler {
-    /// An empty assembler that tracks at most `max_ranges` separate ranges
-    /// (at least one).
-    pub const fn new(max_ranges: usize) -> Self {
-        Assembler {
-            islands: None,
-            max_ranges: range_limit(max_ranges),
-        }
+    /// An empty assembler.
+    pub const fn new() -> Self {
+        Assembler { islands: None }
     }
 
     /// The ranges held, lowest first.
@@ -90,11 +87,6 @@ impl Assembler {
     /// The number of separate ranges held.
     pub fn range_count(&self) -> usize {
         self.list().len()
-    }
-
-    /// The most ranges this assembler will hold.
-    pub const fn max_ranges(&self) -> usize {
-        self.max_ranges as usize
     }
 
     /// The held ranges `(start, end)`, lowest first.
@@ -113,8 +105,15 @@ impl Assembler {
     /// it, in which case it moves past this range and every held range that
     /// now touches it. Bytes before `next` are ignored (duplicates). Fails,
     /// changing nothing, only when the range would open a new island while
-    /// `max_ranges` are already held.
-    pub fn add(&mut self, next: u64, start: u64, end: u64) -> Result<u64, TooManyRanges> {
+    /// `max_ranges` are already held (a limit of zero counts as one). Pass
+    /// the same limit every time.
+    pub fn add(
+        &mut self,
+        next: u64,
+        start: u64,
+        end: u64,
+        max_ranges: usize,
+    ) -> Result<u64, TooManyRanges> {
         let start = start.max(next);
         if end <= start {
             return Ok(next);
@@ -135,7 +134,7 @@ impl Assembler {
             }
             return Ok(reach);
         }
-        let max_ranges = self.max_ranges();
+        let max_ranges = max_ranges.max(1);
         let islands = self.islands.get_or_insert_with(|| {
             Box::new(Islands {
                 // Room for a few holes up front, but never `max_ranges` of
@@ -237,9 +236,41 @@ mod tests {
         a.ranges().collect()
     }
 
+    /// An assembler with its limit, as its owner would keep them.
+    struct Limited {
+        inner: Assembler,
+        max_ranges: usize,
+    }
+
+    impl Limited {
+        fn new(max_ranges: usize) -> Self {
+            Limited {
+                inner: Assembler::new(),
+                max_ranges,
+            }
+        }
+
+        fn add(&mut self, next: u64, start: u64, end: u64) -> Result<u64, TooManyRanges> {
+            self.inner.add(next, start, end, self.max_ranges)
+        }
+    }
+
+    impl core::ops::Deref for Limited {
+        type Target = Assembler;
+        fn deref(&self) -> &Assembler {
+            &self.inner
+        }
+    }
+
+    impl core::ops::DerefMut for Limited {
+        fn deref_mut(&mut self) -> &mut Assembler {
+            &mut self.inner
+        }
+    }
+
     #[test]
     fn in_order_advances() {
-        let mut a = Assembler::new(4);
+        let mut a = Limited::new(4);
         assert_eq!(a.add(0, 0, 10), Ok(10));
         assert_eq!(a.add(10, 5, 12), Ok(12));
         assert_eq!(a.add(12, 0, 12), Ok(12));
@@ -248,7 +279,7 @@ mod tests {
 
     #[test]
     fn islands_merge_and_fill() {
-        let mut a = Assembler::new(8);
+        let mut a = Limited::new(8);
         assert_eq!(a.add(0, 20, 30), Ok(0));
         assert_eq!(a.add(0, 40, 50), Ok(0));
         assert_eq!(a.add(0, 60, 70), Ok(0));
@@ -269,7 +300,7 @@ mod tests {
 
     #[test]
     fn in_order_reaches_only_touching_islands() {
-        let mut a = Assembler::new(8);
+        let mut a = Limited::new(8);
         a.add(0, 10, 20).unwrap();
         a.add(0, 30, 40).unwrap();
         assert_eq!(a.add(0, 0, 10), Ok(20));
@@ -281,7 +312,7 @@ mod tests {
 
     #[test]
     fn range_cap_refuses_new_islands_only() {
-        let mut a = Assembler::new(2);
+        let mut a = Limited::new(2);
         a.add(0, 10, 20).unwrap();
         a.add(0, 30, 40).unwrap();
         assert_eq!(a.add(0, 50, 60), Err(TooManyRanges));
@@ -292,13 +323,15 @@ mod tests {
         assert_eq!(a.add(0, 0, 5), Ok(5));
         assert_eq!(a.range_count(), 2);
         assert_eq!(a.highest(), Some(45));
-        assert_eq!(a.max_ranges(), 2);
-        assert_eq!(Assembler::new(0).max_ranges(), 1);
+        // A limit of zero still lets one hole open.
+        let mut z = Limited::new(0);
+        assert_eq!(z.add(0, 10, 20), Ok(0));
+        assert_eq!(z.add(0, 30, 40), Err(TooManyRanges));
     }
 
     #[test]
     fn recent_first() {
-        let mut a = Assembler::new(8);
+        let mut a = Limited::new(8);
         a.add(0, 10, 20).unwrap();
         a.add(0, 30, 40).unwrap();
         a.add(0, 50, 60).unwrap();
@@ -315,7 +348,7 @@ mod tests {
 
     #[test]
     fn recency_survives_the_clock_wrapping() {
-        let mut a = Assembler::new(8);
+        let mut a = Limited::new(8);
         a.add(0, 10, 20).unwrap();
         a.add(0, 30, 40).unwrap();
         a.add(0, 50, 60).unwrap();
@@ -337,7 +370,7 @@ mod tests {
         // allocate room for all of them (usize::MAX ranges used to abort
         // on the allocation).
         for cap in [1, 3, 1 << 20, usize::MAX] {
-            let mut a = Assembler::new(cap);
+            let mut a = Limited::new(cap);
             assert_eq!(a.add(0, 10, 20), Ok(0));
             let list = &a.islands.as_ref().expect("one hole").list;
             assert!(
@@ -355,7 +388,7 @@ mod tests {
 
     #[test]
     fn duplicates_before_next_are_ignored() {
-        let mut a = Assembler::new(2);
+        let mut a = Limited::new(2);
         assert_eq!(a.add(100, 0, 50), Ok(100));
         assert_eq!(a.add(100, 50, 100), Ok(100));
         assert_eq!(a.add(100, 90, 110), Ok(110));

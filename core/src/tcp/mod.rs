@@ -43,7 +43,7 @@ pub use connection::{CloseError, Connection, Event, Negotiation, SendError, Stat
 pub use endpoint::{ConnId, Endpoint, EndpointError, Transmit};
 pub use isn::{FixedIsn, IsnGenerator, IsnSource};
 pub use recv_buffer::{RecvBuffer, SackBlocks};
-pub use rtt::{RttEstimator, RttSampler};
+pub use rtt::{RtoBounds, RttEstimator, RttSampler};
 pub use send_buffer::SendBuffer;
 pub use seq::SeqNumber;
 pub use timer::{Timer, TimerTable};

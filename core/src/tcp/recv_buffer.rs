@@ -14,7 +14,7 @@
 //! connection turns sequence numbers into offsets (and trims the part of a
 //! segment that lies before `RCV.NXT`) before calling it.
 
-use super::assembler::Assembler;
+use super::assembler::{Assembler, range_limit};
 use super::ring::Ring;
 use super::seq::SeqNumber;
 
@@ -51,7 +51,8 @@ impl SackBlocks {
 #[derive(Debug, Clone)]
 pub struct RecvBuffer {
     /// Unread in-order bytes in `[0, len)`; out-of-order bytes parked after.
-    ring: Ring,
+    /// The range limit rides in the ring's tag, where it costs no space.
+    ring: Ring<u32>,
     assembler: Assembler,
     /// Stream offset of `RCV.NXT`: the next in-order byte expected.
     next: u64,
@@ -70,8 +71,8 @@ impl RecvBuffer {
     /// No memory is allocated until data arrives.
     pub fn new(capacity: usize, max_ranges: usize) -> Self {
         RecvBuffer {
-            ring: Ring::new(capacity, ()),
-            assembler: Assembler::new(max_ranges),
+            ring: Ring::new(capacity, range_limit(max_ranges)),
+            assembler: Assembler::new(),
             next: 0,
             fin: NO_FIN,
         }
@@ -115,6 +116,11 @@ impl RecvBuffer {
         !self.assembler.is_empty()
     }
 
+    /// The most separate out-of-order ranges kept (at least one).
+    pub const fn max_ranges(&self) -> usize {
+        self.ring.tag as usize
+    }
+
     /// The out-of-order bookkeeping, for inspection.
     pub fn assembler(&self) -> &Assembler {
         &self.assembler
@@ -138,7 +144,8 @@ impl RecvBuffer {
             return 0;
         }
         let end = start + take as u64;
-        let Ok(new_next) = self.assembler.add(self.next, start, end) else {
+        let max_ranges = self.max_ranges();
+        let Ok(new_next) = self.assembler.add(self.next, start, end, max_ranges) else {
             return 0;
         };
         self.ring.write_at(self.ring.len() + offset, &data[..take]);

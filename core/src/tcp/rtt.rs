@@ -61,6 +61,10 @@ const NO_SAMPLE: u32 = u32::MAX;
 /// Times are kept as `u32` microseconds internally (it sits in every
 /// connection, so it is kept small); every accessor speaks [`Duration`].
 /// Durations past `u32::MAX` µs, about 71.6 minutes, count as that much.
+///
+/// The bounds on the RTO are not stored: the owner passes the same
+/// [`RtoBounds`] to every call that needs them (a connection takes them from
+/// its shared configuration).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RttEstimator {
     /// Smoothed RTT in µs; [`NO_SAMPLE`] until the first sample.
@@ -69,29 +73,63 @@ pub struct RttEstimator {
     rttvar: u32,
     /// The RTO before backoff, already clamped, in µs.
     base_rto: u32,
-    min_rto: u32,
-    max_rto: u32,
     /// How many times the timer has fired since the RTO was last computed.
     backoff: u8,
 }
 
+/// The lowest and highest retransmission timeout, in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RtoBounds {
+    min: u32,
+    max: u32,
+}
+
+impl RtoBounds {
+    /// Bounds of `[min, max]` (`max` is raised to `min` if smaller).
+    pub fn new(min: Duration, max: Duration) -> Self {
+        let min = micros(min);
+        RtoBounds {
+            min,
+            max: micros(max).max(min),
+        }
+    }
+
+    /// The lowest RTO.
+    pub fn min(&self) -> Duration {
+        from_micros(self.min)
+    }
+
+    /// The highest RTO.
+    pub fn max(&self) -> Duration {
+        from_micros(self.max)
+    }
+
+    fn clamp(&self, us: u32) -> u32 {
+        us.clamp(self.min, self.max)
+    }
+}
+
+impl Default for RtoBounds {
+    /// [`DEFAULT_MIN_RTO`] to [`DEFAULT_MAX_RTO`].
+    fn default() -> Self {
+        RtoBounds::new(DEFAULT_MIN_RTO, DEFAULT_MAX_RTO)
+    }
+}
+
 impl Default for RttEstimator {
     fn default() -> Self {
-        RttEstimator::new(INITIAL_RTO, DEFAULT_MIN_RTO, DEFAULT_MAX_RTO)
+        RttEstimator::new(INITIAL_RTO, RtoBounds::default())
     }
 }
 
 impl RttEstimator {
-    /// An estimator with no sample yet, starting from `initial` and keeping
-    /// the RTO within `[min, max]` (`max` is raised to `min` if smaller).
-    pub fn new(initial: Duration, min: Duration, max: Duration) -> Self {
-        let (min_rto, max_rto) = (micros(min), micros(max).max(micros(min)));
+    /// An estimator with no sample yet, starting from `initial` kept within
+    /// `bounds`.
+    pub fn new(initial: Duration, bounds: RtoBounds) -> Self {
         RttEstimator {
             srtt: NO_SAMPLE,
             rttvar: 0,
-            base_rto: micros(initial).clamp(min_rto, max_rto),
-            min_rto,
-            max_rto,
+            base_rto: bounds.clamp(micros(initial)),
             backoff: 0,
         }
     }
@@ -106,11 +144,11 @@ impl RttEstimator {
         from_micros(self.rttvar)
     }
 
-    /// The current retransmission timeout, backoff included, within the
-    /// configured bounds.
-    pub fn rto(&self) -> Duration {
+    /// The current retransmission timeout, backoff included, within
+    /// `bounds`.
+    pub fn rto(&self, bounds: RtoBounds) -> Duration {
         let backed_off = u64::from(self.base_rto) << self.backoff;
-        Duration::from_micros(backed_off.min(u64::from(self.max_rto)))
+        Duration::from_micros(backed_off.min(u64::from(bounds.max)))
     }
 
     /// How many times in a row the retransmission timer has fired.
@@ -132,7 +170,7 @@ impl RttEstimator {
     ///
     /// A fresh RTO replaces the backed-off one, so this also clears the
     /// backoff (the new value already reflects the path).
-    pub fn on_sample(&mut self, rtt: Duration) {
+    pub fn on_sample(&mut self, rtt: Duration, bounds: RtoBounds) {
         // One below the "no sample" marker, so a sample always counts.
         let r = micros(rtt).min(NO_SAMPLE - 1);
         if self.has_sample() {
@@ -145,17 +183,14 @@ impl RttEstimator {
             self.rttvar = r / 2;
         }
         let margin = micros(CLOCK_GRANULARITY).max(self.rttvar.saturating_mul(4));
-        self.base_rto = self
-            .srtt
-            .saturating_add(margin)
-            .clamp(self.min_rto, self.max_rto);
+        self.base_rto = bounds.clamp(self.srtt.saturating_add(margin));
         self.backoff = 0;
     }
 
     /// The retransmission timer fired: double the RTO (RFC 6298 §5.5), up
     /// to the maximum.
-    pub fn on_timeout(&mut self) {
-        if self.rto() < from_micros(self.max_rto) {
+    pub fn on_timeout(&mut self, bounds: RtoBounds) {
+        if self.rto(bounds) < bounds.max() {
             self.backoff = (self.backoff + 1).min(MAX_BACKOFF);
         }
     }
@@ -169,9 +204,9 @@ impl RttEstimator {
     /// and no sample was taken: RFC 6298 §5.7 says to start data transfer
     /// with an RTO of 3 s instead of the initial 1 s. Does nothing once a
     /// sample exists.
-    pub fn on_handshake_retransmitted(&mut self) {
+    pub fn on_handshake_retransmitted(&mut self, bounds: RtoBounds) {
         if !self.has_sample() {
-            self.base_rto = micros(RTO_AFTER_LOST_HANDSHAKE).clamp(self.min_rto, self.max_rto);
+            self.base_rto = bounds.clamp(micros(RTO_AFTER_LOST_HANDSHAKE));
             self.backoff = 0;
         }
     }
@@ -263,89 +298,94 @@ mod tests {
 
     #[test]
     fn starts_at_one_second() {
-        let est = RttEstimator::default();
-        assert_eq!(est.rto(), ms(1000));
+        let (b, est) = (RtoBounds::default(), RttEstimator::default());
+        assert_eq!(est.rto(b), ms(1000));
         assert_eq!(est.srtt(), None);
         assert!(!est.has_sample());
     }
 
     #[test]
     fn first_sample() {
-        let mut est = RttEstimator::new(INITIAL_RTO, ms(1), DEFAULT_MAX_RTO);
-        est.on_sample(ms(100));
+        let b = RtoBounds::new(ms(1), DEFAULT_MAX_RTO);
+        let mut est = RttEstimator::new(INITIAL_RTO, b);
+        est.on_sample(ms(100), b);
         assert_eq!(est.srtt(), Some(ms(100)));
         assert_eq!(est.rttvar(), ms(50));
         // SRTT + 4·RTTVAR = 100 + 200.
-        assert_eq!(est.rto(), ms(300));
+        assert_eq!(est.rto(b), ms(300));
     }
 
     #[test]
     fn later_samples_smooth() {
-        let mut est = RttEstimator::new(INITIAL_RTO, ms(1), DEFAULT_MAX_RTO);
-        est.on_sample(ms(100));
-        est.on_sample(ms(200));
+        let b = RtoBounds::new(ms(1), DEFAULT_MAX_RTO);
+        let mut est = RttEstimator::new(INITIAL_RTO, b);
+        est.on_sample(ms(100), b);
+        est.on_sample(ms(200), b);
         // RTTVAR = 3/4·50 + 1/4·|100 − 200| = 62.5; SRTT = 7/8·100 + 1/8·200 = 112.5.
         assert_eq!(est.rttvar(), Duration::from_micros(62_500));
         assert_eq!(est.srtt(), Some(Duration::from_micros(112_500)));
-        assert_eq!(est.rto(), Duration::from_micros(112_500 + 250_000));
+        assert_eq!(est.rto(b), Duration::from_micros(112_500 + 250_000));
     }
 
     #[test]
     fn steady_rtt_converges_to_granularity_margin() {
-        let mut est = RttEstimator::new(INITIAL_RTO, ms(0), DEFAULT_MAX_RTO);
+        let b = RtoBounds::new(ms(0), DEFAULT_MAX_RTO);
+        let mut est = RttEstimator::new(INITIAL_RTO, b);
         for _ in 0..200 {
-            est.on_sample(ms(10));
+            est.on_sample(ms(10), b);
         }
         assert_eq!(est.srtt(), Some(ms(10)));
         // RTTVAR decays towards zero, so G sets the margin.
-        assert!(est.rto() >= ms(10) + CLOCK_GRANULARITY);
-        assert!(est.rto() < ms(12));
+        assert!(est.rto(b) >= ms(10) + CLOCK_GRANULARITY);
+        assert!(est.rto(b) < ms(12));
     }
 
     #[test]
     fn bounds_apply() {
-        let mut est = RttEstimator::default();
-        est.on_sample(ms(1));
-        assert_eq!(est.rto(), DEFAULT_MIN_RTO);
-        est.on_sample(Duration::from_secs(100));
-        assert_eq!(est.rto(), DEFAULT_MAX_RTO);
-        let odd = RttEstimator::new(ms(10), ms(500), ms(100));
-        assert_eq!(odd.rto(), ms(500));
+        let (b, mut est) = (RtoBounds::default(), RttEstimator::default());
+        est.on_sample(ms(1), b);
+        assert_eq!(est.rto(b), DEFAULT_MIN_RTO);
+        est.on_sample(Duration::from_secs(100), b);
+        assert_eq!(est.rto(b), DEFAULT_MAX_RTO);
+        let odd_bounds = RtoBounds::new(ms(500), ms(100));
+        assert_eq!(odd_bounds.max(), ms(500));
+        let odd = RttEstimator::new(ms(10), odd_bounds);
+        assert_eq!(odd.rto(odd_bounds), ms(500));
     }
 
     #[test]
     fn backoff_doubles_until_max_and_sample_resets() {
-        let mut est = RttEstimator::default();
+        let (b, mut est) = (RtoBounds::default(), RttEstimator::default());
         let mut expected = 1;
         for _ in 0..6 {
-            assert_eq!(est.rto(), Duration::from_secs(expected));
-            est.on_timeout();
+            assert_eq!(est.rto(b), Duration::from_secs(expected));
+            est.on_timeout(b);
             expected *= 2;
         }
-        assert_eq!(est.rto(), ms(60_000));
+        assert_eq!(est.rto(b), ms(60_000));
         assert_eq!(est.backoff_count(), 6);
         for _ in 0..100 {
-            est.on_timeout();
+            est.on_timeout(b);
         }
-        assert_eq!(est.rto(), ms(60_000));
+        assert_eq!(est.rto(b), ms(60_000));
         assert!(est.backoff_count() <= MAX_BACKOFF);
         est.reset_backoff();
-        assert_eq!(est.rto(), ms(1000));
-        est.on_timeout();
-        est.on_sample(ms(100));
+        assert_eq!(est.rto(b), ms(1000));
+        est.on_timeout(b);
+        est.on_sample(ms(100), b);
         assert_eq!(est.backoff_count(), 0);
-        assert_eq!(est.rto(), ms(300));
+        assert_eq!(est.rto(b), ms(300));
     }
 
     #[test]
     fn lost_handshake_means_three_seconds() {
-        let mut est = RttEstimator::default();
-        est.on_timeout();
-        est.on_handshake_retransmitted();
-        assert_eq!(est.rto(), ms(3000));
-        est.on_sample(ms(100));
-        est.on_handshake_retransmitted();
-        assert_eq!(est.rto(), ms(300));
+        let (b, mut est) = (RtoBounds::default(), RttEstimator::default());
+        est.on_timeout(b);
+        est.on_handshake_retransmitted(b);
+        assert_eq!(est.rto(b), ms(3000));
+        est.on_sample(ms(100), b);
+        est.on_handshake_retransmitted(b);
+        assert_eq!(est.rto(b), ms(300));
     }
 
     #[test]

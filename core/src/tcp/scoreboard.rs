@@ -22,26 +22,28 @@ pub const DUP_THRESH: usize = 3;
 
 /// The SACKed ranges `[start, end)` past `SND.UNA`.
 ///
-/// Without SACKed data (most of a connection's life) the scoreboard is 16
+/// At most `MAX` ranges are kept (at least one, whatever `MAX` says); the
+/// limit is a type parameter so that it costs no space in every connection.
+///
+/// Without SACKed data (most of a connection's life) the scoreboard is 8
 /// bytes and holds no heap memory; the range list is allocated with the
 /// first SACK block and freed when the cumulative ACK passes the last one.
 #[derive(Debug, Clone, Default)]
-pub struct Scoreboard {
+pub struct Scoreboard<const MAX: usize = 16> {
     #[allow(
         clippy::box_collection,
         reason = "8 bytes in every connection instead of a 24-byte empty Vec"
     )]
     ranges: Option<Box<Vec<(SeqNumber, SeqNumber)>>>,
-    max_ranges: u32,
 }
 
-impl Scoreboard {
-    /// An empty scoreboard holding at most `max_ranges` ranges (at least one).
-    pub const fn new(max_ranges: usize) -> Self {
-        Scoreboard {
-            ranges: None,
-            max_ranges: super::assembler::range_limit(max_ranges),
-        }
+impl<const MAX: usize> Scoreboard<MAX> {
+    /// The most ranges kept: `MAX`, or one if `MAX` is zero.
+    pub const MAX_RANGES: usize = if MAX == 0 { 1 } else { MAX };
+
+    /// An empty scoreboard.
+    pub const fn new() -> Self {
+        Scoreboard { ranges: None }
     }
 
     /// Whether nothing is SACKed.
@@ -97,7 +99,7 @@ impl Scoreboard {
     }
 
     fn insert(&mut self, start: SeqNumber, end: SeqNumber) {
-        let max_ranges = self.max_ranges as usize;
+        let max_ranges = Self::MAX_RANGES;
         let ranges = self.ranges.get_or_insert_with(Default::default);
         // First range ending at or after `start`, one past the last
         // starting at or before `end`: those merge with the new one.
@@ -193,8 +195,8 @@ mod tests {
         SeqNumber::new(v)
     }
 
-    fn board(blocks: &[(u32, u32)]) -> Scoreboard {
-        let mut b = Scoreboard::new(8);
+    fn board(blocks: &[(u32, u32)]) -> Scoreboard<8> {
+        let mut b = Scoreboard::<8>::new();
         let blocks: Vec<_> = blocks.iter().map(|&(a, z)| (s(a), s(z))).collect();
         b.update(s(1000), s(10_000), &blocks);
         b
@@ -202,7 +204,7 @@ mod tests {
 
     #[test]
     fn merges_and_ignores_bogus_blocks() {
-        let mut b = Scoreboard::new(8);
+        let mut b = Scoreboard::<8>::new();
         let new = b.update(
             s(1000),
             s(5000),
@@ -253,21 +255,21 @@ mod tests {
 
     #[test]
     fn bounded_keeps_the_lowest_ranges() {
-        let mut b = Scoreboard::new(2);
+        let mut b = Scoreboard::<2>::new();
         b.update(s(0), s(100_000), &[(s(5000), s(6000)), (s(9000), s(9500))]);
         b.update(s(0), s(100_000), &[(s(20_000), s(21_000))]);
         assert_eq!(b.ranges(), &[(s(5000), s(6000)), (s(9000), s(9500))]);
         b.update(s(0), s(100_000), &[(s(1000), s(2000))]);
         assert_eq!(b.ranges(), &[(s(1000), s(2000)), (s(5000), s(6000))]);
-        assert_eq!(Scoreboard::new(0).max_ranges, 1);
-        assert!(core::mem::size_of::<Scoreboard>() <= 16);
+        assert_eq!(Scoreboard::<0>::MAX_RANGES, 1);
+        assert!(core::mem::size_of::<Scoreboard>() <= 8);
         b.clear();
         assert!(b.is_empty());
     }
 
     #[test]
     fn across_the_wrap() {
-        let mut b = Scoreboard::new(4);
+        let mut b = Scoreboard::<4>::new();
         let una = s(u32::MAX - 1000);
         b.update(una, s(5000), &[(s(u32::MAX - 10), s(10))]);
         assert_eq!(b.ranges(), &[(s(u32::MAX - 10), s(10))]);

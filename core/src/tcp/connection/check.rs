@@ -1,6 +1,6 @@
 //! Internal consistency checks, for fuzz targets and tests.
 
-use super::{Connection, SCOREBOARD_RANGES, State};
+use super::{Connection, Flags, SCOREBOARD_RANGES, State};
 use crate::tcp::timer::Timer;
 
 impl Connection {
@@ -79,7 +79,8 @@ impl Connection {
                 | State::LastAck
                 | State::TimeWait
         ) {
-            let expected = self.irs + 1u32 + (next as u32) + u32::from(self.peer_fin);
+            let expected =
+                self.irs + 1u32 + (next as u32) + u32::from(self.flags.has(Flags::PEER_FIN));
             if self.rcv_nxt != expected {
                 return Err("RCV.NXT disagrees with the bytes received");
             }
@@ -94,7 +95,7 @@ impl Connection {
         let timer = self.timers.is_armed(Timer::Retransmit)
             || self.timers.is_armed(Timer::Persist)
             || self.timers.is_armed(Timer::UserTimeout);
-        if waiting && !timer && self.pending == super::Pending::default() {
+        if waiting && !timer && self.flags.0 & Flags::OWED == 0 {
             return Err("sequence space outstanding without a timer");
         }
         // Unsent data (or FIN) with nothing in flight: no ACK will come to
@@ -112,7 +113,7 @@ impl Connection {
             && unsent
             && self.snd_max == self.snd_una
             && !timer
-            && self.pending == super::Pending::default()
+            && self.flags.0 & Flags::OWED == 0
         {
             return Err("unsent data with nothing in flight and no timer");
         }

@@ -3,7 +3,7 @@
 
 use core::net::SocketAddr;
 
-use super::{Connection, Negotiation, State, Stats};
+use super::{Connection, Flags, Negotiation, State, Stats};
 use crate::tcp::config::Config;
 use crate::tcp::seq::SeqNumber;
 use crate::tcp::timer::Timer;
@@ -30,7 +30,7 @@ impl Connection {
             fast_retransmits: c.fast_retransmits.into(),
             dup_acks: c.dup_acks.into(),
             srtt: self.rtt.srtt(),
-            rto: self.rtt.rto(),
+            rto: self.rto(),
             cwnd: self.cc.window(),
             ssthresh: self.cc.ssthresh(),
             peer_window: self.snd_wnd,
@@ -60,12 +60,12 @@ impl Connection {
 
     /// Whether the connection came from a listener.
     pub fn is_passive(&self) -> bool {
-        self.passive
+        self.flags.has(Flags::PASSIVE)
     }
 
     /// Whether the connection reached CLOSED and can be dropped.
     pub fn is_closed(&self) -> bool {
-        self.state == State::Closed && !self.pending.rst
+        self.state == State::Closed && !self.flags.has(Flags::RST)
     }
 
     /// Bytes ready for [`recv`](Self::recv).
@@ -75,7 +75,7 @@ impl Connection {
 
     /// Whether the peer has finished sending and every byte has been read.
     pub fn is_read_finished(&self) -> bool {
-        self.peer_fin && self.recv.is_empty()
+        self.flags.has(Flags::PEER_FIN) && self.recv.is_empty()
     }
 
     /// How many bytes [`send`](Self::send) would take now.
@@ -99,7 +99,7 @@ impl Connection {
 
     /// The current retransmission timeout.
     pub fn rto(&self) -> Duration {
-        self.rtt.rto()
+        self.rtt.rto(self.rto_bounds())
     }
 
     /// The congestion window in bytes.

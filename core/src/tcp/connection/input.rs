@@ -1,7 +1,7 @@
 //! Segment arrival (RFC 9293 §3.10.7), in the order the RFC checks things:
 //! sequence number, RST, SYN, ACK, data, FIN.
 
-use super::{Connection, Event, State};
+use super::{Connection, Event, Flags, State};
 use crate::tcp::seq::SeqNumber;
 use crate::tcp::timer::Timer;
 use crate::time::{Duration, Instant};
@@ -39,7 +39,7 @@ impl Connection {
         // First, the ACK must be for our SYN.
         if has_ack && (ack.le(self.iss) || ack.gt(self.snd_max)) {
             if !flags.contains(TcpFlags::RST) {
-                self.pending.queue_rst(ack);
+                self.queue_rst(ack);
             }
             return;
         }
@@ -73,10 +73,10 @@ impl Connection {
             self.set_state(State::Established);
             self.events.push(Event::Connected);
             self.on_established(now);
-            if self.close_requested {
+            if self.flags.has(Flags::CLOSE_REQUESTED) {
                 self.set_state(State::FinWait1);
             }
-            self.pending.ack = true;
+            self.flags.on(Flags::ACK);
             // Data riding on the SYN-ACK is processed like any other.
             self.process_text(now, seg, self.irs + 1u32);
             self.process_fin(now, seg, self.irs + 1u32);
@@ -88,7 +88,7 @@ impl Connection {
             self.snd_wl1 = self.irs;
             self.rcv_adv = self.rcv_nxt + self.recv.window().min(0xffff);
             self.set_state(State::SynReceived);
-            self.pending.syn = true;
+            self.flags.on(Flags::SYN);
         }
     }
 
@@ -107,7 +107,7 @@ impl Connection {
                         self.ts_recent = tsval;
                     }
                 }
-                self.pending.syn = true;
+                self.flags.on(Flags::SYN);
                 return;
             }
             flags.remove(TcpFlags::SYN);
@@ -135,7 +135,7 @@ impl Connection {
         if self.opts.timestamps && !rst {
             if let Some((tsval, _)) = seg.timestamp {
                 if (tsval.wrapping_sub(self.ts_recent) as i32) < 0 {
-                    self.pending.ack = true;
+                    self.flags.on(Flags::ACK);
                     return;
                 }
             }
@@ -151,9 +151,9 @@ impl Connection {
             }
             if !rst {
                 if self.state == State::SynReceived {
-                    self.pending.syn = true;
+                    self.flags.on(Flags::SYN);
                 } else {
-                    self.pending.ack = true;
+                    self.flags.on(Flags::ACK);
                 }
             }
             // RFC 9293 asks for special allowance for valid ACKs on
@@ -196,7 +196,7 @@ impl Connection {
         if self.state == State::SynReceived {
             let ack = SeqNumber::new(seg.ack);
             if !(self.snd_una.lt(ack) && ack.le(self.snd_max)) {
-                self.pending.queue_rst(ack);
+                self.queue_rst(ack);
                 return;
             }
             self.snd_wnd = u32::from(seg.window) << self.opts.snd_shift;
@@ -210,7 +210,7 @@ impl Connection {
             self.set_state(State::Established);
             self.events.push(Event::Connected);
             self.on_established(now);
-            if self.close_requested {
+            if self.flags.has(Flags::CLOSE_REQUESTED) {
                 self.set_state(State::FinWait1);
             }
         }
@@ -266,7 +266,7 @@ impl Connection {
         }
         if self.challenge_count < self.config.challenge_ack_limit {
             self.challenge_count += 1;
-            self.pending.ack = true;
+            self.flags.on(Flags::ACK);
         }
     }
 
@@ -277,8 +277,8 @@ impl Connection {
             .on_ack(now, ack)
             .or_else(|| self.timestamp_rtt(now, seg));
         match sample {
-            Some(rtt) => self.rtt.on_sample(rtt),
-            None if self.rto_count > 0 => self.rtt.on_handshake_retransmitted(),
+            Some(rtt) => self.rtt.on_sample(rtt, self.rto_bounds()),
+            None if self.rto_count > 0 => self.rtt.on_handshake_retransmitted(self.rto_bounds()),
             None => {}
         }
         self.rto_count = 0;
@@ -299,10 +299,8 @@ impl Connection {
         // answer to any copy: the same ambiguity Karn's rule avoids. After
         // losses the peer echoes the segment that last advanced its window,
         // which can be many RTOs old, and would inflate the estimate.
-        if let Some(rto_ts) = self.ts_rto {
-            if (tsecr.wrapping_sub(rto_ts) as i32) < 0 {
-                return None;
-            }
+        if self.flags.has(Flags::TS_RTO) && (tsecr.wrapping_sub(self.ts_rto) as i32) < 0 {
+            return None;
         }
         Some(Duration::from_millis(u64::from(elapsed)))
     }
@@ -329,7 +327,7 @@ impl Connection {
         // than the largest window allows, is answered and ignored.
         let oldest = self.snd_una - self.max_snd_wnd;
         if ack.gt(self.snd_max) || ack.lt(oldest) {
-            self.pending.ack = true;
+            self.flags.on(Flags::ACK);
             return Flow::Drop;
         }
         let old_window = self.snd_wnd;
@@ -393,19 +391,19 @@ impl Connection {
             None => self.sampler.on_ack(now, ack),
         };
         if let Some(rtt) = sample {
-            self.rtt.on_sample(rtt);
+            self.rtt.on_sample(rtt, self.rto_bounds());
         }
         self.rtt.reset_backoff();
         self.rto_count = 0;
-        let rtt = self.rtt.srtt().unwrap_or(self.rtt.rto());
+        let rtt = self.rtt.srtt().unwrap_or(self.rto());
         self.recovery_on_new_ack(now, ack, data, rtt);
         // RFC 6298 §5.2 and §5.3: stop the timer when all is acknowledged,
         // otherwise restart it.
         self.timers.stop(Timer::Retransmit);
         self.timers.stop(Timer::UserTimeout);
         self.arm_send_timers(now);
-        if self.write_blocked && self.send.free() > 0 && self.state.can_send() {
-            self.write_blocked = false;
+        if self.flags.has(Flags::WRITE_BLOCKED) && self.send.free() > 0 && self.state.can_send() {
+            self.flags.off(Flags::WRITE_BLOCKED);
             self.events.push(Event::Writable);
         }
     }
@@ -433,7 +431,7 @@ impl Connection {
 
     /// RFC 9293 §3.10.7.4, seventh check: the segment text.
     fn process_text(&mut self, now: Instant, seg: &TcpRepr<'_>, data_seq: SeqNumber) {
-        if seg.payload.is_empty() || !self.state.can_receive() || self.peer_fin {
+        if seg.payload.is_empty() || !self.state.can_receive() || self.flags.has(Flags::PEER_FIN) {
             return;
         }
         let ahead = data_seq.diff(self.rcv_nxt);
@@ -441,7 +439,7 @@ impl Connection {
             let skip = ahead.unsigned_abs() as usize;
             if skip >= seg.payload.len() {
                 // All old: a retransmission we already have.
-                self.pending.ack = true;
+                self.flags.on(Flags::ACK);
                 return;
             }
             (0, &seg.payload[skip..])
@@ -459,17 +457,17 @@ impl Connection {
         // data arrives out of order or fills a hole; otherwise at least
         // every second full segment, or when the delayed-ACK timer fires.
         if offset > 0 || had_holes || advanced < data.len() {
-            self.pending.ack = true;
+            self.flags.on(Flags::ACK);
         } else if self.quick_acks > 0 {
             self.quick_acks -= 1;
-            self.pending.ack = true;
+            self.flags.on(Flags::ACK);
         } else {
             let unacked = self.rcv_nxt.distance_from(self.last_ack_sent) as usize;
             match self.config.delayed_ack {
                 Some(delay) if unacked < 2 * usize::from(self.opts.local_mss) => {
                     self.timers.set_if_stopped(Timer::DelayedAck, now + delay);
                 }
-                _ => self.pending.ack = true,
+                _ => self.flags.on(Flags::ACK),
             }
         }
     }
@@ -477,7 +475,7 @@ impl Connection {
     /// RFC 9293 §3.10.7.4, eighth check: the FIN, once every byte before it
     /// has arrived.
     fn process_fin(&mut self, now: Instant, seg: &TcpRepr<'_>, data_seq: SeqNumber) {
-        if self.peer_fin || !self.state.can_receive() {
+        if self.flags.has(Flags::PEER_FIN) || !self.state.can_receive() {
             return;
         }
         if seg.flags.contains(TcpFlags::FIN) {
@@ -490,9 +488,9 @@ impl Connection {
         if !self.recv.fin_reached() {
             return;
         }
-        self.peer_fin = true;
+        self.flags.on(Flags::PEER_FIN);
         self.rcv_nxt += 1u32;
-        self.pending.ack = true;
+        self.flags.on(Flags::ACK);
         self.timers.stop(Timer::DelayedAck);
         self.events.push(Event::PeerFinished);
         match self.state {

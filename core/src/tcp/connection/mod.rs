@@ -129,7 +129,7 @@ use super::addr::AddrPair;
 use super::config::Config;
 use super::congestion::Controller;
 use super::recv_buffer::RecvBuffer;
-use super::rtt::{RttEstimator, RttSampler};
+use super::rtt::{RtoBounds, RttEstimator, RttSampler};
 use super::scoreboard::Scoreboard;
 use super::send_buffer::SendBuffer;
 use super::seq::SeqNumber;
@@ -140,24 +140,61 @@ use crate::wire::{ChecksumMode, TcpRepr};
 /// The most SACKed ranges the sender tracks.
 const SCOREBOARD_RANGES: usize = 16;
 
-/// Segments that must go out at the next [`Connection::poll_transmit`],
-/// besides new data.
+/// One-bit facts about a connection, packed into one word (the connection
+/// sits in every table slot, so each byte counts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct Pending {
+struct Flags(u16);
+
+impl Flags {
+    // Segments that must go out at the next [`Connection::poll_transmit`],
+    // besides new data.
     /// (Re)send our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED).
-    syn: bool,
+    const SYN: u16 = 1 << 0;
     /// Send an acknowledgment now.
-    ack: bool,
+    const ACK: u16 = 1 << 1;
     /// Retransmit the first unacknowledged segment (fast retransmit, or a
     /// partial ACK in recovery).
-    retransmit: bool,
+    const RETRANSMIT: u16 = 1 << 2;
     /// Send a zero-window probe.
-    probe: bool,
+    const PROBE: u16 = 1 << 3;
     /// Send a keepalive probe.
-    keepalive: bool,
-    /// Send a RST (without ACK) carrying `rst_seq`.
-    rst: bool,
-    rst_seq: SeqNumber,
+    const KEEPALIVE: u16 = 1 << 4;
+    /// Send a RST (without ACK) carrying `Connection::rst_seq`.
+    const RST: u16 = 1 << 5;
+    /// Every owed-segment bit above.
+    const OWED: u16 = (1 << 6) - 1;
+
+    /// Opened by a listener (passive open).
+    const PASSIVE: u16 = 1 << 6;
+    /// Fast recovery is SACK-based (RFC 6675) rather than NewReno.
+    const SACK_RECOVERY: u16 = 1 << 7;
+    /// The application was told the send buffer is full.
+    const WRITE_BLOCKED: u16 = 1 << 8;
+    /// The application asked to close while the handshake was unfinished.
+    const CLOSE_REQUESTED: u16 = 1 << 9;
+    /// The peer's FIN was received in order.
+    const PEER_FIN: u16 = 1 << 10;
+    /// `Connection::ts_rto` holds a reading.
+    const TS_RTO: u16 = 1 << 11;
+
+    const fn has(self, bit: u16) -> bool {
+        self.0 & bit != 0
+    }
+
+    fn on(&mut self, bit: u16) {
+        self.0 |= bit;
+    }
+
+    fn off(&mut self, bit: u16) {
+        self.0 &= !bit;
+    }
+
+    /// Clears `bit`, returning whether it was set.
+    fn take(&mut self, bit: u16) -> bool {
+        let was = self.has(bit);
+        self.off(bit);
+        was
+    }
 }
 
 /// Milliseconds from `then` (an [`Instant::millis_u32`] reading) to `now`.
@@ -165,14 +202,6 @@ struct Pending {
 /// 32-bit clock does.
 fn ms_since(now: Instant, then: u32) -> Duration {
     Duration::from_millis(u64::from(now.millis_u32().wrapping_sub(then)))
-}
-
-impl Pending {
-    /// Queues a RST with sequence number `seq`.
-    fn queue_rst(&mut self, seq: SeqNumber) {
-        self.rst = true;
-        self.rst_seq = seq;
-    }
 }
 
 /// One TCP connection.
@@ -208,8 +237,8 @@ pub struct Connection {
     /// Our address and the peer's, without IPv6 flow label or scope id.
     addrs: AddrPair,
     state: State,
-    /// Opened by a listener (passive open).
-    passive: bool,
+    /// One-bit facts: segments owed to the peer, and the booleans below.
+    flags: Flags,
 
     // Send sequence space, RFC 9293 §3.3.1.
     iss: SeqNumber,
@@ -238,9 +267,10 @@ pub struct Connection {
     ts_recent: u32,
     /// Offset of our timestamp clock.
     ts_offset: u32,
-    /// Our timestamp clock when the retransmission timer last fired; echoes
-    /// of older timestamps say nothing about the current round trip.
-    ts_rto: Option<u32>,
+    /// Our timestamp clock when the retransmission timer last fired, valid
+    /// once [`Flags::TS_RTO`] is set; echoes of older timestamps say nothing
+    /// about the current round trip.
+    ts_rto: u32,
 
     send: SendBuffer,
     recv: RecvBuffer,
@@ -252,9 +282,7 @@ pub struct Connection {
     /// Duplicate ACKs in a row.
     dup_acks: u32,
     /// What the peer reported holding past `snd_una` (RFC 6675).
-    scoreboard: Scoreboard,
-    /// Fast recovery is SACK-based (RFC 6675) rather than NewReno.
-    sack_recovery: bool,
+    scoreboard: Scoreboard<SCOREBOARD_RANGES>,
     /// The next byte SACK recovery may retransmit (RFC 6675 `HighRxt`).
     rexmit_next: SeqNumber,
     /// The NewReno `recover` point (RFC 6582 §3.2).
@@ -275,13 +303,8 @@ pub struct Connection {
     /// In-order segments still to acknowledge at once after the handshake.
     quick_acks: u8,
 
-    pending: Pending,
-    /// The application was told the send buffer is full.
-    write_blocked: bool,
-    /// The application asked to close while the handshake was unfinished.
-    close_requested: bool,
-    /// The peer's FIN was received in order.
-    peer_fin: bool,
+    /// The sequence number of the RST owed when [`Flags::RST`] is set.
+    rst_seq: SeqNumber,
 
     events: EventQueue,
     stats: Counters,
@@ -303,7 +326,7 @@ impl Connection {
     ) -> Connection {
         let mut conn = Connection::new(now, config, local, remote, iss, false);
         conn.state = State::SynSent;
-        conn.pending.syn = true;
+        conn.flags.on(Flags::SYN);
         conn
     }
 
@@ -333,7 +356,7 @@ impl Connection {
         conn.snd_wnd = u32::from(syn.window);
         conn.max_snd_wnd = conn.snd_wnd;
         conn.snd_wl1 = conn.irs;
-        conn.pending.syn = true;
+        conn.flags.on(Flags::SYN);
         conn
     }
 
@@ -402,7 +425,7 @@ impl Connection {
         Connection {
             addrs: AddrPair::new(local, remote),
             state: State::Closed,
-            passive,
+            flags: Flags(if passive { Flags::PASSIVE } else { 0 }),
             iss,
             snd_una: iss,
             snd_nxt: iss,
@@ -418,16 +441,18 @@ impl Connection {
             opts,
             ts_recent: 0,
             ts_offset: Connection::ts_offset_for(iss),
-            ts_rto: None,
+            ts_rto: 0,
             send: SendBuffer::new(config.send_buffer),
             recv: RecvBuffer::new(config.recv_buffer, config.max_reassembly_ranges),
-            rtt: RttEstimator::new(config.initial_rto, config.min_rto, config.max_rto),
+            rtt: RttEstimator::new(
+                config.initial_rto,
+                RtoBounds::new(config.min_rto, config.max_rto),
+            ),
             sampler: RttSampler::new(),
             cc,
             timers: TimerTable::new(),
             dup_acks: 0,
-            scoreboard: Scoreboard::new(SCOREBOARD_RANGES),
-            sack_recovery: false,
+            scoreboard: Scoreboard::new(),
             rexmit_next: iss,
             recover: iss,
             rto_count: 0,
@@ -437,10 +462,7 @@ impl Connection {
             challenge_epoch: 0,
             last_data_sent: 0,
             quick_acks: 0,
-            pending: Pending::default(),
-            write_blocked: false,
-            close_requested: false,
-            peer_fin: false,
+            rst_seq: SeqNumber::default(),
             events: EventQueue::default(),
             stats: Counters::default(),
             config,
@@ -473,7 +495,7 @@ impl Connection {
         }
         let n = self.send.write(data);
         if n < data.len() {
-            self.write_blocked = true;
+            self.flags.on(Flags::WRITE_BLOCKED);
         }
         Ok(n)
     }
@@ -499,12 +521,12 @@ impl Connection {
     /// when our side is already closed.
     pub fn close(&mut self, now: Instant) -> Result<(), CloseError> {
         match self.state {
-            State::SynSent | State::SynReceived if !self.close_requested => {
+            State::SynSent | State::SynReceived if !self.flags.has(Flags::CLOSE_REQUESTED) => {
                 // The FIN goes out once the handshake completes, after any
                 // data already written. (RFC 9293 deletes a connection closed
                 // in SYN-SENT; here that is what `abort` is for, so that
                 // "connect, write, close" does not lose the data.)
-                self.close_requested = true;
+                self.flags.on(Flags::CLOSE_REQUESTED);
                 self.send.finish();
                 Ok(())
             }
@@ -534,7 +556,7 @@ impl Connection {
             | State::FinWait1
             | State::FinWait2
             | State::CloseWait => {
-                self.pending.queue_rst(self.snd_nxt);
+                self.queue_rst(self.snd_nxt);
             }
             _ => {}
         }
@@ -619,6 +641,17 @@ impl Connection {
 
     /// After sending something that needs acknowledging: make sure the
     /// retransmission and user timers run (RFC 6298 §5.1).
+    /// Queues a RST with sequence number `seq`.
+    fn queue_rst(&mut self, seq: SeqNumber) {
+        self.flags.on(Flags::RST);
+        self.rst_seq = seq;
+    }
+
+    /// The configured RTO bounds, which the estimator does not keep.
+    fn rto_bounds(&self) -> RtoBounds {
+        RtoBounds::new(self.config.min_rto, self.config.max_rto)
+    }
+
     fn arm_send_timers(&mut self, now: Instant) {
         if self.snd_wnd == 0 && self.state.is_synchronized() && !self.send.is_empty() {
             // Waiting on the window: the persist timer takes over.
@@ -631,7 +664,7 @@ impl Connection {
         }
         if self.snd_max != self.snd_una {
             self.timers
-                .set_if_stopped(Timer::Retransmit, now + self.rtt.rto());
+                .set_if_stopped(Timer::Retransmit, now + self.rto());
             if let Some(limit) = self.config.user_timeout {
                 self.timers.set_if_stopped(Timer::UserTimeout, now + limit);
             }
@@ -641,7 +674,7 @@ impl Connection {
     /// The wait before the next zero-window probe: the RTO, doubling per
     /// unanswered probe, within the RTO bounds (RFC 9293 §3.8.6.1).
     fn persist_interval(&self) -> Duration {
-        let base = self.rtt.rto();
+        let base = self.rto();
         let shift = self.persist_count.min(16);
         base.saturating_mul(1 << shift).min(self.config.max_rto)
     }
@@ -660,7 +693,7 @@ impl Connection {
     /// After the application read: if the window grew enough to matter to
     /// a peer that may be waiting on it, announce it now.
     fn after_read(&mut self) {
-        if !self.state.can_receive() || self.peer_fin {
+        if !self.state.can_receive() || self.flags.has(Flags::PEER_FIN) {
             return;
         }
         let current = self.rcv_adv.diff(self.rcv_nxt).max(0) as usize;
@@ -668,7 +701,7 @@ impl Connection {
         let grown = edge.diff(self.rcv_adv).max(0) as usize;
         let threshold = usize::from(self.opts.local_mss).min(self.recv.capacity() / 2);
         if grown >= threshold.max(1) && current < self.recv.capacity() / 2 {
-            self.pending.ack = true;
+            self.flags.on(Flags::ACK);
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use super::event::bump;
 use super::options::ts_clock;
-use super::{Connection, State};
+use super::{Connection, Flags, State};
 use crate::tcp::recv_buffer::MAX_SACK_BLOCKS;
 use crate::tcp::seq::SeqNumber;
 use crate::tcp::timer::Timer;
@@ -35,17 +35,16 @@ impl Connection {
         if buf.len() < crate::wire::tcp::MAX_HEADER_LEN {
             return None;
         }
-        if self.pending.rst {
-            self.pending.rst = false;
-            return Some(self.emit_rst(buf, self.pending.rst_seq, None));
+        if self.flags.take(Flags::RST) {
+            return Some(self.emit_rst(buf, self.rst_seq, None));
         }
         match self.state {
             State::Closed | State::Listen => None,
             State::SynSent | State::SynReceived => {
-                if self.pending.syn {
+                if self.flags.has(Flags::SYN) {
                     Some(self.emit_syn(now, buf))
-                } else if self.pending.ack && self.state == State::SynReceived {
-                    self.pending.ack = false;
+                } else if self.flags.has(Flags::ACK) && self.state == State::SynReceived {
+                    self.flags.off(Flags::ACK);
                     Some(self.emit_syn(now, buf))
                 } else {
                     None
@@ -61,21 +60,13 @@ impl Connection {
     /// Skipping it changes nothing: with no data and no FIN left to send,
     /// finding nothing arms no timer either.
     pub(crate) fn may_transmit(&self) -> bool {
-        let p = &self.pending;
-        p.rst
-            || p.syn
-            || p.ack
-            || p.retransmit
-            || p.probe
-            || p.keepalive
-            || self.sack_recovery
+        self.flags.has(Flags::OWED | Flags::SACK_RECOVERY)
             || self.send.len() > self.flight_size()
             || (self.send.fin_offset().is_some() && !self.fin_sent())
     }
 
     fn transmit_synchronized(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
-        if self.pending.retransmit {
-            self.pending.retransmit = false;
+        if self.flags.take(Flags::RETRANSMIT) {
             if let Some((seq, len)) = self.next_sack_retransmission(true) {
                 self.rexmit_next = seq + len;
                 if let Some(n) = self.retransmit_at(now, buf, seq, len) {
@@ -85,8 +76,7 @@ impl Connection {
                 return Some(n);
             }
         }
-        if self.pending.probe {
-            self.pending.probe = false;
+        if self.flags.take(Flags::PROBE) {
             if let Some(n) = self.send_probe(now, buf) {
                 return Some(n);
             }
@@ -98,8 +88,7 @@ impl Connection {
                 return Some(n);
             }
         }
-        if self.pending.keepalive {
-            self.pending.keepalive = false;
+        if self.flags.take(Flags::KEEPALIVE) {
             // RFC 9293 §3.8.4: a segment with an old sequence number makes
             // the peer answer with an ACK.
             let seq = self.snd_una - 1u32;
@@ -108,7 +97,7 @@ impl Connection {
         if let Some(n) = self.send_data(now, buf) {
             return Some(n);
         }
-        if self.pending.ack {
+        if self.flags.has(Flags::ACK) {
             // A bare ACK carries the highest sequence number sent: after a
             // timeout `snd_nxt` may lag behind what the peer already has,
             // and a sequence number below its RCV.NXT would be rejected.
@@ -207,7 +196,7 @@ impl Connection {
         let retransmission = self.snd_nxt.lt(self.snd_max);
         if self.snd_max == self.snd_una
             && self.stats.bytes_sent > 0
-            && super::ms_since(now, self.last_data_sent) > self.rtt.rto()
+            && super::ms_since(now, self.last_data_sent) > self.rto()
         {
             // RFC 5681 §4.1: after an idle period longer than the RTO the
             // window's view of the path is stale; restart from IW.
@@ -291,7 +280,7 @@ impl Connection {
 
     /// Our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED).
     fn emit_syn(&mut self, now: Instant, buf: &mut [u8]) -> usize {
-        self.pending.syn = false;
+        self.flags.off(Flags::SYN);
         let synack = self.state == State::SynReceived;
         let mut flags = TcpFlags::SYN;
         if synack {
@@ -330,7 +319,7 @@ impl Connection {
             bump(&mut self.stats.retransmits);
         }
         self.timers
-            .set_if_stopped(Timer::Retransmit, now + self.rtt.rto());
+            .set_if_stopped(Timer::Retransmit, now + self.rto());
         self.finish(buf, &repr, None)
     }
 
@@ -409,7 +398,7 @@ impl Connection {
             self.rcv_adv = edge;
         }
         self.last_ack_sent = self.rcv_nxt;
-        self.pending.ack = false;
+        self.flags.off(Flags::ACK);
         self.timers.stop(Timer::DelayedAck);
         self.finish(buf, &repr, payload)
     }

@@ -14,8 +14,8 @@
 //! sends while `pipe` is below the window — first the holes, in order, then
 //! new data.
 
-use super::Connection;
 use super::event::bump;
+use super::{Connection, Flags};
 use crate::tcp::scoreboard::DUP_THRESH;
 use crate::tcp::seq::SeqNumber;
 use crate::time::{Duration, Instant};
@@ -58,8 +58,8 @@ impl Connection {
         if ack.ge(self.recover) {
             // A full ACK: everything outstanding at the loss is delivered.
             self.cc.on_exit_recovery(self.flight_size());
-            self.sack_recovery = false;
-        } else if self.sack_recovery {
+            self.flags.off(Flags::SACK_RECOVERY);
+        } else if self.flags.has(Flags::SACK_RECOVERY) {
             // RFC 6675 keeps the window at ssthresh; `pipe` does the rest.
             if self.rexmit_next.lt(self.snd_una) {
                 self.rexmit_next = self.snd_una;
@@ -67,7 +67,7 @@ impl Connection {
         } else {
             // RFC 6582 §3.2 step 5: a partial ACK; the next hole is lost too.
             self.cc.on_partial_ack(data);
-            self.pending.retransmit = true;
+            self.flags.on(Flags::RETRANSMIT);
         }
     }
 
@@ -77,7 +77,7 @@ impl Connection {
         self.dup_acks += 1;
         bump(&mut self.stats.dup_acks);
         if self.cc.in_recovery() {
-            if !self.sack_recovery {
+            if !self.flags.has(Flags::SACK_RECOVERY) {
                 // RFC 5681 §3.2 step 4: each further duplicate means a
                 // segment has left the network.
                 self.cc.inflate(1);
@@ -99,22 +99,22 @@ impl Connection {
         self.cc.on_enter_recovery(now, self.flight_size());
         bump(&mut self.stats.fast_retransmits);
         if self.opts.sack && !self.scoreboard.is_empty() {
-            self.sack_recovery = true;
+            self.flags.on(Flags::SACK_RECOVERY);
             self.rexmit_next = self.snd_una;
         } else {
-            self.sack_recovery = false;
+            self.flags.off(Flags::SACK_RECOVERY);
             self.cc.inflate(DUP_THRESH);
         }
         // Both: the first missing segment goes out at once, whatever the
         // window says (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4.3).
-        self.pending.retransmit = true;
+        self.flags.on(Flags::RETRANSMIT);
     }
 
     /// Forgets recovery after a retransmission timeout. SACK information
     /// survives one timeout (RFC 6675 §5.1) but not two in a row, in case
     /// the peer discarded data it had SACKed (RFC 2018 §8).
     pub(super) fn recovery_on_timeout(&mut self) {
-        self.sack_recovery = false;
+        self.flags.off(Flags::SACK_RECOVERY);
         self.rexmit_next = self.snd_una;
         self.dup_acks = 0;
         self.recover = self.snd_max;
@@ -138,7 +138,7 @@ impl Connection {
 
     /// Room the congestion window leaves for more data.
     pub(super) fn cwnd_room(&self) -> usize {
-        let used = if self.sack_recovery {
+        let used = if self.flags.has(Flags::SACK_RECOVERY) {
             self.pipe()
         } else {
             self.flight_size()
@@ -149,7 +149,7 @@ impl Connection {
     /// During SACK recovery: the next hole to resend, `(start, length)`,
     /// when the window has room for it (or regardless, with `force`).
     pub(super) fn next_sack_retransmission(&self, force: bool) -> Option<(SeqNumber, usize)> {
-        if !self.sack_recovery || (!force && self.cwnd_room() == 0) {
+        if !self.flags.has(Flags::SACK_RECOVERY) || (!force && self.cwnd_room() == 0) {
             return None;
         }
         let (start, len) = self

@@ -1,7 +1,7 @@
 //! What each timer does when it fires.
 
 use super::event::bump;
-use super::{Connection, State};
+use super::{Connection, Flags, State};
 use crate::tcp::timer::Timer;
 use crate::time::Instant;
 
@@ -12,7 +12,7 @@ impl Connection {
         while let Some(timer) = self.timers.pop_expired(now) {
             match timer {
                 Timer::Retransmit => self.on_retransmit_timeout(now),
-                Timer::DelayedAck => self.pending.ack = true,
+                Timer::DelayedAck => self.flags.on(Flags::ACK),
                 Timer::Persist => self.on_persist_timeout(now),
                 Timer::Keepalive => self.on_keepalive_timeout(now),
                 Timer::FinWait2 => {
@@ -56,8 +56,9 @@ impl Connection {
         }
         self.rto_count += 1;
         bump(&mut self.stats.timeouts);
-        self.ts_rto = Some(super::options::ts_clock(now, self.ts_offset));
-        self.rtt.on_timeout();
+        self.ts_rto = super::options::ts_clock(now, self.ts_offset);
+        self.flags.on(Flags::TS_RTO);
+        self.rtt.on_timeout(self.rto_bounds());
         self.sampler.on_retransmit();
         if self.state.is_synchronized() {
             // RFC 5681 §3.1: collapse the window; ssthresh only drops on the
@@ -70,9 +71,9 @@ impl Connection {
             self.snd_nxt = self.snd_una;
             self.recovery_on_timeout();
         } else {
-            self.pending.syn = true;
+            self.flags.on(Flags::SYN);
         }
-        self.timers.set(Timer::Retransmit, now + self.rtt.rto());
+        self.timers.set(Timer::Retransmit, now + self.rto());
     }
 
     /// RFC 9293 §3.8.6.1: probe a zero window, backing off like the RTO.
@@ -86,7 +87,7 @@ impl Connection {
             self.persist_count = 0;
             return;
         }
-        self.pending.probe = true;
+        self.flags.on(Flags::PROBE);
         self.persist_count = self.persist_count.saturating_add(1);
         self.timers
             .set(Timer::Persist, now + self.persist_interval());
@@ -111,7 +112,7 @@ impl Connection {
             return;
         }
         self.keepalive_count += 1;
-        self.pending.keepalive = true;
+        self.flags.on(Flags::KEEPALIVE);
         self.timers.set(Timer::Keepalive, now + k.interval);
     }
 }
