@@ -766,7 +766,7 @@ void wirestate_tcp_config_free(struct wirestate_tcp_config *config);
 // connection times out after `probes` unanswered ones. `idle_ns` 0 turns
 // keepalive off (the default; RFC 1122 asks for at least two hours when on).
 // A zero interval or probe count with keepalive on is refused by
-// `wirestate_tcp_endpoint_new`.
+// `wirestate_tcp_endpoint_new`; more than 65535 probes act as 65535.
 wirestate_result wirestate_tcp_config_set_keepalive(struct wirestate_tcp_config *config, uint64_t idle_ns, uint64_t interval_ns, uint32_t probes);
 
 // The congestion control algorithm, a `wirestate_tcp_congestion`
@@ -817,15 +817,16 @@ wirestate_result wirestate_tcp_config_set_min_rto(struct wirestate_tcp_config *c
 wirestate_result wirestate_tcp_config_set_max_rto(struct wirestate_tcp_config *config, uint64_t rto_ns);
 
 // SYN retransmissions before `connect` gives up with `TIMED_OUT`
-// (default 6: about 127 s).
+// (default 6: about 127 s). Counts above 65535 act as 65535, here and in
+// every other count limit of this configuration.
 wirestate_result wirestate_tcp_config_set_syn_retries(struct wirestate_tcp_config *config, uint32_t count);
 
 // SYN-ACK retransmissions before a half-open passive connection is dropped
-// (default 5).
+// (default 5; at most 65535 take effect).
 wirestate_result wirestate_tcp_config_set_synack_retries(struct wirestate_tcp_config *config, uint32_t count);
 
 // Consecutive retransmission timeouts of the same data before the
-// connection times out (default 15).
+// connection times out (default 15; at most 65535 take effect).
 wirestate_result wirestate_tcp_config_set_max_retransmissions(struct wirestate_tcp_config *config, uint32_t count);
 
 // Time out when sent data stays unacknowledged this long, nanoseconds
@@ -862,7 +863,8 @@ wirestate_result wirestate_tcp_config_set_checksum_offload(struct wirestate_tcp_
 // for tracing (default false).
 wirestate_result wirestate_tcp_config_set_state_change_events(struct wirestate_tcp_config *config, bool on);
 
-// Challenge ACKs sent per second at most, RFC 5961 (default 1000).
+// Challenge ACKs sent per second at most, RFC 5961 (default 1000; at most
+// 65535 take effect).
 wirestate_result wirestate_tcp_config_set_challenge_ack_limit(struct wirestate_tcp_config *config, uint32_t per_second);
 
 // Half-open connections (handshake not complete) per listener (default

@@ -34,7 +34,8 @@ pub struct Keepalive {
     pub idle: Duration,
     /// Time between unanswered probes. Default 75 s.
     pub interval: Duration,
-    /// Unanswered probes before the connection is declared dead. Default 9.
+    /// Unanswered probes before the connection is declared dead. Default 9;
+    /// values above 65,535 act as 65,535.
     pub probes: u32,
 }
 
@@ -89,14 +90,16 @@ pub struct Config {
     /// SYN retransmissions before an active open gives up. The RTO starts
     /// at `initial_rto` and doubles, so the default of 6 sends SYNs at 0,
     /// 1, 3, 7, 15, 31 and 63 s and gives up at 127 s, as Linux does.
+    /// Like every count limit here, values above 65,535 act as 65,535 (the
+    /// connection keeps its counts in 16 bits).
     pub syn_retries: u32,
     /// SYN-ACK retransmissions before a half-open passive connection is
-    /// dropped. Default 5 (Linux).
+    /// dropped. Default 5 (Linux). At most 65,535 take effect.
     pub synack_retries: u32,
     /// Consecutive retransmission timeouts of the same data before the
     /// connection is aborted with a timeout. Default 15 (Linux's
     /// `tcp_retries2`, about 15 minutes with a 60 s maximum RTO; RFC 1122
-    /// §4.2.3.5 requires at least 100 s).
+    /// §4.2.3.5 requires at least 100 s). At most 65,535 take effect.
     pub max_retransmissions: u32,
     /// Abort when sent data stays unacknowledged this long, whatever the
     /// retransmission count (RFC 9293 §3.8.3, RFC 5482). Default `None`.
@@ -132,7 +135,8 @@ pub struct Config {
     /// Emit a `StateChanged` event on every RFC 9293 state transition, for
     /// tracing. Default `false`.
     pub state_change_events: bool,
-    /// Challenge ACKs sent per second at most (RFC 5961 §7). Default 1000.
+    /// Challenge ACKs sent per second at most (RFC 5961 §7). Default 1000;
+    /// at most 65,535 take effect.
     pub challenge_ack_limit: u32,
 }
 

@@ -95,7 +95,7 @@ pub extern "C" fn wirestate_tcp_config_free(config: *mut wirestate_tcp_config) {
 /// connection times out after `probes` unanswered ones. `idle_ns` 0 turns
 /// keepalive off (the default; RFC 1122 asks for at least two hours when on).
 /// A zero interval or probe count with keepalive on is refused by
-/// `wirestate_tcp_endpoint_new`.
+/// `wirestate_tcp_endpoint_new`; more than 65535 probes act as 65535.
 #[unsafe(no_mangle)]
 pub extern "C" fn wirestate_tcp_config_set_keepalive(
     config: *mut wirestate_tcp_config,
@@ -264,7 +264,8 @@ pub extern "C" fn wirestate_tcp_config_set_max_rto(
 }
 
 /// SYN retransmissions before `connect` gives up with `TIMED_OUT`
-/// (default 6: about 127 s).
+/// (default 6: about 127 s). Counts above 65535 act as 65535, here and in
+/// every other count limit of this configuration.
 #[unsafe(no_mangle)]
 pub extern "C" fn wirestate_tcp_config_set_syn_retries(
     config: *mut wirestate_tcp_config,
@@ -277,7 +278,7 @@ pub extern "C" fn wirestate_tcp_config_set_syn_retries(
 }
 
 /// SYN-ACK retransmissions before a half-open passive connection is dropped
-/// (default 5).
+/// (default 5; at most 65535 take effect).
 #[unsafe(no_mangle)]
 pub extern "C" fn wirestate_tcp_config_set_synack_retries(
     config: *mut wirestate_tcp_config,
@@ -290,7 +291,7 @@ pub extern "C" fn wirestate_tcp_config_set_synack_retries(
 }
 
 /// Consecutive retransmission timeouts of the same data before the
-/// connection times out (default 15).
+/// connection times out (default 15; at most 65535 take effect).
 #[unsafe(no_mangle)]
 pub extern "C" fn wirestate_tcp_config_set_max_retransmissions(
     config: *mut wirestate_tcp_config,
@@ -418,7 +419,8 @@ pub extern "C" fn wirestate_tcp_config_set_state_change_events(
     })
 }
 
-/// Challenge ACKs sent per second at most, RFC 5961 (default 1000).
+/// Challenge ACKs sent per second at most, RFC 5961 (default 1000; at most
+/// 65535 take effect).
 #[unsafe(no_mangle)]
 pub extern "C" fn wirestate_tcp_config_set_challenge_ack_limit(
     config: *mut wirestate_tcp_config,

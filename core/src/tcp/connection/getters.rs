@@ -119,6 +119,12 @@ impl Connection {
         iss.get().rotate_left(16)
     }
 
+    /// The offset of this connection's timestamp clock, derived from its
+    /// initial sequence number rather than stored.
+    pub(crate) fn ts_offset(&self) -> u32 {
+        Connection::ts_offset_for(self.iss)
+    }
+
     /// What the handshake settled: segment size, window scaling, SACK and
     /// timestamps.
     pub fn negotiated(&self) -> Negotiation {
@@ -150,7 +156,7 @@ impl Connection {
             timestamps: self
                 .opts
                 .timestamps
-                .then_some((self.ts_offset, self.ts_recent)),
+                .then_some((self.ts_offset(), self.ts_recent)),
         }
     }
 

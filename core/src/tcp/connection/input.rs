@@ -264,7 +264,7 @@ impl Connection {
             self.challenge_epoch = now.millis_u32();
             self.challenge_count = 0;
         }
-        if self.challenge_count < self.config.challenge_ack_limit {
+        if !super::reached(self.challenge_count, self.config.challenge_ack_limit) {
             self.challenge_count += 1;
             self.flags.on(Flags::ACK);
         }
@@ -290,7 +290,7 @@ impl Connection {
             return None;
         }
         let (_, tsecr) = seg.timestamp?;
-        let elapsed = super::options::ts_clock(now, self.ts_offset).wrapping_sub(tsecr);
+        let elapsed = super::options::ts_clock(now, self.ts_offset()).wrapping_sub(tsecr);
         // Zero echoes and echoes from the future are no measurement.
         if tsecr == 0 || elapsed > 0x7fff_ffff {
             return None;

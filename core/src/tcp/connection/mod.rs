@@ -197,6 +197,13 @@ impl Flags {
     }
 }
 
+/// Whether `count`, a per-connection count kept in 16 bits, has reached
+/// `limit`. Counts never pass 65,535, so a configured limit above that acts
+/// as 65,535 (65,535 retransmissions at the 60 s maximum RTO take 45 days).
+fn reached(count: u16, limit: u32) -> bool {
+    u32::from(count) >= limit.min(u32::from(u16::MAX))
+}
+
 /// Milliseconds from `then` (an [`Instant::millis_u32`] reading) to `now`.
 /// The connection only compares such spans with a second or an RTO, so the
 /// 32-bit clock does.
@@ -265,8 +272,6 @@ pub struct Connection {
     opts: Negotiated,
     /// The last timestamp worth echoing (RFC 7323 `TS.Recent`).
     ts_recent: u32,
-    /// Offset of our timestamp clock.
-    ts_offset: u32,
     /// Our timestamp clock when the retransmission timer last fired, valid
     /// once [`Flags::TS_RTO`] is set; echoes of older timestamps say nothing
     /// about the current round trip.
@@ -279,23 +284,24 @@ pub struct Connection {
     cc: Controller,
     timers: TimerTable,
 
-    /// Duplicate ACKs in a row.
-    dup_acks: u32,
+    /// Duplicate ACKs in a row (saturating).
+    dup_acks: u16,
     /// What the peer reported holding past `snd_una` (RFC 6675).
     scoreboard: Scoreboard<SCOREBOARD_RANGES>,
     /// The next byte SACK recovery may retransmit (RFC 6675 `HighRxt`).
     rexmit_next: SeqNumber,
     /// The NewReno `recover` point (RFC 6582 §3.2).
     recover: SeqNumber,
-    /// Retransmission timeouts in a row (SYN retries included).
-    rto_count: u32,
-    /// Zero-window probes in a row.
-    persist_count: u32,
+    /// Retransmission timeouts in a row (SYN retries included); see
+    /// [`reached`] for the 16-bit counts.
+    rto_count: u16,
+    /// Zero-window probes in a row (saturating; only the first 16 matter).
+    persist_count: u8,
     /// Keepalive probes in a row without answer.
-    keepalive_count: u32,
+    keepalive_count: u16,
     /// Challenge ACKs sent in the current one-second window, and when that
     /// window began (see [`Instant::millis_u32`]).
-    challenge_count: u32,
+    challenge_count: u16,
     challenge_epoch: u32,
     /// When data was last sent (see [`Instant::millis_u32`]), for the restart after
     /// idle.
@@ -440,7 +446,6 @@ impl Connection {
             last_ack_sent: SeqNumber::default(),
             opts,
             ts_recent: 0,
-            ts_offset: Connection::ts_offset_for(iss),
             ts_rto: 0,
             send: SendBuffer::new(config.send_buffer),
             recv: RecvBuffer::new(config.recv_buffer, config.max_reassembly_ranges),

@@ -300,7 +300,7 @@ impl Connection {
             sack_permitted: self.opts.sack,
             timestamp: self.opts.timestamps.then(|| {
                 (
-                    ts_clock(now, self.ts_offset),
+                    ts_clock(now, self.ts_offset()),
                     if synack { self.ts_recent } else { 0 },
                 )
             }),
@@ -380,7 +380,7 @@ impl Connection {
             timestamp: self
                 .opts
                 .timestamps
-                .then(|| (ts_clock(now, self.ts_offset), self.ts_recent)),
+                .then(|| (ts_clock(now, self.ts_offset()), self.ts_recent)),
             ..TcpRepr::default()
         };
         if self.opts.sack && self.recv.has_holes() {

@@ -74,7 +74,7 @@ impl Connection {
     /// A duplicate ACK (RFC 5681 §2), or with SACK one that reports new
     /// data held past a hole (RFC 6675 §2).
     pub(super) fn on_duplicate_ack(&mut self, now: Instant) {
-        self.dup_acks += 1;
+        self.dup_acks = self.dup_acks.saturating_add(1);
         bump(&mut self.stats.dup_acks);
         if self.cc.in_recovery() {
             if !self.flags.has(Flags::SACK_RECOVERY) {

@@ -50,13 +50,13 @@ impl Connection {
             // Nothing outstanding: a stale timer.
             return;
         }
-        if self.rto_count >= limit {
+        if super::reached(self.rto_count, limit) {
             self.time_out();
             return;
         }
-        self.rto_count += 1;
+        self.rto_count = self.rto_count.saturating_add(1);
         bump(&mut self.stats.timeouts);
-        self.ts_rto = super::options::ts_clock(now, self.ts_offset);
+        self.ts_rto = super::options::ts_clock(now, self.ts_offset());
         self.flags.on(Flags::TS_RTO);
         self.rtt.on_timeout(self.rto_bounds());
         self.sampler.on_retransmit();
@@ -107,11 +107,11 @@ impl Connection {
             self.timers.set(Timer::Keepalive, now + k.idle);
             return;
         }
-        if self.keepalive_count >= k.probes {
+        if super::reached(self.keepalive_count, k.probes) {
             self.time_out();
             return;
         }
-        self.keepalive_count += 1;
+        self.keepalive_count = self.keepalive_count.saturating_add(1);
         self.flags.on(Flags::KEEPALIVE);
         self.timers.set(Timer::Keepalive, now + k.interval);
     }

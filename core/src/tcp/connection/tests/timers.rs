@@ -201,3 +201,55 @@ fn a_small_window_with_nothing_in_flight_is_probed() {
     assert_eq!(conn.timer(Timer::Persist), None);
     assert_eq!(conn.check_invariants(), Ok(()));
 }
+
+#[test]
+fn count_limits_past_16_bits_act_as_65535() {
+    // The connection keeps its retry counts in 16 bits: a limit it could
+    // never count to must still end the connection, at 65,535.
+    let mut conn = established(Config {
+        max_retransmissions: u32::MAX,
+        ..plain()
+    });
+    conn.send(b"x").unwrap();
+    drain(&mut conn, at(10));
+    let mut resent = 0u32;
+    // Bounded, so that a count that never reaches the limit fails the test
+    // instead of hanging it.
+    for _ in 0..70_000 {
+        let Some(t) = conn.poll_timeout() else {
+            break;
+        };
+        conn.handle_timeout(t);
+        resent += drain(&mut conn, t).len() as u32;
+    }
+    assert_eq!(events(&mut conn), [Event::TimedOut, Event::Closed]);
+    assert_eq!(resent, 65_535);
+    assert_eq!(conn.stats().timeouts, 65_535);
+}
+
+#[test]
+fn zero_window_probing_outlasts_its_8_bit_count() {
+    // Probes go on as long as the peer answers; the count that sets their
+    // backoff stops at 255 without disturbing them.
+    let mut conn = established(plain());
+    input(&mut conn, at(10), &Seg::new(P, L, ACK).window(0));
+    conn.send(b"hello").unwrap();
+    expect_nothing(&mut conn, at(10));
+    let max = plain().max_rto;
+    let mut now = at(10);
+    for i in 0..300 {
+        let t = conn.poll_timeout().unwrap();
+        if i >= 20 {
+            assert_eq!(t - now, max, "probe {i}");
+        }
+        now = t;
+        conn.handle_timeout(now);
+        let probe = output(&mut conn, now).unwrap();
+        assert_eq!((probe.seq, probe.payload.len()), (L, 1));
+        input(&mut conn, now, &Seg::new(P, L, ACK).window(0));
+    }
+    assert_eq!(conn.state(), State::Established);
+    input(&mut conn, now, &Seg::new(P, L, ACK).window(1000));
+    let seg = output(&mut conn, now).unwrap();
+    assert_eq!(seg.payload.as_slice(), b"hello");
+}
