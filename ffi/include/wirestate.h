@@ -852,7 +852,7 @@ wirestate_result wirestate_tcp_config_set_timestamps(struct wirestate_tcp_config
 wirestate_result wirestate_tcp_config_set_sack(struct wirestate_tcp_config *config, bool on);
 
 // The initial congestion window in segments; 0 uses RFC 5681's 2-4
-// segments (default 10).
+// segments (default 10; at most 255 take effect).
 wirestate_result wirestate_tcp_config_set_initial_window(struct wirestate_tcp_config *config, size_t segments);
 
 // true leaves checksums to the caller's device: received checksums are not

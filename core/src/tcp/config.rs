@@ -127,6 +127,7 @@ pub struct Config {
     pub congestion: Algorithm,
     /// The initial congestion window in segments, or 0 for RFC 5681's 2–4
     /// segments. Default 10, as RFC 6928 allows and every major stack uses.
+    /// At most 255 segments take effect.
     pub initial_window: usize,
     /// Trust the checksum work to the caller's hardware or TUN device:
     /// received checksums are not verified and sent ones are left for the

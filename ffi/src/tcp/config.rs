@@ -381,7 +381,7 @@ pub extern "C" fn wirestate_tcp_config_set_sack(
 }
 
 /// The initial congestion window in segments; 0 uses RFC 5681's 2-4
-/// segments (default 10).
+/// segments (default 10; at most 255 take effect).
 #[unsafe(no_mangle)]
 pub extern "C" fn wirestate_tcp_config_set_initial_window(
     config: *mut wirestate_tcp_config,

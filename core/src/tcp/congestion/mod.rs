@@ -53,14 +53,17 @@ enum State {
 ///
 /// Sizes are stored as `u32` bytes (every connection holds one controller)
 /// and spoken as `usize`; a window saturates at `u32::MAX`, four times the
-/// largest receive window TCP can offer.
+/// largest receive window TCP can offer. The segment size is kept in 16
+/// bits and the initial window as a count of at most 255 segments.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Controller {
-    mss: u32,
     cwnd: u32,
     /// `u32::MAX` until the first loss (reported as `usize::MAX`).
     ssthresh: u32,
-    initial_window: u32,
+    /// The segment size: the MSS option is 16 bits, so is this.
+    mss: u16,
+    /// The initial window in segments (at most 255).
+    initial_segments: u8,
     in_recovery: bool,
     state: State,
 }
@@ -68,6 +71,11 @@ pub struct Controller {
 /// A byte count as stored, saturating.
 fn narrow(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A segment size as stored: at least 1, at most 65,535.
+fn narrow_mss(mss: usize) -> u16 {
+    u16::try_from(mss.max(1)).unwrap_or(u16::MAX)
 }
 
 /// The initial window RFC 5681 §3.1 allows for a given sender MSS: 2, 3 or
@@ -83,22 +91,23 @@ pub fn rfc5681_initial_window(mss: usize) -> usize {
 }
 
 impl Controller {
-    /// A controller for segments of `mss` bytes, starting with a window of
-    /// `initial_segments` segments (RFC 5681's 2–4 when zero) and an
-    /// unbounded `ssthresh` (RFC 5681 §3.1: as high as possible, so the
-    /// first slow start ends only with a loss).
+    /// A controller for segments of `mss` bytes (at most 65,535), starting
+    /// with a window of `initial_segments` segments (RFC 5681's 2–4 when
+    /// zero; at most 255) and an unbounded `ssthresh` (RFC 5681 §3.1: as
+    /// high as possible, so the first slow start ends only with a loss).
     pub fn new(algorithm: Algorithm, mss: usize, initial_segments: usize) -> Self {
-        let mss = mss.max(1);
-        let initial_window = if initial_segments == 0 {
-            rfc5681_initial_window(mss)
+        let mss = narrow_mss(mss);
+        let initial_segments = if initial_segments == 0 {
+            rfc5681_initial_window(usize::from(mss)) / usize::from(mss)
         } else {
-            initial_segments.saturating_mul(mss)
+            initial_segments
         };
+        let initial_segments = u8::try_from(initial_segments).unwrap_or(u8::MAX);
         Controller {
-            mss: narrow(mss),
-            cwnd: narrow(initial_window),
+            cwnd: u32::from(initial_segments) * u32::from(mss),
             ssthresh: u32::MAX,
-            initial_window: narrow(initial_window),
+            mss,
+            initial_segments,
             in_recovery: false,
             state: match algorithm {
                 Algorithm::NewReno => State::NewReno(NewReno::new()),
@@ -130,7 +139,13 @@ impl Controller {
 
     /// The segment size the window is counted in.
     pub fn mss(&self) -> usize {
-        self.mss as usize
+        usize::from(self.mss)
+    }
+
+    /// The initial window in bytes: the initial segments at the current
+    /// segment size.
+    pub fn initial_window(&self) -> usize {
+        usize::from(self.initial_segments) * self.mss()
     }
 
     /// Whether the window is below `ssthresh` (RFC 5681 §3.1: slow start).
@@ -146,13 +161,11 @@ impl Controller {
     /// Changes the segment size once the handshake settles it. A window
     /// that was still the initial one is recomputed for the new size.
     pub fn set_mss(&mut self, mss: usize) {
-        let mss = narrow(mss.max(1));
-        if self.cwnd == self.initial_window {
-            let segments = self.initial_window / self.mss;
-            self.initial_window = segments.saturating_mul(mss);
-            self.cwnd = self.initial_window;
+        let still_initial = self.window() == self.initial_window();
+        self.mss = narrow_mss(mss);
+        if still_initial {
+            self.cwnd = narrow(self.initial_window());
         }
-        self.mss = mss;
     }
 
     /// `acked` bytes of new data were acknowledged outside fast recovery.
@@ -166,7 +179,7 @@ impl Controller {
             return;
         }
         if self.in_slow_start() {
-            self.cwnd = self.cwnd.saturating_add(narrow(acked).min(self.mss));
+            self.cwnd = self.cwnd.saturating_add(narrow(acked.min(self.mss())));
             return;
         }
         let (mut cwnd, mss) = (self.window(), self.mss());
@@ -216,10 +229,11 @@ impl Controller {
             return;
         }
         self.cwnd = self.cwnd.saturating_sub(narrow(acked));
+        let mss = u32::from(self.mss);
         if acked >= self.mss() {
-            self.cwnd = self.cwnd.saturating_add(self.mss);
+            self.cwnd = self.cwnd.saturating_add(mss);
         }
-        self.cwnd = self.cwnd.max(self.mss);
+        self.cwnd = self.cwnd.max(mss);
     }
 
     /// A full ACK (up to `recover`) ended fast recovery, with `flight_size`
@@ -232,8 +246,9 @@ impl Controller {
             return;
         }
         self.in_recovery = false;
-        let flight = narrow(flight_size).max(self.mss);
-        self.cwnd = self.ssthresh.min(flight.saturating_add(self.mss));
+        let mss = u32::from(self.mss);
+        let flight = narrow(flight_size).max(mss);
+        self.cwnd = self.ssthresh.min(flight.saturating_add(mss));
     }
 
     /// The retransmission timer fired with `flight_size` bytes outstanding.
@@ -247,7 +262,7 @@ impl Controller {
         if first {
             self.ssthresh = narrow(self.reduced_ssthresh(flight_size)).min(u32::MAX - 1);
         }
-        self.cwnd = self.mss;
+        self.cwnd = u32::from(self.mss);
         self.in_recovery = false;
         if let State::NewReno(reno) = &mut self.state {
             reno.reset();
@@ -259,7 +274,7 @@ impl Controller {
     /// RFC 5681 §4.1: the window restarts from `min(IW, cwnd)`, since the
     /// sender's picture of the network is stale. CUBIC starts a new epoch.
     pub fn on_idle_restart(&mut self, _now: Instant) {
-        self.cwnd = self.cwnd.min(self.initial_window);
+        self.cwnd = self.cwnd.min(narrow(self.initial_window()));
         match &mut self.state {
             State::NewReno(reno) => reno.reset(),
             State::Cubic(cubic) => cubic.reset_epoch(),
@@ -303,6 +318,27 @@ mod tests {
         c.set_mss(1460);
         assert_eq!(c.window(), 14_600);
         assert_eq!(c.mss(), 1460);
+        assert_eq!(c.initial_window(), 14_600);
+        // RFC 5681's rule settles a segment count at the first size.
+        let mut c = Controller::new(Algorithm::NewReno, 536, 0);
+        c.set_mss(1460);
+        assert_eq!(c.window(), 4 * 1460);
+        // A window that already moved keeps its bytes.
+        c.on_ack(t(0), 100, rtt());
+        c.set_mss(1000);
+        assert_eq!(c.window(), 4 * 1460 + 100);
+        assert_eq!(c.initial_window(), 4000);
+    }
+
+    #[test]
+    fn stored_sizes_saturate() {
+        let c = Controller::new(Algorithm::Cubic, 1000, 1000);
+        assert_eq!(c.window(), 255 * 1000);
+        let mut c = Controller::new(Algorithm::Cubic, 100_000, 1);
+        assert_eq!(c.mss(), 65_535);
+        c.set_mss(0);
+        assert_eq!((c.mss(), c.window()), (1, 1));
+        assert!(core::mem::size_of::<Controller>() <= 40);
     }
 
     #[test]
