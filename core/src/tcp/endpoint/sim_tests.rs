@@ -20,23 +20,47 @@ fn check_transition(ev: crate::tcp::Event) {
     }
 }
 
+/// The endpoints' configuration for lossy links.
+///
+/// See `lossy_link_config` in the connection-level pair test: at 20% loss a
+/// 60 s RTO can outlast the FIN-WAIT-2 limit and a peer's TIME-WAIT, and the
+/// default retry counts run out now and then. A segment and the answer to
+/// it both get through about 58% of the time at 20% loss and 5% corruption
+/// each way, so every SYN of the default six is lost about once in 400,000
+/// runs here, and 16 tries of the last FIN in LAST-ACK fail about once in a
+/// million (`a_failed_close_streak_times_out_last_ack`).
+fn lossy_config() -> crate::tcp::Config {
+    crate::tcp::Config {
+        fin_wait2_timeout: None,
+        msl: crate::time::Duration::from_secs(3600),
+        syn_retries: 20,
+        synack_retries: 20,
+        max_retransmissions: 40,
+        state_change_events: true,
+        ..crate::tcp::Config::default()
+    }
+}
+
 /// Two endpoints move `up` bytes A→B and `down` bytes B→A over `link`,
 /// close, and must end with both streams intact and nothing left.
 fn transfer(link: LinkConfig, seed: u64, up: usize, down: usize) {
-    use crate::tcp::{Config, ConnId, Endpoint, EndpointConfig, Event};
+    if let Err((side, ev)) = transfer_with(lossy_config(), link, seed, up, down) {
+        panic!("{side}: {ev:?}");
+    }
+}
+
+/// [`transfer`] with `connection` as both ends' configuration; a reset or
+/// a timeout ends the run early, returned with the side that saw it.
+fn transfer_with(
+    connection: crate::tcp::Config,
+    link: LinkConfig,
+    seed: u64,
+    up: usize,
+    down: usize,
+) -> Result<(), (char, crate::tcp::Event)> {
+    use crate::tcp::{ConnId, Endpoint, EndpointConfig, Event};
     let config = EndpointConfig {
-        connection: Config {
-            // See `lossy_link_config` in the connection-level pair test:
-            // at 20% loss a 60 s RTO can outlast the FIN-WAIT-2 limit and a
-            // peer's TIME-WAIT, and now and then every SYN of the default
-            // retries is lost (one case in about 400,000 here).
-            fin_wait2_timeout: None,
-            msl: crate::time::Duration::from_secs(3600),
-            syn_retries: 20,
-            synack_retries: 20,
-            state_change_events: true,
-            ..Config::default()
-        },
+        connection,
         ..EndpointConfig::default()
     };
     let a = Endpoint::new(config.clone(), [1; 16]).unwrap();
@@ -72,13 +96,17 @@ fn transfer(link: LinkConfig, seed: u64, up: usize, down: usize) {
             got_down.extend_from_slice(&buf[..n]);
         }
         while let Some((_, ev)) = pair.a.poll_event() {
-            assert!(!matches!(ev, Event::Reset | Event::TimedOut), "A: {ev:?}");
+            if matches!(ev, Event::Reset | Event::TimedOut) {
+                return Err(('A', ev));
+            }
             check_transition(ev);
             closed[0] |= ev == Event::Closed;
         }
         // Application of B.
         while let Some((id, ev)) = pair.b.poll_event() {
-            assert!(!matches!(ev, Event::Reset | Event::TimedOut), "B: {ev:?}");
+            if matches!(ev, Event::Reset | Event::TimedOut) {
+                return Err(('B', ev));
+            }
             check_transition(ev);
             if let Event::Incoming { .. } = ev {
                 id_b = Some(id);
@@ -122,6 +150,7 @@ fn transfer(link: LinkConfig, seed: u64, up: usize, down: usize) {
     assert_eq!(closed, [true, true]);
     assert!(pair.a.is_empty() && pair.b.is_empty());
     assert_eq!((pair.a.poll_timeout(), pair.b.poll_timeout()), (None, None));
+    Ok(())
 }
 
 #[test]
@@ -154,6 +183,37 @@ fn retransmission_never_carries_data_past_snd_max() {
         corrupt: 0.043_083_128_343_116_27,
     };
     transfer(link, 588_992_324_981_190_372, 30_952, 20_193);
+}
+
+/// Found by `endpoints_deliver_exactly_once` at 300,000 cases: A sent its
+/// last byte and FIN, B acknowledged them and sent its own FIN, and from
+/// then on, of the sixteen tries of that FIN and A's ACK from TIME-WAIT,
+/// none made it both ways uncorrupted. With the default fifteen
+/// retransmissions B gives up in LAST-ACK, a legitimate end; with the
+/// retries of [`lossy_config`] the same link closes cleanly.
+#[test]
+fn a_failed_close_streak_times_out_last_ack() {
+    let link = LinkConfig {
+        latency: ms(3),
+        jitter: ms(1),
+        bandwidth: Some(10_000_000),
+        queue_limit: 128 * 1024,
+        loss: 0.197_310_070_019_575_23,
+        reorder: 0.191_394_878_274_291_86,
+        reorder_delay: ms(4),
+        duplicate: 0.032_601_638_692_129_69,
+        corrupt: 0.046_361_468_297_627_29,
+    };
+    let (seed, up, down) = (18_326_555_642_190_511_993, 52_061, 11_585);
+    let short = crate::tcp::Config {
+        max_retransmissions: 15,
+        ..lossy_config()
+    };
+    assert_eq!(
+        transfer_with(short, link.clone(), seed, up, down),
+        Err(('B', crate::tcp::Event::TimedOut))
+    );
+    transfer(link, seed, up, down);
 }
 
 proptest::proptest! {

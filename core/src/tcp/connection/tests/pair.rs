@@ -288,7 +288,10 @@ fn lossy_link_with_newreno_and_no_options() {
 /// both waits are made long. Likewise every one of the default seven SYNs
 /// (or six SYN-ACKs) is lost now and then over enough runs (at 21% loss
 /// and corruption, about once in 50,000 for the SYNs), which ends the
-/// connection in its handshake; the handshake is given more tries.
+/// connection in its handshake; the handshake is given more tries. The
+/// same holds for the sixteen tries of any segment once established (the
+/// endpoint-level property found a FIN in LAST-ACK that never got through
+/// with its ACK), so data gets more retransmissions too.
 fn lossy_link_config(options: bool) -> Config {
     let base = if options { Config::default() } else { plain() };
     Config {
@@ -296,6 +299,7 @@ fn lossy_link_config(options: bool) -> Config {
         msl: Duration::from_secs(3600),
         syn_retries: 20,
         synack_retries: 20,
+        max_retransmissions: 40,
         ..base
     }
 }
