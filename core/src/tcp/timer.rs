@@ -20,19 +20,20 @@ pub enum Timer {
     Persist = 2,
     /// Probe an idle connection (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6).
     Keepalive = 3,
-    /// Give up on a peer that never sends its FIN in FIN-WAIT-2 (a local
-    /// policy, as in most stacks; RFC 9293 sets no limit).
-    FinWait2 = 4,
-    /// Leave TIME-WAIT after 2·MSL (RFC 9293 §3.6.1).
-    TimeWait = 5,
+    /// The end of a closing connection's last wait, in whichever of the two
+    /// states it is: in FIN-WAIT-2, give up on a peer that never sends its
+    /// FIN (a local policy, as in most stacks; RFC 9293 sets no limit); in
+    /// TIME-WAIT, leave after 2·MSL (RFC 9293 §3.6.1). A connection is never
+    /// in both, so one deadline serves both.
+    Linger = 4,
     /// Abort when data stays unacknowledged this long (RFC 9293 §3.8.3,
     /// RFC 5482).
-    UserTimeout = 6,
+    UserTimeout = 5,
 }
 
 impl Timer {
     /// How many timers there are.
-    pub const COUNT: usize = 7;
+    pub const COUNT: usize = 6;
 
     /// Every timer, in index order.
     pub const ALL: [Timer; Timer::COUNT] = [
@@ -40,8 +41,7 @@ impl Timer {
         Timer::DelayedAck,
         Timer::Persist,
         Timer::Keepalive,
-        Timer::FinWait2,
-        Timer::TimeWait,
+        Timer::Linger,
         Timer::UserTimeout,
     ];
 
@@ -253,7 +253,7 @@ mod tests {
         timers.stop_all();
         assert!(timers.is_idle());
         // Instant::MAX is "never": the same as not armed.
-        timers.set(Timer::TimeWait, Instant::MAX);
+        timers.set(Timer::Linger, Instant::MAX);
         assert!(timers.is_idle());
         assert_eq!(TimerTable::default(), TimerTable::new());
         assert!(core::mem::size_of::<TimerTable>() <= 8 + 4 * Timer::COUNT + 4);
@@ -262,12 +262,12 @@ mod tests {
     #[test]
     fn pop_expired_in_deadline_order() {
         let mut timers = TimerTable::new();
-        timers.set(Timer::TimeWait, t(300));
+        timers.set(Timer::Linger, t(300));
         timers.set(Timer::Retransmit, t(100));
         timers.set(Timer::UserTimeout, t(100));
         timers.set(Timer::Persist, t(50));
         assert!(timers.is_expired(Timer::Persist, t(50)));
-        assert!(!timers.is_expired(Timer::TimeWait, t(299)));
+        assert!(!timers.is_expired(Timer::Linger, t(299)));
         assert_eq!(timers.pop_expired(t(10)), None);
         assert_eq!(timers.pop_expired(t(200)), Some(Timer::Persist));
         assert_eq!(timers.pop_expired(t(200)), Some(Timer::Retransmit));
@@ -315,8 +315,8 @@ mod tests {
         // to the earliest deadline still armed.
         timers.stop(Timer::DelayedAck);
         let far = t(5_000 + (1 << 32));
-        timers.set(Timer::TimeWait, far);
-        assert_eq!(timers.get(Timer::TimeWait), Some(far));
+        timers.set(Timer::Linger, far);
+        assert_eq!(timers.get(Timer::Linger), Some(far));
         assert_eq!(timers.get(Timer::Keepalive), Some(t(10_000)));
         // Two deadlines 100 days apart cannot both be kept: the far one is
         // pulled in, the near one stays exact.

@@ -126,7 +126,7 @@ impl Connection {
         // the connection.
         if self.state == State::FinWait2 {
             if let Some(limit) = self.config.fin_wait2_timeout {
-                self.timers.set(Timer::FinWait2, now + limit);
+                self.timers.set(Timer::Linger, now + limit);
             }
         }
 
@@ -147,7 +147,7 @@ impl Connection {
                 // The peer did not get our last ACK: send it again and
                 // restart the 2·MSL wait.
                 self.timers
-                    .set(Timer::TimeWait, now + self.config.time_wait());
+                    .set(Timer::Linger, now + self.config.time_wait());
             }
             if !rst {
                 if self.state == State::SynReceived {
@@ -420,7 +420,7 @@ impl Connection {
                 self.timers.stop(Timer::Retransmit);
                 self.timers.stop(Timer::UserTimeout);
                 if let Some(limit) = self.config.fin_wait2_timeout {
-                    self.timers.set(Timer::FinWait2, now + limit);
+                    self.timers.set(Timer::Linger, now + limit);
                 }
             }
             State::Closing => self.enter_time_wait(now),

@@ -628,7 +628,7 @@ impl Connection {
         self.set_state(State::TimeWait);
         self.timers.stop_all();
         self.timers
-            .set(Timer::TimeWait, now + self.config.time_wait());
+            .set(Timer::Linger, now + self.config.time_wait());
     }
 
     /// Bytes in flight: sent and not acknowledged, as far as `snd_nxt`.

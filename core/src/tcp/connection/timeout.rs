@@ -15,13 +15,8 @@ impl Connection {
                 Timer::DelayedAck => self.flags.on(Flags::ACK),
                 Timer::Persist => self.on_persist_timeout(now),
                 Timer::Keepalive => self.on_keepalive_timeout(now),
-                Timer::FinWait2 => {
-                    if self.state == State::FinWait2 {
-                        self.enter_closed();
-                    }
-                }
-                Timer::TimeWait => {
-                    if self.state == State::TimeWait {
+                Timer::Linger => {
+                    if matches!(self.state, State::FinWait2 | State::TimeWait) {
                         self.enter_closed();
                     }
                 }

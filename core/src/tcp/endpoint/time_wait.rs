@@ -135,7 +135,7 @@ impl Endpoint {
         }
         let record = conn.time_wait_record();
         // TIME-WAIT always runs its timer; without one, the wait is over.
-        let until = conn.timer(Timer::TimeWait).unwrap_or(Instant::ZERO);
+        let until = conn.timer(Timer::Linger).unwrap_or(Instant::ZERO);
         self.conns.remove(&id);
         self.schedule.remove(id);
         self.time_wait.insert(id, record, until);

@@ -136,6 +136,36 @@ fn fin_wait_2_gives_up_after_its_timeout() {
 }
 
 #[test]
+fn time_wait_replaces_the_fin_wait_2_limit() {
+    // The two waits share one deadline: the peer's FIN in FIN-WAIT-2 must
+    // swap the 5 s silence limit for the full 2·MSL.
+    let mut conn = established(Config {
+        fin_wait2_timeout: Some(Duration::from_secs(5)),
+        msl: Duration::from_secs(30),
+        ..plain()
+    });
+    conn.close(at(10)).unwrap();
+    drain(&mut conn, at(10));
+    input(&mut conn, at(20), &Seg::new(P, L + 1, ACK));
+    assert_eq!(conn.state(), State::FinWait2);
+    assert_eq!(
+        conn.timer(Timer::Linger),
+        Some(at(20) + Duration::from_secs(5))
+    );
+    input(&mut conn, at(1020), &Seg::new(P, L + 1, ACK | FIN));
+    assert_eq!(conn.state(), State::TimeWait);
+    drain(&mut conn, at(1020));
+    assert_eq!(
+        conn.poll_timeout(),
+        Some(at(1020) + Duration::from_secs(60))
+    );
+    conn.handle_timeout(at(1020) + Duration::from_secs(5));
+    assert_eq!(conn.state(), State::TimeWait);
+    conn.handle_timeout(at(1020) + Duration::from_secs(60));
+    assert_eq!(conn.state(), State::Closed);
+}
+
+#[test]
 fn spurious_timeouts_are_harmless() {
     let mut conn = established(plain());
     conn.handle_timeout(at(11));
