@@ -18,7 +18,6 @@
 
 use super::seq::SeqNumber;
 use crate::time::Instant;
-use core::hash::Hasher;
 use core::net::{IpAddr, SocketAddr};
 use siphasher::sip::SipHasher24;
 
@@ -57,10 +56,13 @@ impl IsnGenerator {
     /// The keyed part `F`: a hash of the 4-tuple that an attacker who does
     /// not know the secret cannot predict.
     pub fn offset(&self, local: SocketAddr, remote: SocketAddr) -> u32 {
-        let mut h = SipHasher24::new_with_key(&self.key);
-        write_addr(&mut h, local);
-        write_addr(&mut h, remote);
-        let x = h.finish();
+        // Both addresses as one block: SipHash takes a block far faster
+        // than many small writes, and the result is the same as writing the
+        // pieces one by one.
+        let mut block = [0u8; 2 * ADDR_BYTES_MAX];
+        let n = write_addr(&mut block, local);
+        let n = n + write_addr(&mut block[n..], remote);
+        let x = SipHasher24::new_with_key(&self.key).hash(&block[..n]);
         // Fold both halves in so every bit of the hash counts.
         (x ^ (x >> 32)) as u32
     }
@@ -77,19 +79,28 @@ impl IsnSource for IsnGenerator {
     }
 }
 
-fn write_addr(h: &mut SipHasher24, addr: SocketAddr) {
-    // Tag the family so an IPv4 address never hashes like an IPv6 prefix.
-    match addr.ip() {
+/// The most bytes [`write_addr`] writes: a tag, an IPv6 address, a port.
+const ADDR_BYTES_MAX: usize = 1 + 16 + 2;
+
+/// Writes `addr` at the start of `out` as the hash input: a family tag (so
+/// an IPv4 address never hashes like an IPv6 prefix), the address, the port
+/// in native byte order (as `Hasher::write_u16` takes it). Returns the
+/// length.
+fn write_addr(out: &mut [u8], addr: SocketAddr) -> usize {
+    let n = match addr.ip() {
         IpAddr::V4(ip) => {
-            h.write_u8(4);
-            h.write(&ip.octets());
+            out[0] = 4;
+            out[1..5].copy_from_slice(&ip.octets());
+            5
         }
         IpAddr::V6(ip) => {
-            h.write_u8(6);
-            h.write(&ip.octets());
+            out[0] = 6;
+            out[1..17].copy_from_slice(&ip.octets());
+            17
         }
-    }
-    h.write_u16(addr.port());
+    };
+    out[n..n + 2].copy_from_slice(&addr.port().to_ne_bytes());
+    n + 2
 }
 
 /// An [`IsnSource`] that always answers the same number: for tests that
@@ -143,6 +154,32 @@ mod tests {
         );
         let six = SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 80);
         assert_ne!(g.offset(six, v4(2, 80)), g.offset(v4(1, 80), v4(2, 80)));
+    }
+
+    /// The one-block hash is the one of the pieces written one by one.
+    #[test]
+    fn offset_is_the_hash_of_the_pieces() {
+        use core::hash::Hasher;
+        let g = IsnGenerator::new([7; 16]);
+        let six = SocketAddr::new(IpAddr::V6("2001:db8::5".parse().unwrap()), 443);
+        for (l, r) in [(v4(1, 40000), v4(2, 80)), (six, six), (v4(3, 7), six)] {
+            let mut h = SipHasher24::new_with_key(&[7; 16]);
+            for a in [l, r] {
+                match a.ip() {
+                    IpAddr::V4(ip) => {
+                        h.write_u8(4);
+                        h.write(&ip.octets());
+                    }
+                    IpAddr::V6(ip) => {
+                        h.write_u8(6);
+                        h.write(&ip.octets());
+                    }
+                }
+                h.write_u16(a.port());
+            }
+            let x = h.finish();
+            assert_eq!(g.offset(l, r), (x ^ (x >> 32)) as u32);
+        }
     }
 
     #[test]
