@@ -31,15 +31,10 @@ pub(crate) struct AddrPair {
     v4: bool,
 }
 
-fn octets(ip: IpAddr) -> [u8; 16] {
-    match ip {
-        IpAddr::V4(ip) => {
-            let mut out = [0; 16];
-            out[..4].copy_from_slice(&ip.octets());
-            out
-        }
-        IpAddr::V6(ip) => ip.octets(),
-    }
+fn v4_octets(ip: Ipv4Addr) -> [u8; 16] {
+    let mut out = [0; 16];
+    out[..4].copy_from_slice(&ip.octets());
+    out
 }
 
 impl AddrPair {
@@ -48,19 +43,34 @@ impl AddrPair {
     /// address is taken in the local one's version, IPv4-mapped where that
     /// can be done and unspecified where it cannot.
     pub(crate) fn new(local: SocketAddr, remote: SocketAddr) -> AddrPair {
-        let v4 = local.is_ipv4();
-        let remote_ip = match (v4, remote.ip()) {
-            (true, IpAddr::V6(ip)) => {
-                IpAddr::V4(ip.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED))
-            }
-            (false, IpAddr::V4(ip)) => IpAddr::V6(ip.to_ipv6_mapped()),
-            (_, ip) => ip,
+        AddrPair::from_parts(local.ip(), local.port(), remote.ip(), remote.port())
+    }
+
+    /// The pair of `local_ip` and `local_port` with `remote_ip` and
+    /// `remote_port`, as [`new`](Self::new) makes it, without building the
+    /// socket addresses first (a segment brings the pieces).
+    #[inline]
+    pub(crate) fn from_parts(
+        local_ip: IpAddr,
+        local_port: u16,
+        remote_ip: IpAddr,
+        remote_port: u16,
+    ) -> AddrPair {
+        let (local_ip, remote_ip, v4) = match (local_ip, remote_ip) {
+            (IpAddr::V4(l), IpAddr::V4(r)) => (v4_octets(l), v4_octets(r), true),
+            (IpAddr::V6(l), IpAddr::V6(r)) => (l.octets(), r.octets(), false),
+            (IpAddr::V4(l), IpAddr::V6(r)) => (
+                v4_octets(l),
+                v4_octets(r.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED)),
+                true,
+            ),
+            (IpAddr::V6(l), IpAddr::V4(r)) => (l.octets(), r.to_ipv6_mapped().octets(), false),
         };
         AddrPair {
-            local_ip: octets(local.ip()),
-            remote_ip: octets(remote_ip),
-            local_port: local.port(),
-            remote_port: remote.port(),
+            local_ip,
+            remote_ip,
+            local_port,
+            remote_port,
             v4,
         }
     }
@@ -93,14 +103,18 @@ impl AddrPair {
         self.remote_port
     }
 
-    /// Both addresses, then both ports, as one block for hashing.
-    pub(crate) fn hash_block(&self) -> [u8; 36] {
+    /// What names the pair, as one block for hashing: both addresses, then
+    /// both ports; 12 bytes of the block for IPv4 and all 36 for IPv6.
+    /// Returns the block and how much of it counts.
+    #[inline]
+    pub(crate) fn hash_block(&self) -> ([u8; 36], usize) {
         let mut block = [0u8; 36];
-        block[..16].copy_from_slice(&self.local_ip);
-        block[16..32].copy_from_slice(&self.remote_ip);
-        block[32..34].copy_from_slice(&self.local_port.to_ne_bytes());
-        block[34..].copy_from_slice(&self.remote_port.to_ne_bytes());
-        block
+        let n = if self.v4 { 4 } else { 16 };
+        block[..n].copy_from_slice(&self.local_ip[..n]);
+        block[n..2 * n].copy_from_slice(&self.remote_ip[..n]);
+        block[2 * n..2 * n + 2].copy_from_slice(&self.local_port.to_ne_bytes());
+        block[2 * n + 2..2 * n + 4].copy_from_slice(&self.remote_port.to_ne_bytes());
+        (block, 2 * n + 4)
     }
 
     /// Our address and port.
@@ -131,6 +145,26 @@ mod tests {
         assert_eq!((p.local(), p.remote()), (l6, r6));
         assert_eq!(p.local_ip(), l6.ip());
         assert!(core::mem::size_of::<AddrPair>() <= 38);
+        assert_eq!(p, AddrPair::from_parts(l6.ip(), 443, r6.ip(), 40000));
+    }
+
+    #[test]
+    fn hash_block_holds_what_names_the_pair() {
+        let p = AddrPair::new(
+            "10.0.0.1:258".parse().unwrap(),
+            "10.0.0.2:80".parse().unwrap(),
+        );
+        let (block, n) = p.hash_block();
+        assert_eq!(n, 12);
+        assert_eq!(block[..8], [10, 0, 0, 1, 10, 0, 0, 2]);
+        assert_eq!(block[8..10], 258u16.to_ne_bytes());
+        assert_eq!(block[10..12], 80u16.to_ne_bytes());
+        let l6: SocketAddr = "[2001:db8::1]:1".parse().unwrap();
+        let r6: SocketAddr = "[2001:db8::2]:2".parse().unwrap();
+        let (block, n) = AddrPair::new(l6, r6).hash_block();
+        assert_eq!(n, 36);
+        assert_eq!(block[15], 1);
+        assert_eq!(block[31], 2);
     }
 
     #[test]

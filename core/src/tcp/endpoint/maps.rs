@@ -6,10 +6,9 @@
 //! is keyed with SipHash-1-3 under a key derived from the endpoint's secret,
 //! and a flood of crafted 4-tuples cannot pile into one bucket.
 
-use core::hash::{BuildHasher, Hash, Hasher};
-use core::net::SocketAddr;
+use core::hash::{BuildHasher, Hasher};
 
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashTable};
 use siphasher::sip::SipHasher13;
 
 use super::ConnId;
@@ -17,77 +16,74 @@ use crate::tcp::addr::AddrPair;
 
 /// Tables keyed by connection id.
 pub(super) type IdMap<V> = HashMap<ConnId, V, IdHash>;
-/// Tables keyed by (local, remote) address pair.
-pub(super) type TupleMap<V> = HashMap<TupleKey, V, TupleHash>;
 
-/// A (local, remote) address pair as a table key: the compact pair (40
-/// bytes a slot with its alignment, against 64 for two `SocketAddr`s),
-/// hashed as one 36-byte block (both addresses, then both ports) since
-/// SipHash takes whole blocks much faster than many small writes. Both
-/// addresses are always of one family here: segments carry them that way
-/// and `connect` refuses mixed ones.
+/// A pair that [`Tuples::get`] did not find, with its hash, so that adding
+/// it right after costs no second hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct TupleKey(AddrPair);
-
-impl TupleKey {
-    pub(super) fn new(local: SocketAddr, remote: SocketAddr) -> TupleKey {
-        TupleKey(AddrPair::new(local, remote))
-    }
+pub(super) struct Vacant {
+    key: AddrPair,
+    hash: u64,
 }
 
-impl Hash for TupleKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write(&self.0.hash_block());
-    }
-}
-
-/// The connection ids by address pair, with the last pair looked up kept
-/// beside the table: a bulk flow's segments all carry the same pair, and
-/// comparing two addresses costs far less than SipHash. Every change to the
-/// table goes through here, so the remembered pair never outlives its entry.
+/// The connection ids by (local, remote) address pair, with the last pair
+/// looked up kept beside the table: a bulk flow's segments all carry the
+/// same pair, and comparing two pairs costs far less than SipHash. Every
+/// change to the table goes through here, so the remembered pair never
+/// outlives its entry.
+///
+/// Keys are the compact pairs (40 bytes a slot with the id, against 64 for
+/// two `SocketAddr`s), hashed as one block (both addresses, then both
+/// ports) since SipHash takes whole blocks much faster than many small
+/// writes. Both addresses are always of one family here: segments carry
+/// them that way and `connect` refuses mixed ones.
 #[derive(Debug)]
 pub(super) struct Tuples {
-    map: TupleMap<ConnId>,
-    last: Option<((SocketAddr, SocketAddr), ConnId)>,
+    table: HashTable<(AddrPair, ConnId)>,
+    hash: TupleHash,
+    last: Option<(AddrPair, ConnId)>,
 }
 
 impl Tuples {
     pub(super) fn new(hash: TupleHash) -> Tuples {
         Tuples {
-            map: TupleMap::with_hasher(hash),
+            table: HashTable::new(),
+            hash,
             last: None,
         }
     }
 
-    /// The connection of `key`, if any.
+    /// The connection of `key`, or what adding one for it needs.
     #[inline]
-    pub(super) fn get(&mut self, key: &(SocketAddr, SocketAddr)) -> Option<ConnId> {
+    pub(super) fn get(&mut self, key: &AddrPair) -> Result<ConnId, Vacant> {
         if let Some((k, id)) = self.last {
             if k == *key {
-                return Some(id);
+                return Ok(id);
             }
         }
-        let id = *self.map.get(&TupleKey::new(key.0, key.1))?;
-        self.last = Some((*key, id));
-        Some(id)
-    }
-
-    pub(super) fn contains(&self, key: &(SocketAddr, SocketAddr)) -> bool {
-        self.map.contains_key(&TupleKey::new(key.0, key.1))
-    }
-
-    pub(super) fn insert(&mut self, key: (SocketAddr, SocketAddr), id: ConnId) {
-        if self.last.is_some_and(|(k, _)| k == key) {
-            self.last = Some((key, id));
+        let hash = self.hash.of(key);
+        match self.table.find(hash, |(k, _)| k == key) {
+            Some(&(_, id)) => {
+                self.last = Some((*key, id));
+                Ok(id)
+            }
+            None => Err(Vacant { key: *key, hash }),
         }
-        self.map.insert(TupleKey::new(key.0, key.1), id);
     }
 
-    pub(super) fn remove(&mut self, key: &(SocketAddr, SocketAddr)) {
+    /// Adds the pair `get` did not find, for connection `id`.
+    pub(super) fn insert(&mut self, vacant: Vacant, id: ConnId) {
+        let hash = self.hash;
+        self.table
+            .insert_unique(vacant.hash, (vacant.key, id), move |(k, _)| hash.of(k));
+    }
+
+    pub(super) fn remove(&mut self, key: &AddrPair) {
         if self.last.is_some_and(|(k, _)| k == *key) {
             self.last = None;
         }
-        self.map.remove(&TupleKey::new(key.0, key.1));
+        if let Ok(entry) = self.table.find_entry(self.hash.of(key), |(k, _)| k == key) {
+            entry.remove();
+        }
     }
 }
 
@@ -140,17 +136,19 @@ impl TupleHash {
     }
 }
 
-impl BuildHasher for TupleHash {
-    type Hasher = SipHasher13;
-
-    fn build_hasher(&self) -> SipHasher13 {
-        SipHasher13::new_with_key(&self.key)
+impl TupleHash {
+    /// The hash of an address pair.
+    #[inline]
+    pub(super) fn of(&self, key: &AddrPair) -> u64 {
+        let (block, n) = key.hash_block();
+        SipHasher13::new_with_key(&self.key).hash(&block[..n])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use core::net::SocketAddr;
 
     #[test]
     fn tables_store_and_find() {
@@ -159,7 +157,6 @@ mod tests {
             ids.insert(ConnId(i), i as u32);
         }
         assert!((0..1000).all(|i| ids.get(&ConnId(i)) == Some(&(i as u32))));
-        let mut tuples: TupleMap<u8> = TupleMap::with_hasher(TupleHash::new([7; 16]));
         let a: SocketAddr = "10.0.0.1:80".parse().unwrap();
         let b: SocketAddr = "10.0.0.2:4000".parse().unwrap();
         let a6: SocketAddr = "[fd00::1]:80".parse().unwrap();
@@ -167,38 +164,47 @@ mod tests {
         // The IPv4-mapped forms of `a` and `b`: a different key.
         let am: SocketAddr = "[::ffff:10.0.0.1]:80".parse().unwrap();
         let bm: SocketAddr = "[::ffff:10.0.0.2]:4000".parse().unwrap();
-        let key = TupleKey::new;
-        tuples.insert(key(a, b), 1);
-        tuples.insert(key(b, a), 2);
-        tuples.insert(key(am, bm), 3);
-        tuples.insert(key(a6, b6), 4);
-        assert_eq!(tuples.get(&key(a, b)), Some(&1));
-        assert_eq!(tuples.get(&key(b, a)), Some(&2));
-        assert_eq!(tuples.get(&key(am, bm)), Some(&3));
-        assert_eq!(tuples.get(&key(a6, b6)), Some(&4));
-        assert_eq!(tuples.get(&key(b6, a6)), None);
+        let key = AddrPair::new;
+        let mut t = Tuples::new(TupleHash::new([7; 16]));
+        for (i, (l, r)) in [(a, b), (b, a), (am, bm), (a6, b6)].into_iter().enumerate() {
+            let vacant = t.get(&key(l, r)).expect_err("not there yet");
+            t.insert(vacant, ConnId(i as u64 + 1));
+        }
+        // Many more, so that the table grows and rehashes.
+        for port in 10_000..12_000 {
+            let l = SocketAddr::new(a.ip(), port);
+            let vacant = t.get(&key(l, b)).expect_err("not there yet");
+            t.insert(vacant, ConnId(u64::from(port)));
+        }
+        for port in 10_000..12_000 {
+            let l = SocketAddr::new(a.ip(), port);
+            assert_eq!(t.get(&key(l, b)), Ok(ConnId(u64::from(port))));
+        }
+        assert_eq!(t.get(&key(a, b)), Ok(ConnId(1)));
+        assert_eq!(t.get(&key(b, a)), Ok(ConnId(2)));
+        assert_eq!(t.get(&key(am, bm)), Ok(ConnId(3)));
+        assert_eq!(t.get(&key(a6, b6)), Ok(ConnId(4)));
+        assert!(t.get(&key(b6, a6)).is_err());
         let hash = TupleHash::new([7; 16]);
         // Ports count, and so does their order.
         let a2: SocketAddr = "10.0.0.1:81".parse().unwrap();
-        assert_ne!(hash.hash_one(key(a, b)), hash.hash_one(key(a2, b)));
-        assert_ne!(hash.hash_one(key(a, b)), hash.hash_one(key(b, a)));
-        assert_ne!(hash.hash_one(key(a6, b6)), hash.hash_one(key(b6, a6)));
+        assert_ne!(hash.of(&key(a, b)), hash.of(&key(a2, b)));
+        assert_ne!(hash.of(&key(a, b)), hash.of(&key(b, a)));
+        assert_ne!(hash.of(&key(a6, b6)), hash.of(&key(b6, a6)));
         // Different keys order the same pairs differently.
-        let h = |k: [u8; 16]| TupleHash::new(k).hash_one(key(a, b));
+        let h = |k: [u8; 16]| TupleHash::new(k).of(&key(a, b));
         assert_ne!(h([1; 16]), h([2; 16]));
-        // The remembered pair follows inserts and removals.
-        let mut t = Tuples::new(TupleHash::new([7; 16]));
-        assert_eq!(t.get(&(a, b)), None);
-        t.insert((a, b), ConnId(1));
-        assert_eq!(t.get(&(a, b)), Some(ConnId(1)));
-        t.insert((a, b), ConnId(2));
-        assert_eq!(t.get(&(a, b)), Some(ConnId(2)));
-        t.insert((b, a), ConnId(3));
-        assert_eq!(t.get(&(b, a)), Some(ConnId(3)));
-        assert_eq!(t.get(&(a, b)), Some(ConnId(2)));
-        t.remove(&(a, b));
-        assert_eq!(t.get(&(a, b)), None);
-        assert!(!t.contains(&(a, b)) && t.contains(&(b, a)));
+        // The remembered pair follows removals.
+        assert_eq!(t.get(&key(a, b)), Ok(ConnId(1)));
+        t.remove(&key(a, b));
+        assert!(t.get(&key(a, b)).is_err());
+        assert_eq!(t.get(&key(b, a)), Ok(ConnId(2)));
+        // Removing what is not there changes nothing.
+        t.remove(&key(a, b));
+        assert_eq!(t.get(&key(b, a)), Ok(ConnId(2)));
+        let vacant = t.get(&key(a, b)).expect_err("removed");
+        t.insert(vacant, ConnId(5));
+        assert_eq!(t.get(&key(a, b)), Ok(ConnId(5)));
         assert_eq!(
             alloc::format!("{:?}", TupleHash::new([0; 16])),
             "TupleHash { .. }"

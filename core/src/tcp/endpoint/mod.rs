@@ -46,7 +46,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::net::SocketAddr;
 
-use super::addr::plain;
+use super::addr::{AddrPair, plain};
 use super::config::{Config, ConfigError, EndpointConfig};
 use super::connection::ts_clock;
 use super::connection::{CloseError, Connection, Event, SendError, State, Stats};
@@ -56,7 +56,7 @@ use super::syn_cookie::{CookieOptions, SynCookies};
 use crate::time::Instant;
 use crate::wire::{ChecksumMode, IpProtocol, IpRepr, TcpFlags, TcpPacket, TcpRepr};
 use entry::{Entry, HalfOpenOf, UNKNOWN_SCHEDULE};
-use maps::{IdHash, IdMap, TupleHash, Tuples};
+use maps::{IdHash, IdMap, TupleHash, Tuples, Vacant};
 use schedule::Schedule;
 pub(crate) use time_wait::TimeWait as TimeWaitRecord;
 use time_wait::TimeWaits;
@@ -280,12 +280,12 @@ impl Endpoint {
         if local.port() == 0 || remote.port() == 0 || local.is_ipv4() != remote.is_ipv4() {
             return Err(EndpointError::InvalidAddress);
         }
-        if self.by_tuple.contains(&(local, remote)) {
+        let Err(vacant) = self.by_tuple.get(&AddrPair::new(local, remote)) else {
             return Err(EndpointError::AddressInUse);
-        }
+        };
         let iss = self.isn.generate(now, local, remote);
         let conn = Connection::connect(now, self.config.clone(), local, remote, iss);
-        Ok(self.insert(conn, None, false))
+        Ok(self.insert(conn, vacant, None, false))
     }
 
     /// Queues data on a connection; returns how much was taken.
@@ -357,28 +357,35 @@ impl Endpoint {
         let Ok(seg) = TcpRepr::parse_segment(segment, src, dst, self.checksums()) else {
             return;
         };
+        let vacant =
+            match self
+                .by_tuple
+                .get(&AddrPair::from_parts(dst, seg.dst_port, src, seg.src_port))
+            {
+                Ok(id) => {
+                    if let Some(entry) = self.conns.get_mut(&id) {
+                        entry.conn.handle_segment(now, &seg);
+                        self.touch(id);
+                    } else {
+                        self.time_wait_segment(now, id, &seg);
+                    }
+                    return;
+                }
+                Err(vacant) => vacant,
+            };
         let local = SocketAddr::new(dst, seg.dst_port);
         let remote = SocketAddr::new(src, seg.src_port);
-        if let Some(id) = self.by_tuple.get(&(local, remote)) {
-            if let Some(entry) = self.conns.get_mut(&id) {
-                entry.conn.handle_segment(now, &seg);
-                self.touch(id);
-            } else {
-                self.time_wait_segment(now, id, &seg);
-            }
-            return;
-        }
         let flags = seg.flags;
         if let Some(index) = self.listener_for(local) {
             if flags.contains(TcpFlags::SYN) && !flags.intersects(TcpFlags::ACK | TcpFlags::RST) {
-                self.on_syn(now, index, local, remote, &seg);
+                self.on_syn(now, index, (local, remote, vacant), &seg);
                 return;
             }
             let bare_ack = flags.contains(TcpFlags::ACK)
                 && !flags.intersects(TcpFlags::SYN | TcpFlags::RST | TcpFlags::FIN);
             if bare_ack
                 && self.endpoint.syn_cookies
-                && self.on_cookie_ack(now, index, local, remote, &seg)
+                && self.on_cookie_ack(now, index, (local, remote, vacant), &seg)
             {
                 return;
             }
@@ -391,8 +398,7 @@ impl Endpoint {
         &mut self,
         now: Instant,
         index: usize,
-        local: SocketAddr,
-        remote: SocketAddr,
+        (local, remote, vacant): (SocketAddr, SocketAddr, Vacant),
         seg: &TcpRepr<'_>,
     ) {
         let listener = &mut self.listeners[index];
@@ -440,7 +446,7 @@ impl Endpoint {
         let listener_addr = listener.addr;
         let iss = self.isn.generate(now, local, remote);
         let conn = Connection::accept(now, self.config.clone(), local, remote, iss, seg);
-        self.insert(conn, Some(listener_addr), true);
+        self.insert(conn, vacant, Some(listener_addr), true);
     }
 
     /// An ACK for no connection, at a listener: if it returns a valid SYN
@@ -449,8 +455,7 @@ impl Endpoint {
         &mut self,
         now: Instant,
         index: usize,
-        local: SocketAddr,
-        remote: SocketAddr,
+        (local, remote, vacant): (SocketAddr, SocketAddr, Vacant),
         seg: &TcpRepr<'_>,
     ) -> bool {
         let (seq, ack) = (SeqNumber::new(seg.seq), SeqNumber::new(seg.ack));
@@ -474,7 +479,7 @@ impl Endpoint {
         };
         let conn =
             Connection::from_cookie(now, self.config.clone(), local, remote, peer_mss, kept, seg);
-        let id = self.insert(conn, Some(listener_addr), true);
+        let id = self.insert(conn, vacant, Some(listener_addr), true);
         if let Some(entry) = self.conns.get_mut(&id) {
             // The ACK may carry data already.
             entry.conn.handle_segment(now, seg);
@@ -668,11 +673,18 @@ impl Endpoint {
 
     // ----- bookkeeping ---------------------------------------------------
 
-    fn insert(&mut self, conn: Connection, listener: Option<SocketAddr>, passive: bool) -> ConnId {
+    /// Adds `conn`, whose address pair `by_tuple` just did not find.
+    fn insert(
+        &mut self,
+        conn: Connection,
+        vacant: Vacant,
+        listener: Option<SocketAddr>,
+        passive: bool,
+    ) -> ConnId {
         let half_open_of = listener.map_or(HalfOpenOf::Nobody, HalfOpenOf::of);
         let id = ConnId(self.next_id);
         self.next_id += 1;
-        self.by_tuple.insert((conn.local(), conn.remote()), id);
+        self.by_tuple.insert(vacant, id);
         self.conns.insert(
             id,
             Entry {
@@ -742,7 +754,7 @@ impl Endpoint {
             }
         }
         self.by_tuple
-            .remove(&(entry.conn.local(), entry.conn.remote()));
+            .remove(&AddrPair::new(entry.conn.local(), entry.conn.remote()));
         self.schedule.remove(id);
     }
 }

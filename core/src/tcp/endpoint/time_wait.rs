@@ -179,8 +179,7 @@ impl Endpoint {
     /// 2·MSL are over (or a RST came): the connection is gone.
     pub(super) fn finish_time_wait(&mut self, id: ConnId) {
         if let Some(record) = self.time_wait.remove(id) {
-            let key = (record.addrs.local(), record.addrs.remote());
-            self.by_tuple.remove(&key);
+            self.by_tuple.remove(&record.addrs);
             self.events.push_back((id, Event::Closed));
         }
     }
