@@ -1,7 +1,8 @@
 //! The endpoint's hash tables: connections by id and by address pair.
 //!
-//! Ids are the endpoint's own sequential numbers, so a fast multiplicative
-//! hash spreads them well and nobody outside can choose them. Address pairs
+//! Ids are the endpoint's own numbers (slab slots and generations), so a
+//! fast multiplicative hash spreads them well and nobody outside can choose
+//! them. Address pairs
 //! come from the network: a peer picks its address and port, so that table
 //! is keyed with SipHash-1-3 under a key derived from the endpoint's secret,
 //! and a flood of crafted 4-tuples cannot pile into one bucket.
@@ -87,7 +88,7 @@ impl Tuples {
     }
 }
 
-/// A multiplicative hash for the endpoint's sequential ids.
+/// A multiplicative hash for the endpoint's ids.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct IdHash;
 
@@ -106,7 +107,11 @@ impl Hasher for IdHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        // The low bits of a product depend only on the low bits of its
+        // factors, and the table picks buckets by the low bits: fold the
+        // high half in, or ids that differ only there (slab generations)
+        // would all share a bucket.
+        self.0 ^ (self.0 >> 32)
     }
 }
 
@@ -157,6 +162,11 @@ mod tests {
             ids.insert(ConnId(i), i as u32);
         }
         assert!((0..1000).all(|i| ids.get(&ConnId(i)) == Some(&(i as u32))));
+        // Ids of one slab slot differ only in their high half: they must
+        // not share a bucket.
+        let hash = |i: u64| IdHash.hash_one(ConnId(i << 32)) & 0xffff;
+        let buckets: alloc::collections::BTreeSet<u64> = (0..1000).map(hash).collect();
+        assert!(buckets.len() > 900, "{} buckets", buckets.len());
         let a: SocketAddr = "10.0.0.1:80".parse().unwrap();
         let b: SocketAddr = "10.0.0.2:4000".parse().unwrap();
         let a6: SocketAddr = "[fd00::1]:80".parse().unwrap();

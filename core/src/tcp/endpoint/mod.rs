@@ -36,6 +36,7 @@ mod maps;
 mod schedule;
 #[cfg(all(test, feature = "sim"))]
 mod sim_tests;
+mod slab;
 #[cfg(test)]
 mod tests;
 mod time_wait;
@@ -56,12 +57,17 @@ use super::syn_cookie::{CookieOptions, SynCookies};
 use crate::time::Instant;
 use crate::wire::{ChecksumMode, IpProtocol, IpRepr, TcpFlags, TcpPacket, TcpRepr};
 use entry::{Entry, HalfOpenOf, UNKNOWN_SCHEDULE};
-use maps::{IdHash, IdMap, TupleHash, Tuples, Vacant};
+use maps::{TupleHash, Tuples, Vacant};
 use schedule::Schedule;
+use slab::Slab;
 pub(crate) use time_wait::TimeWait as TimeWaitRecord;
 use time_wait::TimeWaits;
 
-/// Identifies a connection of an [`Endpoint`]. Never reused.
+/// Identifies a connection of an [`Endpoint`]. Never reused: no two
+/// connections of one endpoint ever have the same id.
+///
+/// The number is opaque; it is not a count of connections and need not
+/// grow from one connection to the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ConnId(pub u64);
 
@@ -159,7 +165,7 @@ pub struct Endpoint {
     endpoint: EndpointConfig,
     isn: IsnGenerator,
     cookies: SynCookies,
-    conns: IdMap<Entry>,
+    conns: Slab<Entry>,
     /// Connections in TIME-WAIT, compacted.
     time_wait: TimeWaits,
     by_tuple: Tuples,
@@ -168,7 +174,6 @@ pub struct Endpoint {
     dirty: VecDeque<ConnId>,
     stateless: VecDeque<Stateless>,
     events: VecDeque<(ConnId, Event)>,
-    next_id: u64,
 }
 
 impl Endpoint {
@@ -182,7 +187,7 @@ impl Endpoint {
             isn: IsnGenerator::new(secret),
             // A key of its own for cookies, derived from the secret.
             cookies: SynCookies::new(secret.map(|b| b.rotate_left(3) ^ 0x5c)),
-            conns: IdMap::with_hasher(IdHash),
+            conns: Slab::default(),
             time_wait: TimeWaits::default(),
             // Another key of its own, for the table peers can aim at.
             by_tuple: Tuples::new(TupleHash::new(secret.map(|b| b.rotate_left(5) ^ 0xa3))),
@@ -191,7 +196,6 @@ impl Endpoint {
             dirty: VecDeque::new(),
             stateless: VecDeque::new(),
             events: VecDeque::new(),
-            next_id: 0,
         })
     }
 
@@ -209,7 +213,7 @@ impl Endpoint {
 
     /// A connection's RFC 9293 state, while it exists.
     pub fn state(&self, id: ConnId) -> Option<State> {
-        match self.conns.get(&id) {
+        match self.conns.get(id) {
             Some(e) => Some(e.conn.state()),
             None => self.time_wait.get(id).map(|_| State::TimeWait),
         }
@@ -218,13 +222,13 @@ impl Endpoint {
     /// A connection's statistics, while it exists (not once compacted in
     /// TIME-WAIT).
     pub fn stats(&self, id: ConnId) -> Option<Stats> {
-        self.conns.get(&id).map(|e| e.conn.stats())
+        self.conns.get(id).map(|e| e.conn.stats())
     }
 
     /// Read access to a connection (estimates, windows, addresses); `None`
     /// once it is gone or compacted in TIME-WAIT.
     pub fn connection(&self, id: ConnId) -> Option<&Connection> {
-        self.conns.get(&id).map(|e| &e.conn)
+        self.conns.get(id).map(|e| &e.conn)
     }
 
     fn checksums(&self) -> ChecksumMode {
@@ -292,7 +296,7 @@ impl Endpoint {
     pub fn send(&mut self, id: ConnId, data: &[u8]) -> Result<usize, EndpointError> {
         let entry = self
             .conns
-            .get_mut(&id)
+            .get_mut(id)
             .ok_or(EndpointError::UnknownConnection)?;
         let n = entry.conn.send(data)?;
         self.touch(id);
@@ -304,7 +308,7 @@ impl Endpoint {
     pub fn recv(&mut self, id: ConnId, buf: &mut [u8]) -> Result<usize, EndpointError> {
         let entry = self
             .conns
-            .get_mut(&id)
+            .get_mut(id)
             .ok_or(EndpointError::UnknownConnection)?;
         let n = entry.conn.recv(buf);
         self.touch(id);
@@ -315,7 +319,7 @@ impl Endpoint {
     pub fn close(&mut self, id: ConnId, now: Instant) -> Result<(), EndpointError> {
         let entry = self
             .conns
-            .get_mut(&id)
+            .get_mut(id)
             .ok_or(EndpointError::UnknownConnection)?;
         entry.conn.close(now)?;
         self.touch(id);
@@ -326,7 +330,7 @@ impl Endpoint {
     pub fn abort(&mut self, id: ConnId, now: Instant) -> Result<(), EndpointError> {
         let entry = self
             .conns
-            .get_mut(&id)
+            .get_mut(id)
             .ok_or(EndpointError::UnknownConnection)?;
         entry.conn.abort(now);
         self.touch(id);
@@ -363,7 +367,7 @@ impl Endpoint {
                 .get(&AddrPair::from_parts(dst, seg.dst_port, src, seg.src_port))
             {
                 Ok(id) => {
-                    if let Some(entry) = self.conns.get_mut(&id) {
+                    if let Some(entry) = self.conns.get_mut(id) {
                         entry.conn.handle_segment(now, &seg);
                         self.touch(id);
                     } else {
@@ -480,7 +484,7 @@ impl Endpoint {
         let conn =
             Connection::from_cookie(now, self.config.clone(), local, remote, peer_mss, kept, seg);
         let id = self.insert(conn, vacant, Some(listener_addr), true);
-        if let Some(entry) = self.conns.get_mut(&id) {
+        if let Some(entry) = self.conns.get_mut(id) {
             // The ACK may carry data already.
             entry.conn.handle_segment(now, seg);
         }
@@ -538,7 +542,7 @@ impl Endpoint {
     /// Runs the timers that are due.
     pub fn handle_timeout(&mut self, now: Instant) {
         while let Some(id) = self.schedule.pop_due(now) {
-            if let Some(entry) = self.conns.get_mut(&id) {
+            if let Some(entry) = self.conns.get_mut(id) {
                 // The schedule forgot this connection's deadline.
                 entry.scheduled = UNKNOWN_SCHEDULE;
                 entry.conn.handle_timeout(now);
@@ -556,7 +560,7 @@ impl Endpoint {
     pub fn poll_event(&mut self) -> Option<(ConnId, Event)> {
         let (id, event) = self.events.pop_front()?;
         if let Event::Incoming { .. } = event {
-            if let Some(local) = self.conns.get(&id).map(|e| e.conn.local()) {
+            if let Some(local) = self.conns.get(id).map(|e| e.conn.local()) {
                 if let Some(index) = self.listener_for(local) {
                     let l = &mut self.listeners[index];
                     l.unaccepted = l.unaccepted.saturating_sub(1);
@@ -619,7 +623,7 @@ impl Endpoint {
             return Some(self.finish_packet(buf, with_ip, local, remote, n));
         }
         while let Some(&id) = self.dirty.front() {
-            let Some(entry) = self.conns.get_mut(&id) else {
+            let Some(entry) = self.conns.get_mut(id) else {
                 self.dirty.pop_front();
                 continue;
             };
@@ -682,19 +686,14 @@ impl Endpoint {
         passive: bool,
     ) -> ConnId {
         let half_open_of = listener.map_or(HalfOpenOf::Nobody, HalfOpenOf::of);
-        let id = ConnId(self.next_id);
-        self.next_id += 1;
+        let id = self.conns.insert(Entry {
+            conn,
+            dirty: false,
+            half_open_of,
+            announced: !passive,
+            scheduled: UNKNOWN_SCHEDULE,
+        });
         self.by_tuple.insert(vacant, id);
-        self.conns.insert(
-            id,
-            Entry {
-                conn,
-                dirty: false,
-                half_open_of,
-                announced: !passive,
-                scheduled: UNKNOWN_SCHEDULE,
-            },
-        );
         self.touch(id);
         id
     }
@@ -702,7 +701,7 @@ impl Endpoint {
     /// After anything happened to a connection: collect its events, queue
     /// it for output, and record its next deadline.
     fn touch(&mut self, id: ConnId) {
-        let Some(entry) = self.conns.get_mut(&id) else {
+        let Some(entry) = self.conns.get_mut(id) else {
             return;
         };
         while let Some(event) = entry.conn.poll_event() {
@@ -737,7 +736,7 @@ impl Endpoint {
     /// After a connection's output was drained: drop it once it is closed
     /// and nothing is left to read.
     fn after_output(&mut self, id: ConnId) {
-        let Some(entry) = self.conns.get(&id) else {
+        let Some(entry) = self.conns.get(id) else {
             return;
         };
         if entry.conn.state() == State::TimeWait {
@@ -747,7 +746,7 @@ impl Endpoint {
         if !entry.conn.is_closed() || entry.conn.readable() > 0 {
             return;
         }
-        let entry = self.conns.remove(&id).expect("checked above");
+        let entry = self.conns.remove(id).expect("checked above");
         if let Some(addr) = entry.half_open_of.addr(entry.conn.local()) {
             if let Some(l) = self.listeners.iter_mut().find(|l| l.addr == addr) {
                 l.half_open = l.half_open.saturating_sub(1);

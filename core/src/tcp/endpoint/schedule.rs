@@ -1,7 +1,8 @@
 //! The earliest timer over all connections.
 //!
 //! Deadlines live in a min-heap of `(deadline, id)` entries, and each
-//! connection's true deadline in a map beside it. Most changes move a
+//! connection's true deadline beside it, in a vector indexed like the
+//! endpoint's slab of connections. Most changes move a
 //! deadline later (every ACK pushes the retransmission timer back), and
 //! those cost no heap work at all: the entry already in the heap fires
 //! early, finds the true deadline later, and is queued again at that time.
@@ -11,41 +12,49 @@
 //! are.
 
 use super::ConnId;
-use super::maps::{IdHash, IdMap};
+use super::slab::{join, split};
 use crate::time::Instant;
 use alloc::collections::BinaryHeap;
+use alloc::vec::Vec;
 use core::cmp::Reverse;
 
 /// A connection's deadline and its earliest entry in the heap.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Slot {
+    /// The slab generation of the connection (the vector's index is its
+    /// slab slot), while `armed`.
+    generation: u32,
+    /// Whether the slot holds a deadline.
+    armed: bool,
     /// The deadline the connection asked for.
     at: Instant,
     /// The earliest heap entry for this connection (at or before `at`).
     queued: Instant,
 }
 
-/// A lazily cleaned min-heap of connection deadlines.
-#[derive(Debug)]
-pub(super) struct Schedule {
-    heap: BinaryHeap<Reverse<(Instant, ConnId)>>,
-    current: IdMap<Slot>,
+/// `id`'s deadline in `current`, if one is armed.
+#[inline]
+fn armed(current: &mut [Slot], id: ConnId) -> Option<&mut Slot> {
+    let (index, generation) = split(id);
+    let slot = current.get_mut(index)?;
+    (slot.armed && slot.generation == generation).then_some(slot)
 }
 
-impl Default for Schedule {
-    fn default() -> Self {
-        Schedule {
-            heap: BinaryHeap::new(),
-            current: IdMap::with_hasher(IdHash),
-        }
-    }
+/// A lazily cleaned min-heap of connection deadlines.
+#[derive(Debug, Default)]
+pub(super) struct Schedule {
+    heap: BinaryHeap<Reverse<(Instant, ConnId)>>,
+    /// By slab slot (24 bytes each).
+    current: Vec<Slot>,
+    /// How many of `current` are armed.
+    armed: usize,
 }
 
 impl Schedule {
     /// Records `id`'s next deadline (`None`: no timer armed).
     pub fn set_deadline(&mut self, id: ConnId, at: Option<Instant>) {
         match at {
-            Some(at) => match self.current.get_mut(&id) {
+            Some(at) => match armed(&mut self.current, id) {
                 Some(slot) => {
                     slot.at = at;
                     if at < slot.queued {
@@ -54,28 +63,37 @@ impl Schedule {
                     }
                 }
                 None => {
-                    self.current.insert(id, Slot { at, queued: at });
+                    let (index, generation) = split(id);
+                    if index >= self.current.len() {
+                        self.current.resize(index + 1, Slot::default());
+                    }
+                    let slot = &mut self.current[index];
+                    self.armed += usize::from(!slot.armed);
+                    *slot = Slot {
+                        generation,
+                        armed: true,
+                        at,
+                        queued: at,
+                    };
                     self.heap.push(Reverse((at, id)));
                 }
             },
-            None => {
-                self.current.remove(&id);
-            }
+            None => self.remove(id),
         }
         // Keep stale entries from piling up when deadlines move a lot.
-        if self.heap.len() > 2 * self.current.len() + 64 {
+        if self.heap.len() > 2 * self.armed + 64 {
             self.rebuild();
         }
     }
 
     fn rebuild(&mut self) {
-        for slot in self.current.values_mut() {
+        for slot in self.current.iter_mut().filter(|s| s.armed) {
             slot.queued = slot.at;
         }
-        self.heap = self
-            .current
-            .iter()
-            .map(|(&id, slot)| Reverse((slot.at, id)))
+        self.heap = (0u32..)
+            .zip(&self.current)
+            .filter(|(_, slot)| slot.armed)
+            .map(|(index, slot)| Reverse((slot.at, join(index, slot.generation))))
             .collect();
     }
 
@@ -84,7 +102,7 @@ impl Schedule {
     fn settle(&mut self) -> Option<(Instant, ConnId)> {
         loop {
             let &Reverse((t, id)) = self.heap.peek()?;
-            match self.current.get_mut(&id) {
+            match armed(&mut self.current, id) {
                 Some(slot) if slot.at == t => return Some((t, id)),
                 Some(slot) if slot.queued == t => {
                     // The deadline moved later since this entry was queued.
@@ -113,13 +131,16 @@ impl Schedule {
             return None;
         }
         self.heap.pop();
-        self.current.remove(&id);
+        self.remove(id);
         Some(id)
     }
 
     /// Forgets `id` entirely.
     pub fn remove(&mut self, id: ConnId) {
-        self.current.remove(&id);
+        if let Some(slot) = armed(&mut self.current, id) {
+            slot.armed = false;
+            self.armed -= 1;
+        }
     }
 }
 
@@ -127,6 +148,26 @@ impl Schedule {
 mod tests {
     use super::*;
     use alloc::collections::BTreeMap;
+
+    /// A slot's next connection never sees the deadlines of the one
+    /// before it.
+    #[test]
+    fn a_reused_slot_starts_afresh() {
+        let old = ConnId(3);
+        let new = ConnId((1 << 32) | 3);
+        let mut schedule = Schedule::default();
+        schedule.set_deadline(old, Some(Instant::from_secs(1)));
+        schedule.remove(old);
+        schedule.set_deadline(new, Some(Instant::from_secs(5)));
+        // The stale id neither clears nor moves the new one's deadline.
+        schedule.remove(old);
+        schedule.set_deadline(old, None);
+        assert_eq!(schedule.next(), Some(Instant::from_secs(5)));
+        assert_eq!(schedule.pop_due(Instant::from_secs(4)), None);
+        assert_eq!(schedule.pop_due(Instant::from_secs(5)), Some(new));
+        assert_eq!(schedule.next(), None);
+        assert_eq!(schedule.armed, 0);
+    }
 
     /// Random deadline changes (later, earlier, cleared) on a few hundred
     /// connections: `next` and `pop_due` always agree with a plain map of
@@ -178,6 +219,8 @@ mod tests {
             }
             assert_eq!(schedule.next(), model.values().min().copied());
         }
-        assert!(schedule.heap.len() <= 2 * schedule.current.len() + 64 + 1);
+        assert!(schedule.heap.len() <= 2 * schedule.armed + 64 + 1);
+        assert_eq!(schedule.armed, model.len());
+        assert_eq!(core::mem::size_of::<Slot>(), 24);
     }
 }

@@ -313,8 +313,7 @@ fn scoped_ipv6_addresses_name_the_same_connection_as_their_segments() {
 fn first_server_id(server: &Endpoint, not: ConnId) -> ConnId {
     server
         .conns
-        .keys()
-        .copied()
+        .ids()
         .find(|&id| id != not)
         .expect("another connection")
 }
