@@ -746,14 +746,14 @@ impl Endpoint {
         if !entry.conn.is_closed() || entry.conn.readable() > 0 {
             return;
         }
-        let entry = self.conns.remove(id).expect("checked above");
-        if let Some(addr) = entry.half_open_of.addr(entry.conn.local()) {
+        let (local, remote) = (entry.conn.local(), entry.conn.remote());
+        if let Some(addr) = entry.half_open_of.addr(local) {
             if let Some(l) = self.listeners.iter_mut().find(|l| l.addr == addr) {
                 l.half_open = l.half_open.saturating_sub(1);
             }
         }
-        self.by_tuple
-            .remove(&AddrPair::new(entry.conn.local(), entry.conn.remote()));
+        self.conns.remove(id);
+        self.by_tuple.remove(&AddrPair::new(local, remote));
         self.schedule.remove(id);
     }
 }

@@ -113,21 +113,24 @@ impl<T> Slab<T> {
         join(index, 0)
     }
 
-    /// Takes the value of `id` out; its id finds nothing from now on.
-    pub(super) fn remove(&mut self, id: ConnId) -> Option<T> {
+    /// Drops the value of `id` (in place: a connection is large); its id
+    /// finds nothing from now on. Returns whether there was one.
+    pub(super) fn remove(&mut self, id: ConnId) -> bool {
         let (index, generation) = split(id);
-        let slot = self.slots.get_mut(index)?;
-        if slot.generation != generation {
-            return None;
+        let Some(slot) = self.slots.get_mut(index) else {
+            return false;
+        };
+        if slot.generation != generation || slot.value.is_none() {
+            return false;
         }
-        let value = slot.value.take()?;
+        slot.value = None;
         self.len -= 1;
         // A slot whose generations are used up stays empty for good.
         if let Some(next) = slot.generation.checked_add(1) {
             slot.generation = next;
             self.free.push(index as u32);
         }
-        Some(value)
+        true
     }
 }
 
@@ -146,7 +149,7 @@ mod tests {
         assert_eq!(a, ConnId(0));
         assert_eq!(b, ConnId(1));
         assert_eq!(slab.get(a), Some(&"a"));
-        assert_eq!(slab.remove(a), Some("a"));
+        assert!(slab.remove(a));
         assert_eq!(slab.len(), 1);
         // The slot comes back with the next generation: the stale id finds
         // neither the old value nor the new one.
@@ -156,16 +159,16 @@ mod tests {
         assert_eq!(c, ConnId(1 << 32));
         assert_eq!(slab.get(a), None);
         assert_eq!(slab.get_mut(a), None);
-        assert_eq!(slab.remove(a), None);
+        assert!(!slab.remove(a));
         assert_eq!(slab.get(c), Some(&"c"));
         *slab.get_mut(c).unwrap() = "c2";
         assert_eq!(slab.get(c), Some(&"c2"));
         assert_eq!(slab.len(), 2);
         // Ids beyond the slots, and removing twice.
         assert_eq!(slab.get(ConnId(999)), None);
-        assert_eq!(slab.remove(ConnId(999)), None);
-        assert_eq!(slab.remove(b), Some("b"));
-        assert_eq!(slab.remove(b), None);
+        assert!(!slab.remove(ConnId(999)));
+        assert!(slab.remove(b));
+        assert!(!slab.remove(b));
         assert_eq!(slab.len(), 1);
     }
 
@@ -176,7 +179,7 @@ mod tests {
         slab.slots[0].generation = u32::MAX;
         assert_eq!(slab.get(a), None);
         let last = ConnId(u64::from(u32::MAX) << 32);
-        assert_eq!(slab.remove(last), Some(1));
+        assert!(slab.remove(last));
         // Not freed: the next value takes a fresh slot.
         let b = slab.insert(2);
         assert_eq!(b, ConnId(1));
@@ -206,7 +209,7 @@ mod tests {
             } else {
                 let pick = rand(live.len() as u64) as usize;
                 let id = *live.keys().nth(pick).unwrap();
-                assert_eq!(slab.remove(id), live.remove(&id));
+                assert_eq!(slab.remove(id), live.remove(&id).is_some());
             }
             assert_eq!(slab.len(), live.len());
             if step % 1000 == 0 {
