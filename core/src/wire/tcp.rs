@@ -22,7 +22,7 @@ use core::ops;
 
 use super::checksum::{self, ChecksumMode};
 use super::ip::IpProtocol;
-use super::tcp_option::{TcpOption, TcpOptions};
+use super::tcp_option::{TcpOption, TcpOptions, kind};
 use super::{Error, Field, read_u16, read_u32, write_u16, write_u32};
 
 /// Byte ranges of the fixed header fields.
@@ -514,6 +514,40 @@ impl<'a> Repr<'a> {
             ));
             return Ok(repr);
         }
+        // A SYN's options as this crate and Linux lay them out: MSS, SACK
+        // permitted, timestamps, NOP, window scale.
+        if let [
+            2,
+            4,
+            m0,
+            m1,
+            4,
+            2,
+            8,
+            10,
+            v0,
+            v1,
+            v2,
+            v3,
+            e0,
+            e1,
+            e2,
+            e3,
+            1,
+            3,
+            3,
+            shift,
+        ] = *packet.options()
+        {
+            repr.mss = Some(u16::from_be_bytes([m0, m1]));
+            repr.sack_permitted = true;
+            repr.timestamp = Some((
+                u32::from_be_bytes([v0, v1, v2, v3]),
+                u32::from_be_bytes([e0, e1, e2, e3]),
+            ));
+            repr.window_scale = Some(shift);
+            return Ok(repr);
+        }
         for option in packet.options_iter() {
             match option? {
                 TcpOption::MaxSegmentSize(mss) => repr.mss = Some(mss),
@@ -652,46 +686,44 @@ impl<'a> Repr<'a> {
                 return;
             }
         }
+        // Each option padded to four bytes with NOPs in front, written in
+        // fixed-size pieces (no per-option dispatch, no variable copies).
         let mut at = 0;
-        let mut put = |option: TcpOption<'_>, at: &mut usize| {
-            *at += option.emit(&mut out[*at..]);
+        let mut put4 = |bytes: [u8; 4], at: &mut usize| {
+            out[*at..*at + 4].copy_from_slice(&bytes);
+            *at += 4;
         };
         if let Some(mss) = self.mss {
-            put(TcpOption::MaxSegmentSize(mss), &mut at);
+            let [hi, lo] = mss.to_be_bytes();
+            put4([kind::MSS, 4, hi, lo], &mut at);
         }
         match (self.sack_permitted, self.timestamp) {
-            (true, Some((tsval, tsecr))) => {
-                put(TcpOption::SackPermitted, &mut at);
-                put(TcpOption::Timestamp { tsval, tsecr }, &mut at);
+            (sack, Some((tsval, tsecr))) => {
+                let head = if sack {
+                    [kind::SACK_PERMITTED, 2, kind::TIMESTAMP, 10]
+                } else {
+                    [kind::NOP, kind::NOP, kind::TIMESTAMP, 10]
+                };
+                put4(head, &mut at);
+                put4(tsval.to_be_bytes(), &mut at);
+                put4(tsecr.to_be_bytes(), &mut at);
             }
-            (false, Some((tsval, tsecr))) => {
-                put(TcpOption::NoOperation, &mut at);
-                put(TcpOption::NoOperation, &mut at);
-                put(TcpOption::Timestamp { tsval, tsecr }, &mut at);
-            }
-            (true, None) => {
-                put(TcpOption::NoOperation, &mut at);
-                put(TcpOption::NoOperation, &mut at);
-                put(TcpOption::SackPermitted, &mut at);
-            }
+            (true, None) => put4([kind::NOP, kind::NOP, kind::SACK_PERMITTED, 2], &mut at),
             (false, None) => {}
         }
         if let Some(shift) = self.window_scale {
-            put(TcpOption::NoOperation, &mut at);
-            put(TcpOption::WindowScale(shift), &mut at);
+            put4([kind::NOP, kind::WINDOW_SCALE, 3, shift], &mut at);
         }
         let blocks = self.sack_blocks();
         if blocks > 0 {
-            let mut ranges = [None; 4];
-            for (slot, range) in ranges
-                .iter_mut()
-                .zip(self.sack_ranges.iter().flatten().take(blocks))
-            {
-                *slot = Some(*range);
+            put4(
+                [kind::NOP, kind::NOP, kind::SACK, 2 + 8 * blocks as u8],
+                &mut at,
+            );
+            for &(left, right) in self.sack_ranges.iter().flatten().take(blocks) {
+                put4(left.to_be_bytes(), &mut at);
+                put4(right.to_be_bytes(), &mut at);
             }
-            put(TcpOption::NoOperation, &mut at);
-            put(TcpOption::NoOperation, &mut at);
-            put(TcpOption::SackRange(ranges), &mut at);
         }
         // Everything above is 4-byte aligned; pad defensively anyway.
         out[at..].fill(0);

@@ -530,3 +530,134 @@ fn display_for_traces() {
         "12345 > 80 PSH|ACK|URG seq=1 ack=2 win=256 urg=1 ts=7/5 sack=9-10 len=5"
     );
 }
+
+#[test]
+fn syn_layout_shortcut_agrees_with_the_walk() {
+    // The captured Linux SYN takes the shortcut; the same options in
+    // another order take the walk, and both read the same.
+    let fast = Repr::parse_segment(&SYN, SRC, DST, ChecksumMode::FULL).unwrap();
+    assert_eq!(fast, syn_repr());
+    let walked = parse_options(&[
+        1, 3, 3, 10, 2, 4, 0xff, 0xd7, 4, 2, 8, 10, 0x8e, 0xab, 0x8c, 0xac, 0, 0, 0, 0,
+    ])
+    .unwrap();
+    assert_eq!(
+        (
+            walked.mss,
+            walked.sack_permitted,
+            walked.timestamp,
+            walked.window_scale
+        ),
+        (
+            fast.mss,
+            fast.sack_permitted,
+            fast.timestamp,
+            fast.window_scale
+        )
+    );
+    // A near miss (window scale length 4) still fails as the walk does.
+    assert_eq!(
+        parse_options(&[
+            2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 3, 4, 7
+        ]),
+        Err(Error::Malformed)
+    );
+}
+
+/// Options as the general option writer lays them out, for comparison.
+fn options_by_option_writer(repr: &Repr<'_>) -> alloc::vec::Vec<u8> {
+    let mut options = alloc::vec::Vec::new();
+    let mut put = |option: TcpOption<'_>| {
+        let mut bytes = [0u8; 40];
+        let n = option.emit(&mut bytes);
+        options.extend_from_slice(&bytes[..n]);
+    };
+    if let Some(mss) = repr.mss {
+        put(TcpOption::MaxSegmentSize(mss));
+    }
+    match (repr.sack_permitted, repr.timestamp) {
+        (true, Some((tsval, tsecr))) => {
+            put(TcpOption::SackPermitted);
+            put(TcpOption::Timestamp { tsval, tsecr });
+        }
+        (false, Some((tsval, tsecr))) => {
+            put(TcpOption::NoOperation);
+            put(TcpOption::NoOperation);
+            put(TcpOption::Timestamp { tsval, tsecr });
+        }
+        (true, None) => {
+            put(TcpOption::NoOperation);
+            put(TcpOption::NoOperation);
+            put(TcpOption::SackPermitted);
+        }
+        (false, None) => {}
+    }
+    if let Some(shift) = repr.window_scale {
+        put(TcpOption::NoOperation);
+        put(TcpOption::WindowScale(shift));
+    }
+    let blocks = repr.sack_blocks();
+    if blocks > 0 {
+        let mut ranges = [None; 4];
+        for (slot, range) in ranges
+            .iter_mut()
+            .zip(repr.sack_ranges.iter().flatten().take(blocks))
+        {
+            *slot = Some(*range);
+        }
+        put(TcpOption::NoOperation);
+        put(TcpOption::NoOperation);
+        put(TcpOption::SackRange(ranges));
+    }
+    options
+}
+
+#[test]
+fn emitted_options_match_the_option_writer() {
+    let sacks = [
+        [None; 4],
+        [Some((1, 2)), None, None, None],
+        [None, Some((3, 4)), None, Some((5, 6))],
+        [Some((7, 8)), Some((9, 10)), Some((11, 12)), None],
+        [Some((1, 2)), Some((3, 4)), Some((5, 6)), Some((7, 8))],
+    ];
+    for bits in 0..16u8 {
+        for sack_ranges in sacks {
+            let repr = Repr {
+                src_port: 1,
+                dst_port: 2,
+                mss: (bits & 1 != 0).then_some(1460),
+                sack_permitted: bits & 2 != 0,
+                timestamp: (bits & 4 != 0).then_some((0x0102_0304, 0xa0b0_c0d0)),
+                window_scale: (bits & 8 != 0).then_some(7),
+                sack_ranges,
+                ..Repr::default()
+            };
+            let mut b = [0xeeu8; 60];
+            let len = repr.header_len();
+            repr.emit_header(
+                &mut Packet::new_unchecked(&mut b[..]),
+                0,
+                SRC,
+                DST,
+                ChecksumMode::FULL,
+            );
+            assert_eq!(b[20..len], options_by_option_writer(&repr)[..], "{repr}");
+            let back = Repr::parse_segment(&b[..len], SRC, DST, ChecksumMode::FULL).unwrap();
+            assert_eq!(
+                (
+                    back.mss,
+                    back.sack_permitted,
+                    back.timestamp,
+                    back.window_scale
+                ),
+                (
+                    repr.mss,
+                    repr.sack_permitted,
+                    repr.timestamp,
+                    repr.window_scale
+                )
+            );
+        }
+    }
+}
