@@ -71,8 +71,11 @@ impl Tuples {
         }
     }
 
-    /// Adds the pair `get` did not find, for connection `id`.
+    /// Adds the pair `get` did not find, for connection `id`. It becomes
+    /// the remembered pair: the next segment is most likely for it (the
+    /// handshake's second and third).
     pub(super) fn insert(&mut self, vacant: Vacant, id: ConnId) {
+        self.last = Some((vacant.key, id));
         let hash = self.hash;
         self.table
             .insert_unique(vacant.hash, (vacant.key, id), move |(k, _)| hash.of(k));
@@ -214,7 +217,11 @@ mod tests {
         assert_eq!(t.get(&key(b, a)), Ok(ConnId(2)));
         let vacant = t.get(&key(a, b)).expect_err("removed");
         t.insert(vacant, ConnId(5));
+        assert_eq!(t.last, Some((key(a, b), ConnId(5))));
         assert_eq!(t.get(&key(a, b)), Ok(ConnId(5)));
+        t.remove(&key(a, b));
+        assert_eq!(t.last, None);
+        assert!(t.get(&key(a, b)).is_err());
         assert_eq!(
             alloc::format!("{:?}", TupleHash::new([0; 16])),
             "TupleHash { .. }"
