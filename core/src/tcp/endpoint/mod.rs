@@ -583,12 +583,19 @@ impl Endpoint {
     /// Writes the next IP packet to send into `buf`. Call until `None`.
     /// `buf` should hold the MTU.
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        if self.stateless.is_empty() && self.dirty.is_empty() {
+            // The call that ends every drain: nothing queued.
+            return None;
+        }
         self.transmit(now, buf, true)
     }
 
     /// Like [`poll_transmit`](Self::poll_transmit), but writes a bare TCP
     /// segment (for callers that build IP headers themselves).
     pub fn poll_transmit_segment(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        if self.stateless.is_empty() && self.dirty.is_empty() {
+            return None;
+        }
         self.transmit(now, buf, false)
     }
 
