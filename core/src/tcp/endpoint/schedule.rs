@@ -86,6 +86,9 @@ impl Schedule {
         }
     }
 
+    /// Rare (see `set_deadline`), so kept out of line.
+    #[cold]
+    #[inline(never)]
     fn rebuild(&mut self) {
         for slot in self.current.iter_mut().filter(|s| s.armed) {
             slot.queued = slot.at;
