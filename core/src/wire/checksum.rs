@@ -79,6 +79,15 @@ const fn fold(acc: u64) -> u16 {
     sum + carry as u16
 }
 
+/// The folded sum of header fields given as numbers: `total` is the plain
+/// integer sum of big-endian 16- or 32-bit words (the fold makes both the
+/// same), so a header can be summed from the values it is built from
+/// instead of read back from the buffer.
+#[inline]
+pub(crate) const fn fold_words(total: u64) -> u16 {
+    fold(total)
+}
+
 /// One's-complement addition of two 64-bit words (end-around carry).
 #[inline(always)]
 fn add64(acc: u64, word: u64) -> u64 {

@@ -411,24 +411,37 @@ impl Repr {
         packet: &mut Packet<T>,
         checksums: ChecksumMode,
     ) {
-        packet.set_version(4);
-        packet.set_header_len(HEADER_LEN);
-        packet.buffer.as_mut()[field::DSCP_ECN] = 0;
         let total = HEADER_LEN
             .saturating_add(self.payload_len)
             .min(u16::MAX as usize) as u16;
-        packet.set_total_len(total);
-        packet.set_ident(0);
-        write_u16(packet.buffer.as_mut(), field::FLAGS_FRAG.start, FLAG_DF);
-        packet.set_hop_limit(self.hop_limit);
-        packet.set_protocol(self.protocol);
-        packet.set_src_addr(self.src_addr);
-        packet.set_dst_addr(self.dst_addr);
-        packet.set_checksum(0);
-        if checksums.fill {
-            let value = checksum::finish(0, &packet.buffer.as_ref()[..HEADER_LEN]);
-            packet.set_checksum(value);
-        }
+        let (src, dst) = (u32::from(self.src_addr), u32::from(self.dst_addr));
+        // The checksum summed from the values rather than read back from
+        // the bytes: version, IHL and DSCP; total length; identifier
+        // (zero); flags; TTL and protocol; both addresses.
+        let value = if checksums.fill {
+            !checksum::fold_words(
+                0x4500
+                    + u64::from(total)
+                    + u64::from(FLAG_DF)
+                    + (u64::from(self.hop_limit) << 8)
+                    + u64::from(self.protocol.0)
+                    + u64::from(src)
+                    + u64::from(dst),
+            )
+        } else {
+            0
+        };
+        // The whole header in one store.
+        let mut header = [0u8; HEADER_LEN];
+        header[field::VER_IHL] = 0x45;
+        header[field::LENGTH].copy_from_slice(&total.to_be_bytes());
+        header[field::FLAGS_FRAG].copy_from_slice(&FLAG_DF.to_be_bytes());
+        header[field::TTL] = self.hop_limit;
+        header[field::PROTOCOL] = self.protocol.0;
+        header[field::CHECKSUM].copy_from_slice(&value.to_be_bytes());
+        header[field::SRC_ADDR].copy_from_slice(&src.to_be_bytes());
+        header[field::DST_ADDR].copy_from_slice(&dst.to_be_bytes());
+        packet.buffer.as_mut()[..HEADER_LEN].copy_from_slice(&header);
     }
 }
 
@@ -523,6 +536,43 @@ mod tests {
         e.fill_checksum();
         assert_eq!(bytes, expected);
         assert_eq!(repr().buffer_len(), 20);
+    }
+
+    /// The checksum summed from the fields is the one read back from the
+    /// bytes, over addresses, lengths and TTLs that carry everywhere.
+    #[test]
+    fn emitted_checksum_matches_the_bytes() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..2000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let r = Repr {
+                src_addr: Ipv4Addr::from(if i % 2 == 0 {
+                    x as u32 | 0xffff_0000
+                } else {
+                    x as u32
+                }),
+                dst_addr: Ipv4Addr::from(if i % 3 == 0 {
+                    u32::MAX
+                } else {
+                    (x >> 32) as u32
+                }),
+                protocol: IpProtocol((x >> 8) as u8),
+                payload_len: (x >> 16) as usize % 70_000,
+                hop_limit: if i % 2 == 0 { 0xff } else { (x >> 24) as u8 },
+            };
+            let mut fields = [0u8; 20];
+            r.emit(
+                &mut Packet::new_unchecked(&mut fields[..]),
+                ChecksumMode::FULL,
+            );
+            let mut bytes = fields;
+            let mut p = Packet::new_unchecked(&mut bytes[..]);
+            p.fill_checksum();
+            assert_eq!(fields, bytes, "{r:?}");
+            assert!(Packet::new_unchecked(&fields[..]).verify_checksum());
+        }
     }
 
     #[test]
