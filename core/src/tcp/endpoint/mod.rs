@@ -647,8 +647,11 @@ impl Endpoint {
                     // connection as the next call would be on finding
                     // nothing, without that call.
                     entry.dirty = false;
+                    let ending = ending(&entry.conn);
                     self.dirty.pop_front();
-                    self.after_output(id);
+                    if ending {
+                        self.after_output(id);
+                    }
                 }
                 return Some(self.finish_packet(buf, with_ip, local, remote, n));
             }
@@ -656,8 +659,11 @@ impl Endpoint {
             // timer when the peer's window is closed).
             entry.reschedule(&mut self.schedule, id);
             entry.dirty = false;
+            let ending = ending(&entry.conn);
             self.dirty.pop_front();
-            self.after_output(id);
+            if ending {
+                self.after_output(id);
+            }
         }
         None
     }
@@ -763,6 +769,14 @@ impl Endpoint {
         self.by_tuple.remove(&AddrPair::new(local, remote));
         self.schedule.remove(id);
     }
+}
+
+/// Whether [`Endpoint::after_output`] may have something to do for `conn`
+/// (compact it in TIME-WAIT, or drop it once closed): checked where the
+/// entry is at hand, so the call is made only then.
+#[inline]
+fn ending(conn: &Connection) -> bool {
+    matches!(conn.state(), State::TimeWait | State::Closed)
 }
 
 fn ip_header_len(addr: SocketAddr) -> usize {
