@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::time::Duration;
+use crate::wire::TcpPacket;
 use alloc::vec;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

@@ -1,0 +1,123 @@
+//! The output path: what [`Endpoint::poll_transmit`] writes, from the
+//! stateless queue (RSTs, cookie SYN-ACKs) first, then from connections
+//! with something to send, in the order they had something new.
+
+use core::net::SocketAddr;
+
+use super::{Endpoint, HOP_LIMIT, Transmit};
+use crate::tcp::connection::{Connection, State};
+use crate::tcp::seq::SeqNumber;
+use crate::time::Instant;
+use crate::wire::{IpProtocol, IpRepr, TcpPacket, TcpRepr};
+
+impl Endpoint {
+    pub(super) fn transmit(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        with_ip: bool,
+    ) -> Option<Transmit> {
+        let checksums = self.checksums();
+        if let Some(s) = self.stateless.pop_front() {
+            let (local, remote) = (s.local, s.remote);
+            let ip_len = if with_ip { ip_header_len(local) } else { 0 };
+            let repr = TcpRepr {
+                src_port: local.port(),
+                dst_port: remote.port(),
+                seq: s.seq.get(),
+                ack: s.ack.map_or(0, SeqNumber::get),
+                flags: s.flags,
+                window: s.window,
+                mss: s.mss,
+                timestamp: s.ts,
+                window_scale: s.window_scale,
+                sack_permitted: s.sack_permitted,
+                ..TcpRepr::default()
+            };
+            let n = repr.buffer_len();
+            if buf.len() < ip_len + n {
+                return None;
+            }
+            repr.emit(
+                &mut TcpPacket::new_unchecked(&mut buf[ip_len..ip_len + n]),
+                local.ip(),
+                remote.ip(),
+                checksums,
+            );
+            return Some(self.finish_packet(buf, with_ip, local, remote, n));
+        }
+        while let Some(&id) = self.dirty.front() {
+            let Some(entry) = self.conns.get_mut(id) else {
+                self.dirty.pop_front();
+                continue;
+            };
+            let (local, remote) = (entry.conn.local(), entry.conn.remote());
+            let ip_len = if with_ip { ip_header_len(local) } else { 0 };
+            if buf.len() <= ip_len {
+                return None;
+            }
+            if let Some(n) = entry.conn.poll_transmit(now, &mut buf[ip_len..]) {
+                // Sending arms timers (retransmission, persist).
+                entry.reschedule(&mut self.schedule, id);
+                if !entry.conn.may_transmit() {
+                    // That was the last segment for now: done with this
+                    // connection as the next call would be on finding
+                    // nothing, without that call.
+                    entry.dirty = false;
+                    let ending = ending(&entry.conn);
+                    self.dirty.pop_front();
+                    if ending {
+                        self.after_output(id);
+                    }
+                }
+                return Some(self.finish_packet(buf, with_ip, local, remote, n));
+            }
+            // Finding nothing to send can arm a timer too (the persist
+            // timer when the peer's window is closed).
+            entry.reschedule(&mut self.schedule, id);
+            entry.dirty = false;
+            let ending = ending(&entry.conn);
+            self.dirty.pop_front();
+            if ending {
+                self.after_output(id);
+            }
+        }
+        None
+    }
+
+    fn finish_packet(
+        &self,
+        buf: &mut [u8],
+        with_ip: bool,
+        src: SocketAddr,
+        dst: SocketAddr,
+        segment_len: usize,
+    ) -> Transmit {
+        let mut len = segment_len;
+        if with_ip {
+            if let Some(ip) =
+                IpRepr::new(src.ip(), dst.ip(), IpProtocol::TCP, segment_len, HOP_LIMIT)
+            {
+                ip.emit(buf, self.checksums());
+                len += ip.buffer_len();
+            }
+        }
+        Transmit { len, src, dst }
+    }
+}
+
+/// Whether [`Endpoint::after_output`] may have something to do for `conn`
+/// (compact it in TIME-WAIT, or drop it once closed): checked where the
+/// entry is at hand, so the call is made only then.
+#[inline]
+fn ending(conn: &Connection) -> bool {
+    matches!(conn.state(), State::TimeWait | State::Closed)
+}
+
+fn ip_header_len(addr: SocketAddr) -> usize {
+    if addr.is_ipv4() {
+        crate::wire::ipv4::HEADER_LEN
+    } else {
+        crate::wire::ipv6::HEADER_LEN
+    }
+}
