@@ -129,7 +129,9 @@ impl BuildHasher for IdHash {
 /// Keyed SipHash-1-3 for address pairs chosen by peers.
 #[derive(Clone, Copy)]
 pub(super) struct TupleHash {
-    key: [u8; 16],
+    /// Keyed once: the hasher's state after the key, which each hash
+    /// starts from.
+    sip: SipHasher13,
 }
 
 impl core::fmt::Debug for TupleHash {
@@ -140,16 +142,16 @@ impl core::fmt::Debug for TupleHash {
 
 impl TupleHash {
     pub(super) fn new(key: [u8; 16]) -> TupleHash {
-        TupleHash { key }
+        TupleHash {
+            sip: SipHasher13::new_with_key(&key),
+        }
     }
-}
 
-impl TupleHash {
     /// The hash of an address pair.
     #[inline]
     pub(super) fn of(&self, key: &AddrPair) -> u64 {
         let (block, n) = key.hash_block();
-        SipHasher13::new_with_key(&self.key).hash(&block[..n])
+        self.sip.hash(&block[..n])
     }
 }
 
