@@ -75,6 +75,31 @@ impl AddrPair {
         }
     }
 
+    /// Whether this is the pair [`from_parts`](Self::from_parts) makes of
+    /// these pieces, without making it.
+    #[inline]
+    pub(crate) fn is(
+        &self,
+        local_ip: IpAddr,
+        local_port: u16,
+        remote_ip: IpAddr,
+        remote_port: u16,
+    ) -> bool {
+        if self.local_port != local_port || self.remote_port != remote_port {
+            return false;
+        }
+        match (local_ip, remote_ip) {
+            // Past its first four bytes an IPv4 pair's arrays are zero.
+            (IpAddr::V4(l), IpAddr::V4(r)) => {
+                self.v4 && self.local_ip[..4] == l.octets() && self.remote_ip[..4] == r.octets()
+            }
+            (IpAddr::V6(l), IpAddr::V6(r)) => {
+                !self.v4 && self.local_ip == l.octets() && self.remote_ip == r.octets()
+            }
+            _ => *self == AddrPair::from_parts(local_ip, local_port, remote_ip, remote_port),
+        }
+    }
+
     fn ip(&self, bytes: [u8; 16]) -> IpAddr {
         if self.v4 {
             IpAddr::V4(Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3]))
@@ -146,6 +171,33 @@ mod tests {
         assert_eq!(p.local_ip(), l6.ip());
         assert!(core::mem::size_of::<AddrPair>() <= 38);
         assert_eq!(p, AddrPair::from_parts(l6.ip(), 443, r6.ip(), 40000));
+    }
+
+    #[test]
+    fn is_agrees_with_equality() {
+        let addrs: [SocketAddr; 6] = [
+            "10.0.0.1:1".parse().unwrap(),
+            "10.0.0.2:1".parse().unwrap(),
+            "10.0.0.1:2".parse().unwrap(),
+            "[::ffff:10.0.0.1]:1".parse().unwrap(),
+            "[2001:db8::1]:1".parse().unwrap(),
+            "[2001:db8::1]:2".parse().unwrap(),
+        ];
+        for a in addrs {
+            for b in addrs {
+                let p = AddrPair::new(a, b);
+                for c in addrs {
+                    for d in addrs {
+                        let q = AddrPair::new(c, d);
+                        assert_eq!(
+                            p.is(c.ip(), c.port(), d.ip(), d.port()),
+                            p == q,
+                            "{a} {b} {c} {d}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! and a flood of crafted 4-tuples cannot pile into one bucket.
 
 use core::hash::{BuildHasher, Hasher};
+use core::net::IpAddr;
 
 use hashbrown::{HashMap, HashTable};
 use siphasher::sip::SipHasher13;
@@ -69,6 +70,29 @@ impl Tuples {
             }
             None => Err(Vacant { key: *key, hash }),
         }
+    }
+
+    /// [`get`](Self::get) for the pair a segment names, which is built
+    /// only if it is not the remembered one.
+    #[inline]
+    pub(super) fn get_parts(
+        &mut self,
+        local: IpAddr,
+        local_port: u16,
+        remote: IpAddr,
+        remote_port: u16,
+    ) -> Result<ConnId, Vacant> {
+        if let Some((k, id)) = &self.last {
+            if k.is(local, local_port, remote, remote_port) {
+                return Ok(*id);
+            }
+        }
+        self.get(&AddrPair::from_parts(
+            local,
+            local_port,
+            remote,
+            remote_port,
+        ))
     }
 
     /// Adds the pair `get` did not find, for connection `id`. It becomes

@@ -362,22 +362,21 @@ impl Endpoint {
         let Ok(seg) = TcpRepr::parse_segment(segment, src, dst, self.checksums()) else {
             return;
         };
-        let vacant =
-            match self
-                .by_tuple
-                .get(&AddrPair::from_parts(dst, seg.dst_port, src, seg.src_port))
-            {
-                Ok(id) => {
-                    if let Some(entry) = self.conns.get_mut(id) {
-                        entry.conn.handle_segment(now, &seg);
-                        self.touch(id);
-                    } else {
-                        self.time_wait_segment(now, id, &seg);
-                    }
-                    return;
+        let vacant = match self
+            .by_tuple
+            .get_parts(dst, seg.dst_port, src, seg.src_port)
+        {
+            Ok(id) => {
+                if let Some(entry) = self.conns.get_mut(id) {
+                    entry.conn.handle_segment(now, &seg);
+                    self.touch(id);
+                } else {
+                    self.time_wait_segment(now, id, &seg);
                 }
-                Err(vacant) => vacant,
-            };
+                return;
+            }
+            Err(vacant) => vacant,
+        };
         let local = SocketAddr::new(dst, seg.dst_port);
         let remote = SocketAddr::new(src, seg.src_port);
         let flags = seg.flags;
