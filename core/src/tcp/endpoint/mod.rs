@@ -560,14 +560,22 @@ impl Endpoint {
     pub fn poll_event(&mut self) -> Option<(ConnId, Event)> {
         let (id, event) = self.events.pop_front()?;
         if let Event::Incoming { .. } = event {
-            if let Some(local) = self.conns.get(id).map(|e| e.conn.local()) {
-                if let Some(index) = self.listener_for(local) {
-                    let l = &mut self.listeners[index];
-                    l.unaccepted = l.unaccepted.saturating_sub(1);
-                }
-            }
+            self.incoming_polled(id);
         }
         Some((id, event))
+    }
+
+    /// `id`'s `Incoming` event reached the application: it no longer
+    /// counts against its listener's accept backlog. Out of line, so that
+    /// polling the other events stays light.
+    #[inline(never)]
+    fn incoming_polled(&mut self, id: ConnId) {
+        if let Some(local) = self.conns.get(id).map(|e| e.conn.local()) {
+            if let Some(index) = self.listener_for(local) {
+                let l = &mut self.listeners[index];
+                l.unaccepted = l.unaccepted.saturating_sub(1);
+            }
+        }
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.
