@@ -289,7 +289,8 @@ impl Endpoint {
             return Err(EndpointError::AddressInUse);
         };
         let iss = self.isn.generate(now, local, remote);
-        let conn = Connection::connect(now, self.config.clone(), local, remote, iss);
+        let config = self.config.clone();
+        let conn = || Connection::connect(now, config, local, remote, iss);
         Ok(self.insert(conn, vacant, None, false))
     }
 
@@ -449,7 +450,8 @@ impl Endpoint {
         listener.half_open += 1;
         let listener_addr = listener.addr;
         let iss = self.isn.generate(now, local, remote);
-        let conn = Connection::accept(now, self.config.clone(), local, remote, iss, seg);
+        let config = self.config.clone();
+        let conn = || Connection::accept(now, config, local, remote, iss, seg);
         self.insert(conn, vacant, Some(listener_addr), true);
     }
 
@@ -481,8 +483,8 @@ impl Endpoint {
             }
             _ => None,
         };
-        let conn =
-            Connection::from_cookie(now, self.config.clone(), local, remote, peer_mss, kept, seg);
+        let config = self.config.clone();
+        let conn = || Connection::from_cookie(now, config, local, remote, peer_mss, kept, seg);
         let id = self.insert(conn, vacant, Some(listener_addr), true);
         if let Some(entry) = self.conns.get_mut(id) {
             // The ACK may carry data already.
@@ -610,16 +612,19 @@ impl Endpoint {
     // ----- bookkeeping ---------------------------------------------------
 
     /// Adds `conn`, whose address pair `by_tuple` just did not find.
+    ///
+    /// `conn` makes the connection right in its slot, which spares copying
+    /// a connection's 488 bytes through the stack.
     fn insert(
         &mut self,
-        conn: Connection,
+        conn: impl FnOnce() -> Connection,
         vacant: Vacant,
         listener: Option<SocketAddr>,
         passive: bool,
     ) -> ConnId {
         let half_open_of = listener.map_or(HalfOpenOf::Nobody, HalfOpenOf::of);
-        let id = self.conns.insert(Entry {
-            conn,
+        let id = self.conns.insert_with(|| Entry {
+            conn: conn(),
             dirty: false,
             half_open_of,
             announced: !passive,

@@ -98,17 +98,30 @@ impl<T> Slab<T> {
     /// # Panics
     ///
     /// With 2³² slots in use (far more memory than any host has).
+    #[cfg(test)]
     pub(super) fn insert(&mut self, value: T) -> ConnId {
+        self.insert_with(|| value)
+    }
+
+    /// Adds the value `make` returns under an id no value had before;
+    /// `make` runs where the value is stored, so a large value need not be
+    /// built elsewhere and copied in.
+    ///
+    /// # Panics
+    ///
+    /// With 2³² slots in use (far more memory than any host has).
+    #[inline]
+    pub(super) fn insert_with(&mut self, make: impl FnOnce() -> T) -> ConnId {
         self.len += 1;
         if let Some(index) = self.free.pop() {
             let slot = &mut self.slots[index as usize];
-            slot.value = Some(value);
+            slot.value = Some(make());
             return join(index, slot.generation);
         }
         let index = u32::try_from(self.slots.len()).expect("2^32 connections");
         self.slots.push(Slot {
             generation: 0,
-            value: Some(value),
+            value: Some(make()),
         });
         join(index, 0)
     }
