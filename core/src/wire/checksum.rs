@@ -128,25 +128,31 @@ fn native_sum(data: &[u8]) -> u16 {
 }
 
 /// The last 1 to 7 bytes as a native word padded with zeros at the end,
-/// assembled from 4-, 2- and 1-byte reads: a variable-length copy into an
-/// array would be a call to `memcpy`, which costs more than the sum of a
-/// whole TCP header.
+/// assembled in a register from 4-, 2- and 1-byte reads: a variable-length
+/// copy into an array would be a call to `memcpy`, and even fixed pieces
+/// stored into an array and read back as one word make the CPU wait for
+/// the stores.
 #[inline(always)]
 fn tail_word(tail: &[u8]) -> u64 {
-    let mut last = [0u8; 8];
-    let mut at = 0;
-    if tail.len() >= 4 {
-        last[..4].copy_from_slice(&tail[..4]);
-        at = 4;
+    // The tail's little-endian value, then in native order: the same as
+    // reading the zero-padded bytes as a native word.
+    let mut le = 0u64;
+    let mut shift = 0;
+    let mut rest = tail;
+    if let Some((four, r)) = rest.split_first_chunk::<4>() {
+        le = u64::from(u32::from_le_bytes(*four));
+        shift = 32;
+        rest = r;
     }
-    if tail.len() - at >= 2 {
-        last[at..at + 2].copy_from_slice(&tail[at..at + 2]);
-        at += 2;
+    if let Some((two, r)) = rest.split_first_chunk::<2>() {
+        le |= u64::from(u16::from_le_bytes(*two)) << shift;
+        shift += 16;
+        rest = r;
     }
-    if tail.len() > at {
-        last[at] = tail[at];
+    if let Some(&byte) = rest.first() {
+        le |= u64::from(byte) << shift;
     }
-    u64::from_ne_bytes(last)
+    u64::from_le(le)
 }
 
 /// Copies an 8-byte chunk into an array (chunks here are always 8 bytes).
