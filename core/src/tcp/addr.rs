@@ -31,12 +31,6 @@ pub(crate) struct AddrPair {
     v4: bool,
 }
 
-fn v4_octets(ip: Ipv4Addr) -> [u8; 16] {
-    let mut out = [0; 16];
-    out[..4].copy_from_slice(&ip.octets());
-    out
-}
-
 impl AddrPair {
     /// The pair `(local, remote)`. When the two are of different IP
     /// versions (the endpoint refuses that before it gets here) the remote
@@ -56,23 +50,35 @@ impl AddrPair {
         remote_ip: IpAddr,
         remote_port: u16,
     ) -> AddrPair {
-        let (local_ip, remote_ip, v4) = match (local_ip, remote_ip) {
-            (IpAddr::V4(l), IpAddr::V4(r)) => (v4_octets(l), v4_octets(r), true),
-            (IpAddr::V6(l), IpAddr::V6(r)) => (l.octets(), r.octets(), false),
-            (IpAddr::V4(l), IpAddr::V6(r)) => (
-                v4_octets(l),
-                v4_octets(r.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED)),
-                true,
-            ),
-            (IpAddr::V6(l), IpAddr::V4(r)) => (l.octets(), r.to_ipv6_mapped().octets(), false),
-        };
-        AddrPair {
-            local_ip,
-            remote_ip,
+        // Filled in place: building the arrays apart and moving them in
+        // costs several times more.
+        let mut pair = AddrPair {
+            local_ip: [0; 16],
+            remote_ip: [0; 16],
             local_port,
             remote_port,
-            v4,
+            v4: local_ip.is_ipv4(),
+        };
+        match (local_ip, remote_ip) {
+            (IpAddr::V4(l), IpAddr::V4(r)) => {
+                pair.local_ip[..4].copy_from_slice(&l.octets());
+                pair.remote_ip[..4].copy_from_slice(&r.octets());
+            }
+            (IpAddr::V6(l), IpAddr::V6(r)) => {
+                pair.local_ip = l.octets();
+                pair.remote_ip = r.octets();
+            }
+            (IpAddr::V4(l), IpAddr::V6(r)) => {
+                let r = r.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED);
+                pair.local_ip[..4].copy_from_slice(&l.octets());
+                pair.remote_ip[..4].copy_from_slice(&r.octets());
+            }
+            (IpAddr::V6(l), IpAddr::V4(r)) => {
+                pair.local_ip = l.octets();
+                pair.remote_ip = r.to_ipv6_mapped().octets();
+            }
         }
+        pair
     }
 
     /// Whether this is the pair [`from_parts`](Self::from_parts) makes of
