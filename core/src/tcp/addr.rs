@@ -106,22 +106,24 @@ impl AddrPair {
         }
     }
 
-    fn ip(&self, bytes: [u8; 16]) -> IpAddr {
-        if self.v4 {
-            IpAddr::V4(Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3]))
-        } else {
-            IpAddr::V6(Ipv6Addr::from(bytes))
+    #[inline]
+    fn ip(&self, bytes: &[u8; 16]) -> IpAddr {
+        match bytes.first_chunk::<4>() {
+            Some(&v4) if self.v4 => IpAddr::V4(Ipv4Addr::from(v4)),
+            _ => IpAddr::V6(Ipv6Addr::from(*bytes)),
         }
     }
 
     /// Our IP address.
+    #[inline]
     pub(crate) fn local_ip(&self) -> IpAddr {
-        self.ip(self.local_ip)
+        self.ip(&self.local_ip)
     }
 
     /// The peer's IP address.
+    #[inline]
     pub(crate) fn remote_ip(&self) -> IpAddr {
-        self.ip(self.remote_ip)
+        self.ip(&self.remote_ip)
     }
 
     /// Our port.
@@ -149,11 +151,13 @@ impl AddrPair {
     }
 
     /// Our address and port.
+    #[inline]
     pub(crate) fn local(&self) -> SocketAddr {
         SocketAddr::new(self.local_ip(), self.local_port)
     }
 
     /// The peer's address and port.
+    #[inline]
     pub(crate) fn remote(&self) -> SocketAddr {
         SocketAddr::new(self.remote_ip(), self.remote_port)
     }
