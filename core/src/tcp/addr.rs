@@ -137,17 +137,25 @@ impl AddrPair {
     }
 
     /// What names the pair, as one block for hashing: both addresses, then
-    /// both ports; 12 bytes of the block for IPv4 and all 36 for IPv6.
-    /// Returns the block and how much of it counts.
+    /// both ports; 12 bytes for IPv4 and 36 for IPv6. Handed to `f`, so
+    /// that each version's block is built at its own size.
     #[inline]
-    pub(crate) fn hash_block(&self) -> ([u8; 36], usize) {
-        let mut block = [0u8; 36];
-        let n = if self.v4 { 4 } else { 16 };
-        block[..n].copy_from_slice(&self.local_ip[..n]);
-        block[n..2 * n].copy_from_slice(&self.remote_ip[..n]);
-        block[2 * n..2 * n + 2].copy_from_slice(&self.local_port.to_ne_bytes());
-        block[2 * n + 2..2 * n + 4].copy_from_slice(&self.remote_port.to_ne_bytes());
-        (block, 2 * n + 4)
+    pub(crate) fn with_hash_block<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        if self.v4 {
+            let mut block = [0u8; 12];
+            block[..4].copy_from_slice(&self.local_ip[..4]);
+            block[4..8].copy_from_slice(&self.remote_ip[..4]);
+            block[8..10].copy_from_slice(&self.local_port.to_ne_bytes());
+            block[10..].copy_from_slice(&self.remote_port.to_ne_bytes());
+            f(&block)
+        } else {
+            let mut block = [0u8; 36];
+            block[..16].copy_from_slice(&self.local_ip);
+            block[16..32].copy_from_slice(&self.remote_ip);
+            block[32..34].copy_from_slice(&self.local_port.to_ne_bytes());
+            block[34..].copy_from_slice(&self.remote_port.to_ne_bytes());
+            f(&block)
+        }
     }
 
     /// Our address and port.
@@ -216,17 +224,18 @@ mod tests {
             "10.0.0.1:258".parse().unwrap(),
             "10.0.0.2:80".parse().unwrap(),
         );
-        let (block, n) = p.hash_block();
-        assert_eq!(n, 12);
+        let block = p.with_hash_block(<[u8]>::to_vec);
+        assert_eq!(block.len(), 12);
         assert_eq!(block[..8], [10, 0, 0, 1, 10, 0, 0, 2]);
         assert_eq!(block[8..10], 258u16.to_ne_bytes());
         assert_eq!(block[10..12], 80u16.to_ne_bytes());
         let l6: SocketAddr = "[2001:db8::1]:1".parse().unwrap();
         let r6: SocketAddr = "[2001:db8::2]:2".parse().unwrap();
-        let (block, n) = AddrPair::new(l6, r6).hash_block();
-        assert_eq!(n, 36);
+        let block = AddrPair::new(l6, r6).with_hash_block(<[u8]>::to_vec);
+        assert_eq!(block.len(), 36);
         assert_eq!(block[15], 1);
         assert_eq!(block[31], 2);
+        assert_eq!(block[32..34], 1u16.to_ne_bytes());
     }
 
     #[test]

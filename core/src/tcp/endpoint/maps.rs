@@ -174,8 +174,7 @@ impl TupleHash {
     /// The hash of an address pair.
     #[inline]
     pub(super) fn of(&self, key: &AddrPair) -> u64 {
-        let (block, n) = key.hash_block();
-        self.sip.hash(&block[..n])
+        key.with_hash_block(|block| self.sip.hash(block))
     }
 }
 
