@@ -682,7 +682,10 @@ impl<'a> Repr<'a> {
                 head[..4].copy_from_slice(&[1, 1, 8, 10]);
                 head[4..8].copy_from_slice(&tsval.to_be_bytes());
                 head[8..].copy_from_slice(&tsecr.to_be_bytes());
-                rest.fill(0);
+                // Nearly always empty: skip the call to fill nothing.
+                if !rest.is_empty() {
+                    rest.fill(0);
+                }
                 return;
             }
         }
@@ -726,7 +729,9 @@ impl<'a> Repr<'a> {
             }
         }
         // Everything above is 4-byte aligned; pad defensively anyway.
-        out[at..].fill(0);
+        if at < out.len() {
+            out[at..].fill(0);
+        }
     }
 }
 
