@@ -32,6 +32,7 @@
 //! against its accept backlog. A SYN that finds either full is dropped.
 
 mod entry;
+mod fifo;
 mod maps;
 mod output;
 mod schedule;
@@ -58,6 +59,7 @@ use super::syn_cookie::{CookieOptions, SynCookies};
 use crate::time::Instant;
 use crate::wire::{ChecksumMode, IpProtocol, IpRepr, TcpFlags, TcpRepr};
 use entry::{Entry, HalfOpenOf, UNKNOWN_SCHEDULE};
+use fifo::IdQueue;
 use maps::{TupleHash, Tuples, Vacant};
 use schedule::Schedule;
 use slab::Slab;
@@ -172,7 +174,7 @@ pub struct Endpoint {
     by_tuple: Tuples,
     listeners: Vec<Listener>,
     schedule: Schedule,
-    dirty: VecDeque<ConnId>,
+    dirty: IdQueue,
     stateless: VecDeque<Stateless>,
     events: VecDeque<(ConnId, Event)>,
 }
@@ -194,7 +196,7 @@ impl Endpoint {
             by_tuple: Tuples::new(TupleHash::new(secret.map(|b| b.rotate_left(5) ^ 0xa3))),
             listeners: Vec::new(),
             schedule: Schedule::default(),
-            dirty: VecDeque::new(),
+            dirty: IdQueue::default(),
             stateless: VecDeque::new(),
             events: VecDeque::new(),
         })

@@ -46,7 +46,7 @@ impl Endpoint {
             );
             return Some(self.finish_packet(buf, with_ip, local, remote, n));
         }
-        while let Some(&id) = self.dirty.front() {
+        while let Some(id) = self.dirty.front() {
             let Some(entry) = self.conns.get_mut(id) else {
                 self.dirty.pop_front();
                 continue;
