@@ -1,11 +1,13 @@
-//! The endpoint's hash tables: connections by id and by address pair.
+//! The endpoint's hash tables: compacted TIME-WAIT records by id (live
+//! connections sit in the slab, see `slab.rs`), and connection ids by
+//! address pair.
 //!
 //! Ids are the endpoint's own numbers (slab slots and generations), so a
 //! fast multiplicative hash spreads them well and nobody outside can choose
-//! them. Address pairs
-//! come from the network: a peer picks its address and port, so that table
-//! is keyed with SipHash-1-3 under a key derived from the endpoint's secret,
-//! and a flood of crafted 4-tuples cannot pile into one bucket.
+//! them. Address pairs come from the network: a peer picks its address and
+//! port, so that table is keyed with SipHash-1-3 under a key derived from
+//! the endpoint's secret, and a flood of crafted 4-tuples cannot pile into
+//! one bucket.
 
 use core::hash::{BuildHasher, Hasher};
 use core::net::IpAddr;
@@ -28,15 +30,15 @@ pub(super) struct Vacant {
 }
 
 /// The connection ids by (local, remote) address pair, with the last pair
-/// looked up kept beside the table: a bulk flow's segments all carry the
-/// same pair, and comparing two pairs costs far less than SipHash. Every
-/// change to the table goes through here, so the remembered pair never
-/// outlives its entry.
+/// found or added kept beside the table: a bulk flow's segments all carry
+/// the same pair, a handshake's too, and comparing two pairs costs far less
+/// than SipHash. Every change to the table goes through here, so the
+/// remembered pair never outlives its entry.
 ///
-/// Keys are the compact pairs (40 bytes a slot with the id, against 64 for
-/// two `SocketAddr`s), hashed as one block (both addresses, then both
+/// Keys are the compact pairs (48 bytes a slot with the id, against 72
+/// with two `SocketAddr`s), hashed as one block (both addresses, then both
 /// ports) since SipHash takes whole blocks much faster than many small
-/// writes. Both addresses are always of one family here: segments carry
+/// writes; a pair is hashed once per packet at most. Both addresses are always of one family here: segments carry
 /// them that way and `connect` refuses mixed ones.
 #[derive(Debug)]
 pub(super) struct Tuples {
