@@ -3,7 +3,7 @@
 use core::net::SocketAddr;
 
 use super::ConnId;
-use super::schedule::Schedule;
+use super::schedule::{Deadline, HasDeadline, Schedule};
 use crate::tcp::connection::Connection;
 use crate::time::Instant;
 
@@ -17,29 +17,25 @@ pub(super) struct Entry {
     pub(super) half_open_of: HalfOpenOf,
     /// Opened by a listener and announced to the application.
     pub(super) announced: bool,
-    /// The deadline last handed to the schedule in nanoseconds, so that an
-    /// unchanged one (most segments of a bulk flow) costs no schedule work;
-    /// [`NOT_SCHEDULED`] for none, [`UNKNOWN_SCHEDULE`] when the schedule
-    /// may hold something else (its entry just fired).
-    pub(super) scheduled: u64,
+    /// Its deadline as the schedule knows it: an unchanged one (most
+    /// segments of a bulk flow) costs no schedule work.
+    pub(super) timer: Deadline,
 }
 
-/// `Entry::scheduled` when no deadline was handed over.
-pub(super) const NOT_SCHEDULED: u64 = u64::MAX - 1;
-/// `Entry::scheduled` when the schedule's state is not known.
-pub(super) const UNKNOWN_SCHEDULE: u64 = u64::MAX;
+impl HasDeadline for Entry {
+    #[inline]
+    fn deadline(&mut self) -> &mut Deadline {
+        &mut self.timer
+    }
+}
 
 impl Entry {
     /// Hands the connection's next deadline to `schedule` if it changed.
     #[inline]
     pub(super) fn reschedule(&mut self, schedule: &mut Schedule, id: ConnId) {
-        let at = self.conn.poll_timeout();
-        // Deadlines 584 years out count as none (they never come anyway).
-        let nanos = at.map_or(NOT_SCHEDULED, |at| at.as_nanos().min(NOT_SCHEDULED));
-        if self.scheduled != nanos {
-            let at = (nanos != NOT_SCHEDULED).then_some(Instant::from_nanos(nanos));
-            schedule.set_deadline(id, at);
-            self.scheduled = nanos;
+        let at = self.conn.poll_timeout().map(Instant::as_nanos);
+        if !self.timer.is(at) {
+            schedule.set(&mut self.timer, id, at);
         }
     }
 }

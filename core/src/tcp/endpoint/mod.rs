@@ -58,10 +58,10 @@ use super::seq::SeqNumber;
 use super::syn_cookie::{CookieOptions, SynCookies};
 use crate::time::Instant;
 use crate::wire::{ChecksumMode, IpProtocol, IpRepr, TcpFlags, TcpRepr};
-use entry::{Entry, HalfOpenOf, UNKNOWN_SCHEDULE};
+use entry::{Entry, HalfOpenOf};
 use fifo::IdQueue;
 use maps::{TupleHash, Tuples, Vacant};
-use schedule::Schedule;
+use schedule::{Deadline, Schedule};
 use slab::Slab;
 pub(crate) use time_wait::TimeWait as TimeWaitRecord;
 use time_wait::TimeWaits;
@@ -545,10 +545,10 @@ impl Endpoint {
 
     /// Runs the timers that are due.
     pub fn handle_timeout(&mut self, now: Instant) {
-        while let Some(id) = self.schedule.pop_due(now) {
+        while let Some(id) = self.schedule.pop_due(&mut self.conns, now) {
+            // The schedule cleared this connection's deadline; `touch`
+            // hands it the next one.
             if let Some(entry) = self.conns.get_mut(id) {
-                // The schedule forgot this connection's deadline.
-                entry.scheduled = UNKNOWN_SCHEDULE;
                 entry.conn.handle_timeout(now);
                 self.touch(id);
             }
@@ -586,7 +586,7 @@ impl Endpoint {
     ///
     /// Takes `&mut self` because it discards stale entries of its heap.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
-        match (self.schedule.next(), self.time_wait.next()) {
+        match (self.schedule.next(&mut self.conns), self.time_wait.next()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
@@ -630,7 +630,7 @@ impl Endpoint {
             dirty: false,
             half_open_of,
             announced: !passive,
-            scheduled: UNKNOWN_SCHEDULE,
+            timer: Deadline::default(),
         });
         self.by_tuple.insert(vacant, id);
         self.touch(id);
@@ -670,6 +670,7 @@ impl Endpoint {
             self.dirty.push_back(id);
         }
         entry.reschedule(&mut self.schedule, id);
+        self.schedule.tidy(&mut self.conns);
     }
 
     /// After a connection's output was drained: drop it once it is closed
@@ -691,8 +692,10 @@ impl Endpoint {
                 l.half_open = l.half_open.saturating_sub(1);
             }
         }
+        if let Some(entry) = self.conns.get_mut(id) {
+            self.schedule.forget(&mut entry.timer);
+        }
         self.conns.remove(id);
         self.by_tuple.remove(&AddrPair::new(local, remote));
-        self.schedule.remove(id);
     }
 }

@@ -70,6 +70,7 @@ impl Endpoint {
                         self.after_output(id);
                     }
                 }
+                self.schedule.tidy(&mut self.conns);
                 return Some(self.finish_packet(buf, with_ip, local, remote, n));
             }
             // Finding nothing to send can arm a timer too (the persist
@@ -81,6 +82,7 @@ impl Endpoint {
             if ending {
                 self.after_output(id);
             }
+            self.schedule.tidy(&mut self.conns);
         }
         None
     }

@@ -41,13 +41,13 @@ impl<T> Default for Slab<T> {
 
 /// The slot index and generation an id names.
 #[inline]
-pub(super) fn split(id: ConnId) -> (usize, u32) {
+fn split(id: ConnId) -> (usize, u32) {
     (id.0 as u32 as usize, (id.0 >> 32) as u32)
 }
 
 /// The id of slot `index` at `generation`.
 #[inline]
-pub(super) fn join(index: u32, generation: u32) -> ConnId {
+fn join(index: u32, generation: u32) -> ConnId {
     ConnId((u64::from(generation) << 32) | u64::from(index))
 }
 
@@ -82,6 +82,15 @@ impl<T> Slab<T> {
             return None;
         }
         slot.value.as_mut()
+    }
+
+    /// Calls `f` on every value with its id, in slot order.
+    pub(super) fn for_each(&mut self, mut f: impl FnMut(ConnId, &mut T)) {
+        for (index, slot) in (0u32..).zip(&mut self.slots) {
+            if let Some(value) = slot.value.as_mut() {
+                f(join(index, slot.generation), value);
+            }
+        }
     }
 
     /// The ids of all values, in slot order.

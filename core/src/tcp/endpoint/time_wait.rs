@@ -126,7 +126,7 @@ impl TimeWaits {
 impl Endpoint {
     /// Swaps a drained connection in TIME-WAIT for a small record.
     pub(super) fn compact_time_wait(&mut self, id: ConnId) {
-        let Some(entry) = self.conns.get(id) else {
+        let Some(entry) = self.conns.get_mut(id) else {
             return;
         };
         let conn = &entry.conn;
@@ -136,8 +136,8 @@ impl Endpoint {
         let record = conn.time_wait_record();
         // TIME-WAIT always runs its timer; without one, the wait is over.
         let until = conn.timer(Timer::Linger).unwrap_or(Instant::ZERO);
+        self.schedule.forget(&mut entry.timer);
         self.conns.remove(id);
-        self.schedule.remove(id);
         self.time_wait.insert(id, record, until);
     }
 
