@@ -36,8 +36,14 @@ impl AddrPair {
     /// versions (the endpoint refuses that before it gets here) the remote
     /// address is taken in the local one's version, IPv4-mapped where that
     /// can be done and unspecified where it cannot.
+    #[inline]
     pub(crate) fn new(local: SocketAddr, remote: SocketAddr) -> AddrPair {
-        AddrPair::from_parts(local.ip(), local.port(), remote.ip(), remote.port())
+        match (local, remote) {
+            (SocketAddr::V4(l), SocketAddr::V4(r)) => {
+                AddrPair::v4(*l.ip(), l.port(), *r.ip(), r.port())
+            }
+            _ => AddrPair::not_v4(local.ip(), local.port(), remote.ip(), remote.port()),
+        }
     }
 
     /// The pair of `local_ip` and `local_port` with `remote_ip` and
@@ -50,35 +56,48 @@ impl AddrPair {
         remote_ip: IpAddr,
         remote_port: u16,
     ) -> AddrPair {
-        // Filled in place: building the arrays apart and moving them in
-        // costs several times more.
+        match (local_ip, remote_ip) {
+            (IpAddr::V4(l), IpAddr::V4(r)) => AddrPair::v4(l, local_port, r, remote_port),
+            _ => AddrPair::not_v4(local_ip, local_port, remote_ip, remote_port),
+        }
+    }
+
+    /// Two IPv4 addresses, filled in place: building the arrays apart and
+    /// moving them in costs several times more.
+    #[inline]
+    fn v4(local: Ipv4Addr, local_port: u16, remote: Ipv4Addr, remote_port: u16) -> AddrPair {
         let mut pair = AddrPair {
             local_ip: [0; 16],
             remote_ip: [0; 16],
             local_port,
             remote_port,
-            v4: local_ip.is_ipv4(),
+            v4: true,
         };
-        match (local_ip, remote_ip) {
-            (IpAddr::V4(l), IpAddr::V4(r)) => {
-                pair.local_ip[..4].copy_from_slice(&l.octets());
-                pair.remote_ip[..4].copy_from_slice(&r.octets());
-            }
-            (IpAddr::V6(l), IpAddr::V6(r)) => {
-                pair.local_ip = l.octets();
-                pair.remote_ip = r.octets();
-            }
+        pair.local_ip[..4].copy_from_slice(&local.octets());
+        pair.remote_ip[..4].copy_from_slice(&remote.octets());
+        pair
+    }
+
+    /// IPv6 and mixed pairs, out of line so that the IPv4 case does not
+    /// load sixteen bytes of each address first.
+    #[inline(never)]
+    fn not_v4(local_ip: IpAddr, local_port: u16, remote_ip: IpAddr, remote_port: u16) -> AddrPair {
+        let (local, remote, v4) = match (local_ip, remote_ip) {
+            (IpAddr::V4(l), IpAddr::V4(r)) => return AddrPair::v4(l, local_port, r, remote_port),
+            (IpAddr::V6(l), IpAddr::V6(r)) => (l.octets(), r.octets(), false),
             (IpAddr::V4(l), IpAddr::V6(r)) => {
                 let r = r.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED);
-                pair.local_ip[..4].copy_from_slice(&l.octets());
-                pair.remote_ip[..4].copy_from_slice(&r.octets());
+                return AddrPair::v4(l, local_port, r, remote_port);
             }
-            (IpAddr::V6(l), IpAddr::V4(r)) => {
-                pair.local_ip = l.octets();
-                pair.remote_ip = r.to_ipv6_mapped().octets();
-            }
+            (IpAddr::V6(l), IpAddr::V4(r)) => (l.octets(), r.to_ipv6_mapped().octets(), false),
+        };
+        AddrPair {
+            local_ip: local,
+            remote_ip: remote,
+            local_port,
+            remote_port,
+            v4,
         }
-        pair
     }
 
     /// Whether this is the pair [`from_parts`](Self::from_parts) makes of
