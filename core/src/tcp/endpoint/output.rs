@@ -8,7 +8,7 @@ use super::{Endpoint, HOP_LIMIT, Transmit};
 use crate::tcp::connection::{Connection, State};
 use crate::tcp::seq::SeqNumber;
 use crate::time::Instant;
-use crate::wire::{IpProtocol, IpRepr, TcpPacket, TcpRepr};
+use crate::wire::{IpProtocol, IpRepr, Ipv4Packet, Ipv4Repr, TcpPacket, TcpRepr};
 
 impl Endpoint {
     pub(super) fn transmit(
@@ -97,7 +97,19 @@ impl Endpoint {
     ) -> Transmit {
         let mut len = segment_len;
         if with_ip {
-            if let Some(ip) =
+            if let (SocketAddr::V4(s), SocketAddr::V4(d)) = (src, dst) {
+                // Straight to the IPv4 header, without the version-neutral
+                // representation that carries IPv6 addresses.
+                let ip = Ipv4Repr {
+                    src_addr: *s.ip(),
+                    dst_addr: *d.ip(),
+                    protocol: IpProtocol::TCP,
+                    payload_len: segment_len,
+                    hop_limit: HOP_LIMIT,
+                };
+                ip.emit(&mut Ipv4Packet::new_unchecked(buf), self.checksums());
+                len += ip.buffer_len();
+            } else if let Some(ip) =
                 IpRepr::new(src.ip(), dst.ip(), IpProtocol::TCP, segment_len, HOP_LIMIT)
             {
                 ip.emit(buf, self.checksums());
