@@ -47,7 +47,7 @@ use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
-use core::net::SocketAddr;
+use core::net::{IpAddr, SocketAddr};
 
 use super::addr::{AddrPair, plain};
 use super::config::{Config, ConfigError, EndpointConfig};
@@ -57,7 +57,7 @@ use super::isn::IsnGenerator;
 use super::seq::SeqNumber;
 use super::syn_cookie::{CookieOptions, SynCookies};
 use crate::time::Instant;
-use crate::wire::{ChecksumMode, IpProtocol, IpRepr, TcpFlags, TcpRepr};
+use crate::wire::{ChecksumMode, IpProtocol, IpRepr, Ipv4Packet, Ipv4Repr, TcpFlags, TcpRepr};
 use entry::{Entry, HalfOpenOf};
 use fifo::IdQueue;
 use maps::{TupleHash, Tuples, Vacant};
@@ -346,6 +346,20 @@ impl Endpoint {
     /// Processes one IPv4 or IPv6 packet. Anything that is not a valid TCP
     /// segment (bad checksum, fragment, other protocol) is dropped.
     pub fn handle_packet(&mut self, now: Instant, packet: &[u8]) {
+        if packet.first().map(|b| b >> 4) == Some(4) {
+            // IPv4 straight, without the version-neutral IpRepr that
+            // carries IPv6 addresses.
+            let Ok(p) = Ipv4Packet::new_checked(packet) else {
+                return;
+            };
+            if let Ok(ip) = Ipv4Repr::parse(&p, self.checksums()) {
+                if ip.protocol == IpProtocol::TCP {
+                    let (src, dst) = (IpAddr::V4(ip.src_addr), IpAddr::V4(ip.dst_addr));
+                    self.handle_segment(now, src, dst, p.into_payload());
+                }
+            }
+            return;
+        }
         let Ok((ip, payload)) = IpRepr::parse(packet, self.checksums()) else {
             return;
         };
