@@ -376,7 +376,9 @@ impl Endpoint {
         dst: core::net::IpAddr,
         segment: &[u8],
     ) {
-        let Ok(seg) = TcpRepr::parse_segment(segment, src, dst, self.checksums()) else {
+        // Borrowed where it was parsed, not moved out (a repr is ~100 bytes).
+        let parsed = TcpRepr::parse_segment(segment, src, dst, self.checksums());
+        let Ok(seg) = &parsed else {
             return;
         };
         let vacant = match self
@@ -385,10 +387,10 @@ impl Endpoint {
         {
             Ok(id) => {
                 if let Some(entry) = self.conns.get_mut(id) {
-                    entry.conn.handle_segment(now, &seg);
+                    entry.conn.handle_segment(now, seg);
                     self.touch(id);
                 } else {
-                    self.time_wait_segment(now, id, &seg);
+                    self.time_wait_segment(now, id, seg);
                 }
                 return;
             }
@@ -399,19 +401,19 @@ impl Endpoint {
         let flags = seg.flags;
         if let Some(index) = self.listener_for(local) {
             if flags.contains(TcpFlags::SYN) && !flags.intersects(TcpFlags::ACK | TcpFlags::RST) {
-                self.on_syn(now, index, (local, remote, vacant), &seg);
+                self.on_syn(now, index, (local, remote, vacant), seg);
                 return;
             }
             let bare_ack = flags.contains(TcpFlags::ACK)
                 && !flags.intersects(TcpFlags::SYN | TcpFlags::RST | TcpFlags::FIN);
             if bare_ack
                 && self.endpoint.syn_cookies
-                && self.on_cookie_ack(now, index, (local, remote, vacant), &seg)
+                && self.on_cookie_ack(now, index, (local, remote, vacant), seg)
             {
                 return;
             }
         }
-        self.reset_unknown(local, remote, &seg);
+        self.reset_unknown(local, remote, seg);
     }
 
     /// A SYN for a listener: admit it unless its queues are full.
