@@ -581,6 +581,63 @@ fn time_wait_is_compacted_and_still_answers() {
     assert_eq!(client.poll_timeout(), None);
 }
 
+/// The TCP segment of an IP packet.
+fn segment_of(packet: &[u8]) -> TcpRepr<'_> {
+    let (ip, seg) = IpRepr::parse(packet, ChecksumMode::FULL).unwrap();
+    TcpRepr::parse_segment(seg, ip.src_addr(), ip.dst_addr(), ChecksumMode::FULL).unwrap()
+}
+
+#[test]
+fn time_wait_record_echoes_the_newest_timestamp() {
+    let mut client = endpoint(EndpointConfig::default(), 1);
+    let mut server = endpoint(EndpointConfig::default(), 2);
+    server.listen(addr(B, 7)).unwrap();
+    let mut now = Instant::ZERO;
+    let c = client.connect(now, addr(A, 1234), addr(B, 7)).unwrap();
+    run(&mut client, &mut server, &mut now, Instant::from_millis(1));
+    let s = events(&mut server)[0].0;
+    client.close(c, now).unwrap();
+    for p in packets(&mut client, now) {
+        server.handle_packet(now, &p);
+    }
+    for p in packets(&mut server, now) {
+        client.handle_packet(now, &p);
+    }
+    server.close(s, now).unwrap();
+    let first_fin = packets(&mut server, now);
+    assert_eq!(first_fin.len(), 1);
+    for p in &first_fin {
+        client.handle_packet(now, p);
+    }
+    // The client's last ACK is lost; its TIME-WAIT is compacted.
+    assert_eq!(packets(&mut client, now).len(), 1);
+    assert!(client.connection(c).is_none());
+    let first_ts = segment_of(&first_fin[0]).timestamp.unwrap().0;
+    // The server's FIN comes again, later: the record echoes its newer
+    // timestamp, not the first FIN's.
+    let t = server.poll_timeout().unwrap();
+    server.handle_timeout(t);
+    now = t;
+    let again = packets(&mut server, now);
+    let again_ts = segment_of(&again[0]).timestamp.unwrap().0;
+    assert!(again_ts > first_ts);
+    for p in &again {
+        client.handle_packet(now, p);
+    }
+    let answer = packets(&mut client, now);
+    assert_eq!(segment_of(&answer[0]).timestamp.unwrap().1, again_ts);
+    let until = client.poll_timeout().unwrap();
+    assert_eq!(until, now + Duration::from_secs(60));
+    // The first FIN, replayed later, is an old duplicate (PAWS): it gets an
+    // ACK echoing the newer timestamp and does not extend the wait.
+    now += Duration::from_secs(1);
+    client.handle_packet(now, &first_fin[0]);
+    let answer = packets(&mut client, now);
+    assert_eq!(answer.len(), 1);
+    assert_eq!(segment_of(&answer[0]).timestamp.unwrap().1, again_ts);
+    assert_eq!(client.poll_timeout(), Some(until));
+}
+
 /// Transmit buffers of exactly the MTU carry full-sized segments: with
 /// timestamps on, the header is 32 bytes, not the 60-byte maximum, so a
 /// 1500-byte buffer fits 1448 bytes of payload and Nagle never waits for a

@@ -91,6 +91,15 @@ impl TimeWaits {
         }
     }
 
+    /// Makes `tsval` the timestamp the record of `id` echoes.
+    pub(super) fn set_recent(&mut self, id: ConnId, tsval: u32) {
+        if let Some((record, _)) = self.records.get_mut(&id) {
+            if let Some((_, recent)) = &mut record.timestamps {
+                *recent = tsval;
+            }
+        }
+    }
+
     pub(super) fn remove(&mut self, id: ConnId) -> Option<TimeWait> {
         self.records.remove(&id).map(|(record, _)| record)
     }
@@ -143,7 +152,7 @@ impl Endpoint {
 
     /// A segment for a compacted TIME-WAIT connection.
     pub(super) fn time_wait_segment(&mut self, now: Instant, id: ConnId, seg: &TcpRepr<'_>) {
-        let Some(record) = self.time_wait.get(id) else {
+        let Some(mut record) = self.time_wait.get(id) else {
             return;
         };
         if seg.flags.contains(TcpFlags::RST) {
@@ -153,7 +162,22 @@ impl Endpoint {
             }
             return;
         }
-        if seg.flags.contains(TcpFlags::FIN) {
+        let mut old_duplicate = false;
+        if let (Some((offset, recent)), Some((tsval, _))) = (record.timestamps, seg.timestamp) {
+            if (tsval.wrapping_sub(recent) as i32) < 0 {
+                // PAWS (RFC 7323 §5.3): older than what the peer sent last,
+                // so a duplicate from the past; it gets an ACK, nothing
+                // more.
+                old_duplicate = true;
+            } else if SeqNumber::new(seg.seq).le(record.rcv_nxt) {
+                // RFC 7323 §4.3: echo the newest timestamp of a segment
+                // that lies within what we acknowledged, such as the
+                // peer's retransmitted FIN, as the full connection would.
+                self.time_wait.set_recent(id, tsval);
+                record.timestamps = Some((offset, tsval));
+            }
+        }
+        if seg.flags.contains(TcpFlags::FIN) && !old_duplicate {
             // The peer missed our last ACK: restart the 2·MSL wait.
             self.time_wait.restart(id, now + self.config.time_wait());
         }
