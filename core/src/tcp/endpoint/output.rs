@@ -4,7 +4,7 @@
 
 use core::net::SocketAddr;
 
-use super::{Endpoint, HOP_LIMIT, Transmit};
+use super::{ConnId, Endpoint, HOP_LIMIT, Transmit};
 use crate::tcp::connection::{Connection, State};
 use crate::tcp::seq::SeqNumber;
 use crate::time::Instant;
@@ -64,11 +64,8 @@ impl Endpoint {
                     // connection as the next call would be on finding
                     // nothing, without that call.
                     entry.dirty = false;
-                    let ending = ending(&entry.conn);
-                    self.dirty.pop_front();
-                    if ending {
-                        self.after_output(id);
-                    }
+                    let ended = ended(&entry.conn);
+                    self.leave_output_queue(id, ended);
                 }
                 self.schedule.tidy(&mut self.conns);
                 return Some(self.finish_packet(buf, with_ip, local, remote, n));
@@ -77,14 +74,21 @@ impl Endpoint {
             // timer when the peer's window is closed).
             entry.reschedule(&mut self.schedule, id);
             entry.dirty = false;
-            let ending = ending(&entry.conn);
-            self.dirty.pop_front();
-            if ending {
-                self.after_output(id);
-            }
+            let ended = ended(&entry.conn);
+            self.leave_output_queue(id, ended);
             self.schedule.tidy(&mut self.conns);
         }
         None
+    }
+
+    /// Takes `id`, the front of the output queue (its entry already marked
+    /// clean), off it, and lets go of the connection if it `ended`.
+    #[inline]
+    fn leave_output_queue(&mut self, id: ConnId, ended: bool) {
+        self.dirty.pop_front();
+        if ended {
+            self.after_output(id);
+        }
     }
 
     fn finish_packet(
@@ -124,7 +128,8 @@ impl Endpoint {
 /// (compact it in TIME-WAIT, or drop it once closed): checked where the
 /// entry is at hand, so the call is made only then.
 #[inline]
-fn ending(conn: &Connection) -> bool {
+/// Whether `conn` is done with the output queue for good.
+fn ended(conn: &Connection) -> bool {
     matches!(conn.state(), State::TimeWait | State::Closed)
 }
 
