@@ -526,8 +526,24 @@ mod robust {
     }
 }
 
-#[test]
-fn time_wait_is_compacted_and_still_answers() {
+/// The TCP segment of an IP packet.
+fn segment_of(packet: &[u8]) -> TcpRepr<'_> {
+    let (ip, seg) = IpRepr::parse(packet, ChecksumMode::FULL).unwrap();
+    TcpRepr::parse_segment(seg, ip.src_addr(), ip.dst_addr(), ChecksumMode::FULL).unwrap()
+}
+
+/// A client that closed first, now in TIME-WAIT, whose last ACK (in
+/// `lost`) never reached the server, still in LAST-ACK.
+struct LastAckLost {
+    client: Endpoint,
+    server: Endpoint,
+    c: ConnId,
+    /// The server's FIN as the client got it.
+    server_fin: Vec<Vec<u8>>,
+    lost: Vec<Vec<u8>>,
+}
+
+fn lose_the_last_ack() -> LastAckLost {
     let mut client = endpoint(EndpointConfig::default(), 1);
     let mut server = endpoint(EndpointConfig::default(), 2);
     server.listen(addr(B, 7)).unwrap();
@@ -535,7 +551,6 @@ fn time_wait_is_compacted_and_still_answers() {
     let c = client.connect(now, addr(A, 1234), addr(B, 7)).unwrap();
     run(&mut client, &mut server, &mut now, Instant::from_millis(1));
     let s = events(&mut server)[0].0;
-    // Client closes first and ends in TIME-WAIT; its last ACK is lost.
     client.close(c, now).unwrap();
     for p in packets(&mut client, now) {
         server.handle_packet(now, &p);
@@ -544,10 +559,30 @@ fn time_wait_is_compacted_and_still_answers() {
         client.handle_packet(now, &p);
     }
     server.close(s, now).unwrap();
-    for p in packets(&mut server, now) {
-        client.handle_packet(now, &p);
+    let server_fin = packets(&mut server, now);
+    for p in &server_fin {
+        client.handle_packet(now, p);
     }
     let lost = packets(&mut client, now);
+    LastAckLost {
+        client,
+        server,
+        c,
+        server_fin,
+        lost,
+    }
+}
+
+#[test]
+fn time_wait_is_compacted_and_still_answers() {
+    // Client closes first and ends in TIME-WAIT; its last ACK is lost.
+    let LastAckLost {
+        mut client,
+        mut server,
+        c,
+        lost,
+        ..
+    } = lose_the_last_ack();
     assert_eq!(lost.len(), 1);
     assert_eq!(client.state(c), Some(State::TimeWait));
     // Drained: only the small record is left.
@@ -557,15 +592,13 @@ fn time_wait_is_compacted_and_still_answers() {
     // timestamps as negotiated.
     let t = server.poll_timeout().unwrap();
     server.handle_timeout(t);
-    now = t;
+    let now = t;
     for p in packets(&mut server, now) {
         client.handle_packet(now, &p);
     }
     let answer = packets(&mut client, now);
     assert_eq!(answer.len(), 1);
-    let (ip, seg) = IpRepr::parse(&answer[0], ChecksumMode::FULL).unwrap();
-    let ack =
-        TcpRepr::parse_segment(seg, ip.src_addr(), ip.dst_addr(), ChecksumMode::FULL).unwrap();
+    let ack = segment_of(&answer[0]);
     assert_eq!(ack.flags, TcpFlags::ACK);
     assert!(ack.timestamp.is_some());
     server.handle_packet(now, &answer[0]);
@@ -581,43 +614,26 @@ fn time_wait_is_compacted_and_still_answers() {
     assert_eq!(client.poll_timeout(), None);
 }
 
-/// The TCP segment of an IP packet.
-fn segment_of(packet: &[u8]) -> TcpRepr<'_> {
-    let (ip, seg) = IpRepr::parse(packet, ChecksumMode::FULL).unwrap();
-    TcpRepr::parse_segment(seg, ip.src_addr(), ip.dst_addr(), ChecksumMode::FULL).unwrap()
-}
-
 #[test]
 fn time_wait_record_echoes_the_newest_timestamp() {
-    let mut client = endpoint(EndpointConfig::default(), 1);
-    let mut server = endpoint(EndpointConfig::default(), 2);
-    server.listen(addr(B, 7)).unwrap();
-    let mut now = Instant::ZERO;
-    let c = client.connect(now, addr(A, 1234), addr(B, 7)).unwrap();
-    run(&mut client, &mut server, &mut now, Instant::from_millis(1));
-    let s = events(&mut server)[0].0;
-    client.close(c, now).unwrap();
-    for p in packets(&mut client, now) {
-        server.handle_packet(now, &p);
-    }
-    for p in packets(&mut server, now) {
-        client.handle_packet(now, &p);
-    }
-    server.close(s, now).unwrap();
-    let first_fin = packets(&mut server, now);
+    let LastAckLost {
+        mut client,
+        mut server,
+        c,
+        server_fin: first_fin,
+        lost,
+        ..
+    } = lose_the_last_ack();
     assert_eq!(first_fin.len(), 1);
-    for p in &first_fin {
-        client.handle_packet(now, p);
-    }
     // The client's last ACK is lost; its TIME-WAIT is compacted.
-    assert_eq!(packets(&mut client, now).len(), 1);
+    assert_eq!(lost.len(), 1);
     assert!(client.connection(c).is_none());
     let first_ts = segment_of(&first_fin[0]).timestamp.unwrap().0;
     // The server's FIN comes again, later: the record echoes its newer
     // timestamp, not the first FIN's.
     let t = server.poll_timeout().unwrap();
     server.handle_timeout(t);
-    now = t;
+    let mut now = t;
     let again = packets(&mut server, now);
     let again_ts = segment_of(&again[0]).timestamp.unwrap().0;
     assert!(again_ts > first_ts);
