@@ -101,13 +101,13 @@ fn add64(acc: u64, word: u64) -> u64 {
 
 /// Sum of `data` in native byte order, folded to 16 bits.
 fn native_sum(data: &[u8]) -> u16 {
-    let whole = data.len() - data.len() % BLOCK;
-    let (blocks, mut rest) = data.split_at(whole);
-    let mut acc = if blocks.is_empty() {
-        0
-    } else {
-        block_sum(blocks)
-    };
+    let mut acc = 0u64;
+    let mut rest = data;
+    if rest.len() >= BLOCK {
+        let (blocks, tail) = rest.split_at(rest.len() - rest.len() % BLOCK);
+        acc = block_sum(blocks);
+        rest = tail;
+    }
     // Whole words; most segments (headers without payload) go only here.
     while let Some((word, tail)) = rest.split_first_chunk::<8>() {
         acc = add64(acc, u64::from_ne_bytes(*word));
