@@ -53,6 +53,13 @@ impl Connection {
         self.addrs.remote()
     }
 
+    /// Both addresses in the endpoint's compact form, which its table of
+    /// address pairs compares against.
+    #[inline]
+    pub(crate) fn addr_pair(&self) -> &crate::tcp::addr::AddrPair {
+        &self.addrs
+    }
+
     /// The configuration in use.
     pub fn config(&self) -> &Config {
         &self.config

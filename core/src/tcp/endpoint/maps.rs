@@ -29,20 +29,32 @@ pub(super) struct Vacant {
     hash: u64,
 }
 
+/// Where the table finds the address pair of an id it holds: the
+/// connection in the slab, or its TIME-WAIT record. Every id in the table
+/// has one.
+pub(super) trait PairOf {
+    /// The address pair of `id`, if it is still there.
+    fn pair_of(&self, id: ConnId) -> Option<&AddrPair>;
+}
+
 /// The connection ids by (local, remote) address pair, with the last pair
 /// found or added kept beside the table: a bulk flow's segments all carry
 /// the same pair, a handshake's too, and comparing two pairs costs far less
 /// than SipHash. Every change to the table goes through here, so the
 /// remembered pair never outlives its entry.
 ///
-/// Keys are the compact pairs (48 bytes a slot with the id, against 72
-/// with two `SocketAddr`s), hashed as one block (both addresses, then both
-/// ports) since SipHash takes whole blocks much faster than many small
-/// writes; a pair is hashed once per packet at most. Both addresses are always of one family here: segments carry
-/// them that way and `connect` refuses mixed ones.
+/// The table holds only the ids, 8 bytes a slot: the pair itself already
+/// lives in the connection or its TIME-WAIT record, which [`PairOf`] looks
+/// up to compare keys and to rehash when the table grows. Storing the
+/// 38-byte pair again would make every slot 48 bytes, and a table of
+/// TIME-WAIT records, read at random when they expire, six times larger.
+/// Pairs are hashed as one block (both addresses, then both ports) since
+/// SipHash takes whole blocks much faster than many small writes; a pair is
+/// hashed once per packet at most. Both addresses are always of one family
+/// here: segments carry them that way and `connect` refuses mixed ones.
 #[derive(Debug)]
 pub(super) struct Tuples {
-    table: HashTable<(AddrPair, ConnId)>,
+    table: HashTable<ConnId>,
     hash: TupleHash,
     last: Option<(AddrPair, ConnId)>,
 }
@@ -58,15 +70,18 @@ impl Tuples {
 
     /// The connection of `key`, or what adding one for it needs.
     #[inline]
-    pub(super) fn get(&mut self, key: &AddrPair) -> Result<ConnId, Vacant> {
+    pub(super) fn get(&mut self, pairs: &impl PairOf, key: &AddrPair) -> Result<ConnId, Vacant> {
         if let Some((k, id)) = self.last {
             if k == *key {
                 return Ok(id);
             }
         }
         let hash = self.hash.of(key);
-        match self.table.find(hash, |(k, _)| k == key) {
-            Some(&(_, id)) => {
+        match self
+            .table
+            .find(hash, |&id| pairs.pair_of(id).is_some_and(|k| k == key))
+        {
+            Some(&id) => {
                 self.last = Some((*key, id));
                 Ok(id)
             }
@@ -79,6 +94,7 @@ impl Tuples {
     #[inline]
     pub(super) fn get_parts(
         &mut self,
+        pairs: &impl PairOf,
         local: IpAddr,
         local_port: u16,
         remote: IpAddr,
@@ -89,31 +105,41 @@ impl Tuples {
                 return Ok(*id);
             }
         }
-        self.get(&AddrPair::from_parts(
-            local,
-            local_port,
-            remote,
-            remote_port,
-        ))
+        self.get(
+            pairs,
+            &AddrPair::from_parts(local, local_port, remote, remote_port),
+        )
     }
 
-    /// Adds the pair `get` did not find, for connection `id`. It becomes
-    /// the remembered pair: the next segment is most likely for it (the
-    /// handshake's second and third).
-    pub(super) fn insert(&mut self, vacant: Vacant, id: ConnId) {
+    /// Adds the pair `get` did not find, for connection `id`, which
+    /// `pairs` must already know. It becomes the remembered pair: the next
+    /// segment is most likely for it (the handshake's second and third).
+    pub(super) fn insert(&mut self, pairs: &impl PairOf, vacant: Vacant, id: ConnId) {
         self.last = Some((vacant.key, id));
         let hash = self.hash;
-        self.table
-            .insert_unique(vacant.hash, (vacant.key, id), move |(k, _)| hash.of(k));
+        // Growing rehashes every id through its pair; one that had none
+        // (which the endpoint never lets happen) would land in bucket 0
+        // and simply never be found.
+        self.table.insert_unique(vacant.hash, id, move |&id| {
+            pairs.pair_of(id).map_or(0, |k| hash.of(k))
+        });
     }
 
-    pub(super) fn remove(&mut self, key: &AddrPair) {
-        if self.last.is_some_and(|(k, _)| k == *key) {
+    /// Removes connection `id`, whose pair is `key`. Slots are matched by
+    /// id, so the pair of `id` need not be reachable any more.
+    pub(super) fn remove(&mut self, id: ConnId, key: &AddrPair) {
+        if self.last.is_some_and(|(_, last)| last == id) {
             self.last = None;
         }
-        if let Ok(entry) = self.table.find_entry(self.hash.of(key), |(k, _)| k == key) {
+        if let Ok(entry) = self.table.find_entry(self.hash.of(key), |&e| e == id) {
             entry.remove();
         }
+    }
+
+    /// How many pairs the table holds.
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.table.len()
     }
 }
 
@@ -183,7 +209,18 @@ impl TupleHash {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::collections::BTreeMap;
     use core::net::SocketAddr;
+
+    /// Pairs by id, as the slab and the TIME-WAIT records provide them.
+    #[derive(Default)]
+    struct Pairs(BTreeMap<u64, AddrPair>);
+
+    impl PairOf for Pairs {
+        fn pair_of(&self, id: ConnId) -> Option<&AddrPair> {
+            self.0.get(&id.0)
+        }
+    }
 
     #[test]
     fn tables_store_and_find() {
@@ -205,26 +242,32 @@ mod tests {
         let am: SocketAddr = "[::ffff:10.0.0.1]:80".parse().unwrap();
         let bm: SocketAddr = "[::ffff:10.0.0.2]:4000".parse().unwrap();
         let key = AddrPair::new;
+        let mut pairs = Pairs::default();
         let mut t = Tuples::new(TupleHash::new([7; 16]));
+        let add = |t: &mut Tuples, pairs: &mut Pairs, pair: AddrPair, id: u64| {
+            let vacant = t.get(pairs, &pair).expect_err("not there yet");
+            pairs.0.insert(id, pair);
+            t.insert(pairs, vacant, ConnId(id));
+        };
         for (i, (l, r)) in [(a, b), (b, a), (am, bm), (a6, b6)].into_iter().enumerate() {
-            let vacant = t.get(&key(l, r)).expect_err("not there yet");
-            t.insert(vacant, ConnId(i as u64 + 1));
+            add(&mut t, &mut pairs, key(l, r), i as u64 + 1);
         }
-        // Many more, so that the table grows and rehashes.
+        // Many more, so that the table grows and rehashes through the
+        // pairs it looks up.
         for port in 10_000..12_000 {
             let l = SocketAddr::new(a.ip(), port);
-            let vacant = t.get(&key(l, b)).expect_err("not there yet");
-            t.insert(vacant, ConnId(u64::from(port)));
+            add(&mut t, &mut pairs, key(l, b), u64::from(port));
         }
+        assert_eq!(t.len(), 2004);
         for port in 10_000..12_000 {
             let l = SocketAddr::new(a.ip(), port);
-            assert_eq!(t.get(&key(l, b)), Ok(ConnId(u64::from(port))));
+            assert_eq!(t.get(&pairs, &key(l, b)), Ok(ConnId(u64::from(port))));
         }
-        assert_eq!(t.get(&key(a, b)), Ok(ConnId(1)));
-        assert_eq!(t.get(&key(b, a)), Ok(ConnId(2)));
-        assert_eq!(t.get(&key(am, bm)), Ok(ConnId(3)));
-        assert_eq!(t.get(&key(a6, b6)), Ok(ConnId(4)));
-        assert!(t.get(&key(b6, a6)).is_err());
+        assert_eq!(t.get(&pairs, &key(a, b)), Ok(ConnId(1)));
+        assert_eq!(t.get(&pairs, &key(b, a)), Ok(ConnId(2)));
+        assert_eq!(t.get(&pairs, &key(am, bm)), Ok(ConnId(3)));
+        assert_eq!(t.get(&pairs, &key(a6, b6)), Ok(ConnId(4)));
+        assert!(t.get(&pairs, &key(b6, a6)).is_err());
         let hash = TupleHash::new([7; 16]);
         // Ports count, and so does their order.
         let a2: SocketAddr = "10.0.0.1:81".parse().unwrap();
@@ -235,20 +278,32 @@ mod tests {
         let h = |k: [u8; 16]| TupleHash::new(k).of(&key(a, b));
         assert_ne!(h([1; 16]), h([2; 16]));
         // The remembered pair follows removals.
-        assert_eq!(t.get(&key(a, b)), Ok(ConnId(1)));
-        t.remove(&key(a, b));
-        assert!(t.get(&key(a, b)).is_err());
-        assert_eq!(t.get(&key(b, a)), Ok(ConnId(2)));
+        assert_eq!(t.get(&pairs, &key(a, b)), Ok(ConnId(1)));
+        t.remove(ConnId(1), &key(a, b));
+        pairs.0.remove(&1);
+        assert!(t.get(&pairs, &key(a, b)).is_err());
+        assert_eq!(t.get(&pairs, &key(b, a)), Ok(ConnId(2)));
         // Removing what is not there changes nothing.
-        t.remove(&key(a, b));
-        assert_eq!(t.get(&key(b, a)), Ok(ConnId(2)));
-        let vacant = t.get(&key(a, b)).expect_err("removed");
-        t.insert(vacant, ConnId(5));
+        t.remove(ConnId(1), &key(a, b));
+        assert_eq!(t.get(&pairs, &key(b, a)), Ok(ConnId(2)));
+        assert_eq!(t.len(), 2003);
+        add(&mut t, &mut pairs, key(a, b), 5);
         assert_eq!(t.last, Some((key(a, b), ConnId(5))));
-        assert_eq!(t.get(&key(a, b)), Ok(ConnId(5)));
-        t.remove(&key(a, b));
+        assert_eq!(t.get(&pairs, &key(a, b)), Ok(ConnId(5)));
+        // Slots go by id: removal works after the pair itself is gone,
+        // and another id with the same pair is left alone.
+        pairs.0.remove(&5);
+        t.remove(ConnId(6), &key(a, b));
+        assert_eq!(t.len(), 2004);
+        t.remove(ConnId(5), &key(a, b));
         assert_eq!(t.last, None);
-        assert!(t.get(&key(a, b)).is_err());
+        assert_eq!(t.len(), 2003);
+        assert!(t.get(&pairs, &key(a, b)).is_err());
+        // An id whose pair no longer matches is not found under the old
+        // pair (a stale slot can never answer for a new connection).
+        pairs.0.insert(2, key(a2, b));
+        t.last = None;
+        assert!(t.get(&pairs, &key(b, a)).is_err());
         assert_eq!(
             alloc::format!("{:?}", TupleHash::new([0; 16])),
             "TupleHash { .. }"

@@ -72,7 +72,7 @@ use crate::time::Instant;
 use crate::wire::{ChecksumMode, IpProtocol, IpRepr, Ipv4Packet, Ipv4Repr, TcpFlags, TcpRepr};
 use entry::{Entry, HalfOpenOf};
 use fifo::IdQueue;
-use maps::{TupleHash, Tuples, Vacant};
+use maps::{PairOf, TupleHash, Tuples, Vacant};
 use schedule::{Deadline, Schedule};
 use slab::Slab;
 pub(crate) use time_wait::TimeWait as TimeWaitRecord;
@@ -299,7 +299,8 @@ impl Endpoint {
         if local.port() == 0 || remote.port() == 0 || local.is_ipv4() != remote.is_ipv4() {
             return Err(EndpointError::InvalidAddress);
         }
-        let Err(vacant) = self.by_tuple.get(&AddrPair::new(local, remote)) else {
+        let (tuples, pairs) = self.tuples();
+        let Err(vacant) = tuples.get(&pairs, &AddrPair::new(local, remote)) else {
             return Err(EndpointError::AddressInUse);
         };
         let iss = self.isn.generate(now, local, remote);
@@ -393,10 +394,8 @@ impl Endpoint {
         let Ok(seg) = &parsed else {
             return;
         };
-        let vacant = match self
-            .by_tuple
-            .get_parts(dst, seg.dst_port, src, seg.src_port)
-        {
+        let (tuples, pairs) = self.tuples();
+        let vacant = match tuples.get_parts(&pairs, dst, seg.dst_port, src, seg.src_port) {
             Ok(id) => {
                 if let Some(entry) = self.conns.get_mut(id) {
                     entry.conn.handle_segment(now, seg);
@@ -660,9 +659,21 @@ impl Endpoint {
             announced: !passive,
             timer: Deadline::default(),
         });
-        self.by_tuple.insert(vacant, id);
+        let (tuples, pairs) = self.tuples();
+        tuples.insert(&pairs, vacant, id);
         self.touch(id);
         id
+    }
+
+    /// The table of address pairs, with what it needs to read the pairs
+    /// of the ids it holds.
+    #[inline]
+    fn tuples(&mut self) -> (&mut Tuples, Pairs<'_>) {
+        let pairs = Pairs {
+            conns: &self.conns,
+            time_wait: &self.time_wait,
+        };
+        (&mut self.by_tuple, pairs)
     }
 
     /// After anything happened to a connection: collect its events, queue
@@ -724,6 +735,23 @@ impl Endpoint {
             self.schedule.forget(&mut entry.timer);
         }
         self.conns.remove(id);
-        self.by_tuple.remove(&AddrPair::new(local, remote));
+        self.by_tuple.remove(id, &AddrPair::new(local, remote));
+    }
+}
+
+/// The address pairs of the endpoint's ids, for [`Tuples`]: a live
+/// connection's from the slab, a compacted one's from its TIME-WAIT record.
+struct Pairs<'a> {
+    conns: &'a Slab<Entry>,
+    time_wait: &'a TimeWaits,
+}
+
+impl PairOf for Pairs<'_> {
+    #[inline]
+    fn pair_of(&self, id: ConnId) -> Option<&AddrPair> {
+        match self.conns.get(id) {
+            Some(entry) => Some(entry.conn.addr_pair()),
+            None => self.time_wait.pair(id),
+        }
     }
 }

@@ -62,6 +62,12 @@ impl TimeWaits {
         self.records.is_empty()
     }
 
+    /// The address pair of `id`'s record.
+    #[inline]
+    pub(super) fn pair(&self, id: ConnId) -> Option<&AddrPair> {
+        self.records.get(&id).map(|(record, _)| &record.addrs)
+    }
+
     pub(super) fn get(&self, id: ConnId) -> Option<TimeWait> {
         self.records.get(&id).map(|&(record, _)| record)
     }
@@ -203,7 +209,7 @@ impl Endpoint {
     /// 2·MSL are over (or a RST came): the connection is gone.
     pub(super) fn finish_time_wait(&mut self, id: ConnId) {
         if let Some(record) = self.time_wait.remove(id) {
-            self.by_tuple.remove(&record.addrs);
+            self.by_tuple.remove(id, &record.addrs);
             self.events.push_back((id, Event::Closed));
         }
     }
