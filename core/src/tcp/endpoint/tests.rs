@@ -654,6 +654,31 @@ fn time_wait_record_echoes_the_newest_timestamp() {
     assert_eq!(client.poll_timeout(), Some(until));
 }
 
+/// A peer that repeats its FIN to a compacted TIME-WAIT connection gets an
+/// ACK each time and restarts the 2·MSL wait, but the endpoint's memory for
+/// the record stays one queue entry, however many FINs come.
+#[test]
+fn repeated_fins_in_time_wait_use_bounded_memory() {
+    let LastAckLost {
+        mut client,
+        server_fin,
+        c,
+        ..
+    } = lose_the_last_ack();
+    assert!(client.connection(c).is_none());
+    let mut now = Instant::from_millis(2);
+    for _ in 0..10_000 {
+        now += Duration::from_millis(1);
+        client.handle_packet(now, &server_fin[0]);
+        assert_eq!(packets(&mut client, now).len(), 1);
+    }
+    assert_eq!(client.time_wait.queued(), 1);
+    assert_eq!(client.poll_timeout(), Some(now + Duration::from_secs(60)));
+    client.handle_timeout(now + Duration::from_secs(60));
+    assert_eq!(client.state(c), None);
+    assert_eq!(client.time_wait.queued(), 0);
+}
+
 /// Transmit buffers of exactly the MTU carry full-sized segments: with
 /// timestamps on, the header is 32 bytes, not the 60-byte maximum, so a
 /// 1500-byte buffer fits 1448 bytes of payload and Nagle never waits for a

@@ -85,15 +85,17 @@ impl TimeWaits {
         self.queue.push_back((until, id));
     }
 
-    /// Starts `id`'s wait again, to end at `until`.
+    /// Starts `id`'s wait again, to end at `until` (never earlier than it
+    /// was to end).
+    ///
+    /// Only the record changes: its queue entry, now early, is moved to the
+    /// back when it reaches the front (see `settle`). Queueing a new entry
+    /// here instead would let a peer that repeats its FIN grow the queue by
+    /// an entry per segment for 2·MSL; this way every record has exactly
+    /// one entry.
     pub(super) fn restart(&mut self, id: ConnId, until: Instant) {
-        let until = self
-            .queue
-            .back()
-            .map_or(until, |&(last, _)| until.max(last));
         if let Some(slot) = self.records.get_mut(&id) {
-            slot.1 = until;
-            self.queue.push_back((until, id));
+            slot.1 = slot.1.max(until);
         }
     }
 
@@ -110,15 +112,33 @@ impl TimeWaits {
         self.records.remove(&id).map(|(record, _)| record)
     }
 
-    /// Drops queue entries that no longer match their record.
+    /// Brings the earliest live record to the front of the queue: drops the
+    /// entries of records removed early, and moves those of restarted
+    /// records to the back, at their new time or, to keep the queue in
+    /// order, the latest time queued if that is later (such a record waits
+    /// that little longer, never less).
     fn settle(&mut self) -> Option<(Instant, ConnId)> {
         while let Some(&(t, id)) = self.queue.front() {
-            if self.records.get(&id).is_some_and(|&(_, until)| until == t) {
+            let Some((_, until)) = self.records.get_mut(&id) else {
+                self.queue.pop_front();
+                continue;
+            };
+            if *until == t {
                 return Some((t, id));
             }
+            let last = self.queue.back().map_or(t, |&(last, _)| last);
+            *until = (*until).max(last);
+            let requeued = (*until, id);
             self.queue.pop_front();
+            self.queue.push_back(requeued);
         }
         None
+    }
+
+    /// How many entries the queue holds: one per record once settled.
+    #[cfg(test)]
+    pub(super) fn queued(&self) -> usize {
+        self.queue.len()
     }
 
     /// When the earliest record expires.
@@ -239,8 +259,8 @@ mod tests {
     }
 
     /// Expiry comes in order; a record compacted late waits as long as the
-    /// one before it, never less; restarts and removals leave entries the
-    /// queue skips.
+    /// one before it, never less; a restarted record's entry moves back and
+    /// a removed one's is skipped.
     #[test]
     fn records_expire_in_order() {
         let mut t = TimeWaits::default();
@@ -253,8 +273,9 @@ mod tests {
         t.restart(ConnId(1), at(90));
         t.remove(ConnId(2));
         assert_eq!(t.len(), 3);
-        // 1's first entry and 2's entry are stale: 3 comes first, at 70.
+        // 1's entry moves behind 4, 2's is dropped: 3 comes first, at 70.
         assert_eq!(t.next(), Some(at(70)));
+        assert_eq!(t.queued(), 3);
         assert_eq!(t.pop_due(at(69)), None);
         assert_eq!(t.pop_due(at(70)), Some(ConnId(3)));
         assert!(t.remove(ConnId(3)).is_some());
@@ -268,5 +289,27 @@ mod tests {
         // A restart of a record that is gone queues nothing.
         t.restart(ConnId(9), at(100));
         assert_eq!(t.next(), None);
+    }
+
+    /// However often records restart, each keeps one queue entry, and a
+    /// restart never shortens a wait.
+    #[test]
+    fn restarts_keep_one_entry_per_record() {
+        let mut t = TimeWaits::default();
+        t.insert(ConnId(1), record(), at(60));
+        t.insert(ConnId(2), record(), at(61));
+        for s in 1..10_000 {
+            t.restart(ConnId(1), at(60) + crate::time::Duration::from_millis(s));
+            assert_eq!(t.next(), Some(at(61)));
+        }
+        assert_eq!(t.queued(), 2);
+        t.restart(ConnId(2), at(30));
+        assert_eq!(t.pop_due(at(61)), Some(ConnId(2)));
+        t.remove(ConnId(2));
+        assert_eq!(
+            t.next(),
+            Some(at(60) + crate::time::Duration::from_millis(9_999))
+        );
+        assert_eq!(t.queued(), 1);
     }
 }
