@@ -572,6 +572,7 @@ impl<'a> Repr<'a> {
     }
 
     /// How many SACK blocks `emit` writes.
+    #[inline]
     fn sack_blocks(&self) -> usize {
         let fixed = self.fixed_options_len();
         let room = (MAX_OPTIONS_LEN - fixed).saturating_sub(4) / 8;
@@ -579,6 +580,7 @@ impl<'a> Repr<'a> {
     }
 
     /// Option bytes other than SACK blocks (at most 24).
+    #[inline]
     fn fixed_options_len(&self) -> usize {
         let mut len = 0;
         if self.mss.is_some() {
@@ -596,6 +598,7 @@ impl<'a> Repr<'a> {
     }
 
     /// The header length `emit` writes, options included.
+    #[inline]
     pub fn header_len(&self) -> usize {
         let blocks = self.sack_blocks();
         let sack = if blocks > 0 { 4 + 8 * blocks } else { 0 };
@@ -643,6 +646,7 @@ impl<'a> Repr<'a> {
     /// # Panics
     ///
     /// If the buffer is shorter than `header_len() + payload_len`.
+    #[inline]
     pub fn emit_header<T: AsRef<[u8]> + AsMut<[u8]>>(
         &self,
         packet: &mut Packet<T>,
@@ -671,6 +675,7 @@ impl<'a> Repr<'a> {
     }
 
     /// Writes the options; `out` is exactly `header_len() - 20` bytes.
+    #[inline]
     fn emit_options(&self, out: &mut [u8]) {
         // The common case, timestamps alone (see `parse`), written directly.
         let timestamps_only = self.mss.is_none()
