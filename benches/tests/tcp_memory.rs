@@ -52,10 +52,11 @@ static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 #[test]
 fn connection_state_stays_packed() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    // 768 bytes before the state was packed; see docs/tcp.md.
+    // 768 bytes before the state was packed, 416 before the state only loss
+    // needs moved out; see docs/tcp.md.
     let size = std::mem::size_of::<Connection>();
     println!("Connection: {size} bytes");
-    assert!(size <= 416, "Connection grew to {size} bytes");
+    assert!(size <= 336, "Connection grew to {size} bytes");
 }
 
 #[test]

@@ -65,9 +65,9 @@ pub fn k(w_max: f64, cwnd_epoch: f64) -> f64 {
 
 /// CUBIC's state between congestion events. Windows are in segments.
 ///
-/// The state is stored in `f32` (every connection carries it; 24 bits of
-/// mantissa keep windows of millions of segments to well under one
-/// segment) and computed in `f64`.
+/// The state is stored in `f32` (every connection that met a loss carries
+/// it; 24 bits of mantissa keep windows of millions of segments to well
+/// under one segment) and computed in `f64`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cubic {
     /// The window just before the last reduction (after fast convergence).

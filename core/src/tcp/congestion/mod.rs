@@ -42,11 +42,53 @@ pub enum Algorithm {
     Cubic,
 }
 
-/// Per-algorithm state.
+/// Per-algorithm state: what the window grows and shrinks by (CUBIC's
+/// curve, or Reno's count of bytes acknowledged).
+///
+/// A connection keeps this apart from the [`Window`]: it is needed only in
+/// congestion avoidance and at a loss, so a connection holds it in the
+/// state it allocates at its first loss, and one that never leaves slow
+/// start never pays for it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum State {
+pub(crate) enum Growth {
     NewReno(NewReno),
     Cubic(Cubic),
+}
+
+impl Growth {
+    /// Fresh state for `algorithm`: no congestion event yet.
+    pub(crate) const fn new(algorithm: Algorithm) -> Self {
+        match algorithm {
+            Algorithm::NewReno => Growth::NewReno(NewReno::new()),
+            Algorithm::Cubic => Growth::Cubic(Cubic::new()),
+        }
+    }
+
+    fn algorithm(&self) -> Algorithm {
+        match self {
+            Growth::NewReno(_) => Algorithm::NewReno,
+            Growth::Cubic(_) => Algorithm::Cubic,
+        }
+    }
+}
+
+/// The congestion window and the rules every algorithm shares, without the
+/// algorithm's own state: [`Controller`] pairs it with a [`Growth`], and a
+/// connection keeps the two apart (see [`Growth`]).
+///
+/// The hooks that need the algorithm take its state as an argument;
+/// [`on_ack`](Self::on_ack) takes a function that produces it, called only
+/// in congestion avoidance.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Window {
+    cwnd: u32,
+    /// `u32::MAX` until the first loss (reported as `usize::MAX`).
+    ssthresh: u32,
+    /// The segment size: the MSS option is 16 bits, so is this.
+    mss: u16,
+    /// The initial window in segments (at most 255).
+    initial_segments: u8,
+    in_recovery: bool,
 }
 
 /// The congestion window and everything that moves it.
@@ -57,15 +99,8 @@ enum State {
 /// bits and the initial window as a count of at most 255 segments.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Controller {
-    cwnd: u32,
-    /// `u32::MAX` until the first loss (reported as `usize::MAX`).
-    ssthresh: u32,
-    /// The segment size: the MSS option is 16 bits, so is this.
-    mss: u16,
-    /// The initial window in segments (at most 255).
-    initial_segments: u8,
-    in_recovery: bool,
-    state: State,
+    window: Window,
+    growth: Growth,
 }
 
 /// A byte count as stored, saturating.
@@ -96,76 +131,52 @@ impl Controller {
     /// zero; at most 255) and an unbounded `ssthresh` (RFC 5681 §3.1: as
     /// high as possible, so the first slow start ends only with a loss).
     pub fn new(algorithm: Algorithm, mss: usize, initial_segments: usize) -> Self {
-        let mss = narrow_mss(mss);
-        let initial_segments = if initial_segments == 0 {
-            rfc5681_initial_window(usize::from(mss)) / usize::from(mss)
-        } else {
-            initial_segments
-        };
-        let initial_segments = u8::try_from(initial_segments).unwrap_or(u8::MAX);
         Controller {
-            cwnd: u32::from(initial_segments) * u32::from(mss),
-            ssthresh: u32::MAX,
-            mss,
-            initial_segments,
-            in_recovery: false,
-            state: match algorithm {
-                Algorithm::NewReno => State::NewReno(NewReno::new()),
-                Algorithm::Cubic => State::Cubic(Cubic::new()),
-            },
+            window: Window::new(mss, initial_segments),
+            growth: Growth::new(algorithm),
         }
     }
 
     /// The algorithm in use.
     pub fn algorithm(&self) -> Algorithm {
-        match self.state {
-            State::NewReno(_) => Algorithm::NewReno,
-            State::Cubic(_) => Algorithm::Cubic,
-        }
+        self.growth.algorithm()
     }
 
     /// The congestion window in bytes.
     pub fn window(&self) -> usize {
-        self.cwnd as usize
+        self.window.window()
     }
 
     /// The slow-start threshold in bytes (`usize::MAX` until the first loss).
     pub fn ssthresh(&self) -> usize {
-        match self.ssthresh {
-            u32::MAX => usize::MAX,
-            n => n as usize,
-        }
+        self.window.ssthresh()
     }
 
     /// The segment size the window is counted in.
     pub fn mss(&self) -> usize {
-        usize::from(self.mss)
+        self.window.mss()
     }
 
     /// The initial window in bytes: the initial segments at the current
     /// segment size.
     pub fn initial_window(&self) -> usize {
-        usize::from(self.initial_segments) * self.mss()
+        self.window.initial_window()
     }
 
     /// Whether the window is below `ssthresh` (RFC 5681 §3.1: slow start).
     pub fn in_slow_start(&self) -> bool {
-        self.cwnd < self.ssthresh
+        self.window.in_slow_start()
     }
 
     /// Whether fast recovery is in progress.
     pub fn in_recovery(&self) -> bool {
-        self.in_recovery
+        self.window.in_recovery()
     }
 
     /// Changes the segment size once the handshake settles it. A window
     /// that was still the initial one is recomputed for the new size.
     pub fn set_mss(&mut self, mss: usize) {
-        let still_initial = self.window() == self.initial_window();
-        self.mss = narrow_mss(mss);
-        if still_initial {
-            self.cwnd = narrow(self.initial_window());
-        }
+        self.window.set_mss(mss);
     }
 
     /// `acked` bytes of new data were acknowledged outside fast recovery.
@@ -175,19 +186,8 @@ impl Controller {
     /// algorithm's rule. `rtt` is the smoothed round-trip time (CUBIC aims
     /// one RTT ahead on its curve).
     pub fn on_ack(&mut self, now: Instant, acked: usize, rtt: Duration) {
-        if self.in_recovery || acked == 0 {
-            return;
-        }
-        if self.in_slow_start() {
-            self.cwnd = self.cwnd.saturating_add(narrow(acked.min(self.mss())));
-            return;
-        }
-        let (mut cwnd, mss) = (self.window(), self.mss());
-        match &mut self.state {
-            State::NewReno(reno) => reno.on_ack(&mut cwnd, mss, acked),
-            State::Cubic(cubic) => cubic.on_ack(now, &mut cwnd, mss, acked, rtt),
-        }
-        self.cwnd = narrow(cwnd);
+        let growth = &mut self.growth;
+        self.window.on_ack(now, acked, rtt, || growth);
     }
 
     /// Fast retransmit: a loss was detected with `flight_size` bytes
@@ -199,23 +199,16 @@ impl Controller {
     /// with 3 for the three duplicate ACKs that triggered this (RFC 5681
     /// §3.2 step 3); with SACK it counts the pipe instead (RFC 6675).
     /// Does nothing if already in recovery.
-    pub fn on_enter_recovery(&mut self, _now: Instant, flight_size: usize) {
-        if self.in_recovery {
-            return;
-        }
-        self.ssthresh = narrow(self.reduced_ssthresh(flight_size)).min(u32::MAX - 1);
-        self.cwnd = self.ssthresh;
-        self.in_recovery = true;
+    pub fn on_enter_recovery(&mut self, now: Instant, flight_size: usize) {
+        self.window
+            .on_enter_recovery(now, flight_size, &mut self.growth);
     }
 
     /// Inflates the window by `segments` segments during fast recovery: each
     /// duplicate ACK means a segment has left the network (RFC 5681 §3.2
     /// step 4).
     pub fn inflate(&mut self, segments: usize) {
-        if self.in_recovery {
-            let more = narrow(segments.saturating_mul(self.mss()));
-            self.cwnd = self.cwnd.saturating_add(more);
-        }
+        self.window.inflate(segments);
     }
 
     /// A partial ACK in fast recovery acknowledged `acked` new bytes.
@@ -225,6 +218,151 @@ impl Controller {
     /// acknowledged, so that about `ssthresh` stays in flight after the
     /// retransmission the connection sends next.
     pub fn on_partial_ack(&mut self, acked: usize) {
+        self.window.on_partial_ack(acked);
+    }
+
+    /// A full ACK (up to `recover`) ended fast recovery, with `flight_size`
+    /// bytes still outstanding.
+    ///
+    /// RFC 6582 §3.2 step 6 offers two ways to deflate; this takes the one
+    /// that avoids a burst: `cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS)`.
+    pub fn on_exit_recovery(&mut self, flight_size: usize) {
+        self.window.on_exit_recovery(flight_size);
+    }
+
+    /// The retransmission timer fired with `flight_size` bytes outstanding.
+    ///
+    /// RFC 5681 §3.1: the window collapses to the loss window, one segment,
+    /// and slow start begins again. `ssthresh` drops only on the first
+    /// timeout of a segment (`first`); a timeout of the retransmission
+    /// itself must not lower it further (RFC 5681 §3.1, equation 4 note).
+    /// CUBIC sets `ssthresh` with β and remembers `W_max` (RFC 9438 §4.8).
+    pub fn on_rto(&mut self, now: Instant, flight_size: usize, first: bool) {
+        self.window
+            .on_rto(now, flight_size, first, &mut self.growth);
+    }
+
+    /// Sending resumes after an idle period longer than the RTO.
+    ///
+    /// RFC 5681 §4.1: the window restarts from `min(IW, cwnd)`, since the
+    /// sender's picture of the network is stale. CUBIC starts a new epoch.
+    pub fn on_idle_restart(&mut self, now: Instant) {
+        self.window.on_idle_restart(now, Some(&mut self.growth));
+    }
+}
+
+impl Window {
+    /// See [`Controller::new`].
+    pub(crate) fn new(mss: usize, initial_segments: usize) -> Self {
+        let mss = narrow_mss(mss);
+        let initial_segments = if initial_segments == 0 {
+            rfc5681_initial_window(usize::from(mss)) / usize::from(mss)
+        } else {
+            initial_segments
+        };
+        let initial_segments = u8::try_from(initial_segments).unwrap_or(u8::MAX);
+        Window {
+            cwnd: u32::from(initial_segments) * u32::from(mss),
+            ssthresh: u32::MAX,
+            mss,
+            initial_segments,
+            in_recovery: false,
+        }
+    }
+
+    /// See [`Controller::window`].
+    pub(crate) fn window(&self) -> usize {
+        self.cwnd as usize
+    }
+
+    /// See [`Controller::ssthresh`].
+    pub(crate) fn ssthresh(&self) -> usize {
+        match self.ssthresh {
+            u32::MAX => usize::MAX,
+            n => n as usize,
+        }
+    }
+
+    /// See [`Controller::mss`].
+    pub(crate) fn mss(&self) -> usize {
+        usize::from(self.mss)
+    }
+
+    /// See [`Controller::initial_window`].
+    pub(crate) fn initial_window(&self) -> usize {
+        usize::from(self.initial_segments) * self.mss()
+    }
+
+    /// See [`Controller::in_slow_start`].
+    pub(crate) fn in_slow_start(&self) -> bool {
+        self.cwnd < self.ssthresh
+    }
+
+    /// See [`Controller::in_recovery`].
+    pub(crate) fn in_recovery(&self) -> bool {
+        self.in_recovery
+    }
+
+    /// See [`Controller::set_mss`].
+    pub(crate) fn set_mss(&mut self, mss: usize) {
+        let still_initial = self.window() == self.initial_window();
+        self.mss = narrow_mss(mss);
+        if still_initial {
+            self.cwnd = narrow(self.initial_window());
+        }
+    }
+
+    /// See [`Controller::on_ack`]. `growth` is called only in congestion
+    /// avoidance, the one case that needs the algorithm's state: before
+    /// the first loss that takes the window growing past 4 GiB, since
+    /// `ssthresh` starts unbounded.
+    pub(crate) fn on_ack<'g>(
+        &mut self,
+        now: Instant,
+        acked: usize,
+        rtt: Duration,
+        growth: impl FnOnce() -> &'g mut Growth,
+    ) {
+        if self.in_recovery || acked == 0 {
+            return;
+        }
+        if self.in_slow_start() {
+            self.cwnd = self.cwnd.saturating_add(narrow(acked.min(self.mss())));
+            return;
+        }
+        let (mut cwnd, mss) = (self.window(), self.mss());
+        match growth() {
+            Growth::NewReno(reno) => reno.on_ack(&mut cwnd, mss, acked),
+            Growth::Cubic(cubic) => cubic.on_ack(now, &mut cwnd, mss, acked, rtt),
+        }
+        self.cwnd = narrow(cwnd);
+    }
+
+    /// See [`Controller::on_enter_recovery`].
+    pub(crate) fn on_enter_recovery(
+        &mut self,
+        _now: Instant,
+        flight_size: usize,
+        growth: &mut Growth,
+    ) {
+        if self.in_recovery {
+            return;
+        }
+        self.ssthresh = narrow(self.reduced_ssthresh(flight_size, growth)).min(u32::MAX - 1);
+        self.cwnd = self.ssthresh;
+        self.in_recovery = true;
+    }
+
+    /// See [`Controller::inflate`].
+    pub(crate) fn inflate(&mut self, segments: usize) {
+        if self.in_recovery {
+            let more = narrow(segments.saturating_mul(self.mss()));
+            self.cwnd = self.cwnd.saturating_add(more);
+        }
+    }
+
+    /// See [`Controller::on_partial_ack`].
+    pub(crate) fn on_partial_ack(&mut self, acked: usize) {
         if !self.in_recovery {
             return;
         }
@@ -236,12 +374,8 @@ impl Controller {
         self.cwnd = self.cwnd.max(mss);
     }
 
-    /// A full ACK (up to `recover`) ended fast recovery, with `flight_size`
-    /// bytes still outstanding.
-    ///
-    /// RFC 6582 §3.2 step 6 offers two ways to deflate; this takes the one
-    /// that avoids a burst: `cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS)`.
-    pub fn on_exit_recovery(&mut self, flight_size: usize) {
+    /// See [`Controller::on_exit_recovery`].
+    pub(crate) fn on_exit_recovery(&mut self, flight_size: usize) {
         if !self.in_recovery {
             return;
         }
@@ -251,41 +385,41 @@ impl Controller {
         self.cwnd = self.ssthresh.min(flight.saturating_add(mss));
     }
 
-    /// The retransmission timer fired with `flight_size` bytes outstanding.
-    ///
-    /// RFC 5681 §3.1: the window collapses to the loss window, one segment,
-    /// and slow start begins again. `ssthresh` drops only on the first
-    /// timeout of a segment (`first`); a timeout of the retransmission
-    /// itself must not lower it further (RFC 5681 §3.1, equation 4 note).
-    /// CUBIC sets `ssthresh` with β and remembers `W_max` (RFC 9438 §4.8).
-    pub fn on_rto(&mut self, _now: Instant, flight_size: usize, first: bool) {
+    /// See [`Controller::on_rto`].
+    pub(crate) fn on_rto(
+        &mut self,
+        _now: Instant,
+        flight_size: usize,
+        first: bool,
+        growth: &mut Growth,
+    ) {
         if first {
-            self.ssthresh = narrow(self.reduced_ssthresh(flight_size)).min(u32::MAX - 1);
+            self.ssthresh = narrow(self.reduced_ssthresh(flight_size, growth)).min(u32::MAX - 1);
         }
         self.cwnd = u32::from(self.mss);
         self.in_recovery = false;
-        if let State::NewReno(reno) = &mut self.state {
+        if let Growth::NewReno(reno) = growth {
             reno.reset();
         }
     }
 
-    /// Sending resumes after an idle period longer than the RTO.
-    ///
-    /// RFC 5681 §4.1: the window restarts from `min(IW, cwnd)`, since the
-    /// sender's picture of the network is stale. CUBIC starts a new epoch.
-    pub fn on_idle_restart(&mut self, _now: Instant) {
+    /// See [`Controller::on_idle_restart`]. `growth` is `None` when the
+    /// algorithm's state was never created: it is then fresh, and a fresh
+    /// state has no epoch to end.
+    pub(crate) fn on_idle_restart(&mut self, _now: Instant, growth: Option<&mut Growth>) {
         self.cwnd = self.cwnd.min(narrow(self.initial_window()));
-        match &mut self.state {
-            State::NewReno(reno) => reno.reset(),
-            State::Cubic(cubic) => cubic.reset_epoch(),
+        match growth {
+            Some(Growth::NewReno(reno)) => reno.reset(),
+            Some(Growth::Cubic(cubic)) => cubic.reset_epoch(),
+            None => {}
         }
     }
 
-    fn reduced_ssthresh(&mut self, flight_size: usize) -> usize {
+    fn reduced_ssthresh(&mut self, flight_size: usize, growth: &mut Growth) -> usize {
         let (cwnd, mss) = (self.window(), self.mss());
-        match &mut self.state {
-            State::NewReno(reno) => reno.ssthresh_after_loss(flight_size, mss),
-            State::Cubic(cubic) => cubic.on_congestion(cwnd, mss),
+        match growth {
+            Growth::NewReno(reno) => reno.ssthresh_after_loss(flight_size, mss),
+            Growth::Cubic(cubic) => cubic.on_congestion(cwnd, mss),
         }
     }
 }

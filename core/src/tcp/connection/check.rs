@@ -55,7 +55,7 @@ impl Connection {
         if outstanding > self.send.len() + syn + fin {
             return Err("more sequence space outstanding than data, SYN and FIN");
         }
-        let sacked = self.scoreboard.ranges();
+        let sacked = self.scoreboard().ranges();
         if sacked.len() > SCOREBOARD_RANGES {
             return Err("SACK scoreboard past its bound");
         }

@@ -120,10 +120,10 @@ pub struct Stats {
     pub send_mss: usize,
 }
 
-/// The counters a connection keeps (the estimates are read live, and the
-/// bytes received are the receive buffer's stream offset). Counts of rare
-/// events are `u32` and saturate: at one a microsecond they would take over
-/// an hour to fill.
+/// The counters every connection keeps (the estimates are read live, the
+/// bytes received are the receive buffer's stream offset, and the counts of
+/// events that only come with loss or retransmission live in the loss
+/// state, allocated with the first of them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Counters {
     /// Segments emitted.
@@ -132,18 +132,8 @@ pub(crate) struct Counters {
     pub segments_received: u64,
     /// Data bytes sent, retransmissions included.
     pub bytes_sent: u64,
-    /// Data bytes retransmitted.
-    pub bytes_retransmitted: u64,
     /// Data bytes acknowledged by the peer.
     pub bytes_acked: u64,
-    /// Segments retransmitted (any reason).
-    pub retransmits: u32,
-    /// Retransmission timeouts.
-    pub timeouts: u32,
-    /// Fast retransmits (entries into fast recovery).
-    pub fast_retransmits: u32,
-    /// Duplicate ACKs received.
-    pub dup_acks: u32,
 }
 
 /// Adds one to a saturating event count.

@@ -18,17 +18,19 @@ impl Connection {
     /// Counters and estimates.
     pub fn stats(&self) -> Stats {
         let c = self.stats;
+        // Without a loss state nothing was ever lost: the counts are zero.
+        let l = self.loss.get().map(|l| l.counters).unwrap_or_default();
         Stats {
             segments_sent: c.segments_sent,
             segments_received: c.segments_received,
             bytes_sent: c.bytes_sent,
-            bytes_retransmitted: c.bytes_retransmitted,
+            bytes_retransmitted: l.bytes_retransmitted,
             bytes_acked: c.bytes_acked,
             bytes_received: self.recv.received(),
-            retransmits: c.retransmits.into(),
-            timeouts: c.timeouts.into(),
-            fast_retransmits: c.fast_retransmits.into(),
-            dup_acks: c.dup_acks.into(),
+            retransmits: l.retransmits.into(),
+            timeouts: l.timeouts.into(),
+            fast_retransmits: l.fast_retransmits.into(),
+            dup_acks: l.dup_acks.into(),
             srtt: self.rtt.srtt(),
             rto: self.rto(),
             cwnd: self.cc.window(),

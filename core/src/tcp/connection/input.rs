@@ -260,12 +260,14 @@ impl Connection {
     /// `challenge_ack_limit` per second (RFC 5961 §7) so that an attacker
     /// cannot use us to flood, nor count our answers.
     fn challenge_ack(&mut self, now: Instant) {
-        if super::ms_since(now, self.challenge_epoch) >= Duration::from_secs(1) {
-            self.challenge_epoch = now.millis_u32();
-            self.challenge_count = 0;
+        let limit = self.config.challenge_ack_limit;
+        let loss = self.loss();
+        if super::ms_since(now, loss.challenge_epoch) >= Duration::from_secs(1) {
+            loss.challenge_epoch = now.millis_u32();
+            loss.challenge_count = 0;
         }
-        if !super::reached(self.challenge_count, self.config.challenge_ack_limit) {
-            self.challenge_count += 1;
+        if !super::reached(loss.challenge_count, limit) {
+            loss.challenge_count += 1;
             self.flags.on(Flags::ACK);
         }
     }
@@ -278,10 +280,12 @@ impl Connection {
             .or_else(|| self.timestamp_rtt(now, seg));
         match sample {
             Some(rtt) => self.rtt.on_sample(rtt, self.rto_bounds()),
-            None if self.rto_count > 0 => self.rtt.on_handshake_retransmitted(self.rto_bounds()),
+            None if self.rto_count() > 0 => {
+                self.rtt.on_handshake_retransmitted(self.rto_bounds());
+            }
             None => {}
         }
-        self.rto_count = 0;
+        self.reset_rto_count();
     }
 
     /// An RTT sample from the echoed timestamp (RFC 7323 §4.1).
@@ -299,8 +303,12 @@ impl Connection {
         // answer to any copy: the same ambiguity Karn's rule avoids. After
         // losses the peer echoes the segment that last advanced its window,
         // which can be many RTOs old, and would inflate the estimate.
-        if self.flags.has(Flags::TS_RTO) && (tsecr.wrapping_sub(self.ts_rto) as i32) < 0 {
-            return None;
+        if self.flags.has(Flags::TS_RTO) {
+            // The flag is only set together with the reading in the loss state.
+            let ts_rto = self.loss.get().map_or(0, |l| l.ts_rto);
+            if (tsecr.wrapping_sub(ts_rto) as i32) < 0 {
+                return None;
+            }
         }
         Some(Duration::from_millis(u64::from(elapsed)))
     }
@@ -394,7 +402,7 @@ impl Connection {
             self.rtt.on_sample(rtt, self.rto_bounds());
         }
         self.rtt.reset_backoff();
-        self.rto_count = 0;
+        self.reset_rto_count();
         let rtt = self.rtt.srtt().unwrap_or(self.rto());
         self.recovery_on_new_ack(now, ack, data, rtt);
         // RFC 6298 §5.2 and §5.3: stop the timer when all is acknowledged,

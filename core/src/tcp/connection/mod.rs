@@ -83,12 +83,16 @@
 //! - `options`: what the SYNs negotiated (MSS, window scale, timestamps, SACK);
 //! - `input`: segment arrival, RFC 9293 §3.10.7;
 //! - `output`: building segments — SYNs, data, FIN, ACKs, RSTs, probes;
+//! - `recovery`: duplicate ACKs, fast retransmit and fast recovery;
+//! - `loss`: the state only loss, retransmission or a hostile peer calls
+//!   for, allocated the first time it is needed;
 //! - `timeout`: what each timer does when it fires.
 
 mod check;
 pub mod event;
 mod getters;
 mod input;
+mod loss;
 mod options;
 pub(crate) use options::ts_clock;
 mod output;
@@ -104,6 +108,7 @@ use core::net::SocketAddr;
 
 pub use event::{CloseError, Event, SendError, Stats};
 use event::{Counters, EventQueue};
+use loss::{LossSlot, LossState};
 use options::Negotiated;
 pub use state::State;
 
@@ -127,10 +132,9 @@ pub struct Negotiation {
 
 use super::addr::AddrPair;
 use super::config::Config;
-use super::congestion::Controller;
+use super::congestion::Window;
 use super::recv_buffer::RecvBuffer;
 use super::rtt::{RtoBounds, RttEstimator, RttSampler};
-use super::scoreboard::Scoreboard;
 use super::send_buffer::SendBuffer;
 use super::seq::SeqNumber;
 use super::timer::{Timer, TimerTable};
@@ -159,7 +163,7 @@ impl Flags {
     const PROBE: u16 = 1 << 3;
     /// Send a keepalive probe.
     const KEEPALIVE: u16 = 1 << 4;
-    /// Send a RST (without ACK) carrying `Connection::rst_seq`.
+    /// Send a RST (without ACK) carrying the loss state's `rst_seq`.
     const RST: u16 = 1 << 5;
     /// Every owed-segment bit above.
     const OWED: u16 = (1 << 6) - 1;
@@ -174,7 +178,7 @@ impl Flags {
     const CLOSE_REQUESTED: u16 = 1 << 9;
     /// The peer's FIN was received in order.
     const PEER_FIN: u16 = 1 << 10;
-    /// `Connection::ts_rto` holds a reading.
+    /// The loss state's `ts_rto` holds a reading.
     const TS_RTO: u16 = 1 << 11;
 
     const fn has(self, bit: u16) -> bool {
@@ -272,48 +276,30 @@ pub struct Connection {
     opts: Negotiated,
     /// The last timestamp worth echoing (RFC 7323 `TS.Recent`).
     ts_recent: u32,
-    /// Our timestamp clock when the retransmission timer last fired, valid
-    /// once [`Flags::TS_RTO`] is set; echoes of older timestamps say nothing
-    /// about the current round trip.
-    ts_rto: u32,
 
     send: SendBuffer,
     recv: RecvBuffer,
     rtt: RttEstimator,
     sampler: RttSampler,
-    cc: Controller,
+    /// The congestion window; the algorithm's own state is in `loss`.
+    cc: Window,
     timers: TimerTable,
 
-    /// Duplicate ACKs in a row (saturating).
-    dup_acks: u16,
-    /// What the peer reported holding past `snd_una` (RFC 6675).
-    scoreboard: Scoreboard<SCOREBOARD_RANGES>,
-    /// The next byte SACK recovery may retransmit (RFC 6675 `HighRxt`).
-    rexmit_next: SeqNumber,
-    /// The NewReno `recover` point (RFC 6582 §3.2).
-    recover: SeqNumber,
-    /// Retransmission timeouts in a row (SYN retries included); see
-    /// [`reached`] for the 16-bit counts.
-    rto_count: u16,
     /// Zero-window probes in a row (saturating; only the first 16 matter).
     persist_count: u8,
     /// Keepalive probes in a row without answer.
     keepalive_count: u16,
-    /// Challenge ACKs sent in the current one-second window, and when that
-    /// window began (see [`Instant::millis_u32`]).
-    challenge_count: u16,
-    challenge_epoch: u32,
     /// When data was last sent (see [`Instant::millis_u32`]), for the restart after
     /// idle.
     last_data_sent: u32,
     /// In-order segments still to acknowledge at once after the handshake.
     quick_acks: u8,
 
-    /// The sequence number of the RST owed when [`Flags::RST`] is set.
-    rst_seq: SeqNumber,
-
     events: EventQueue,
     stats: Counters,
+    /// What only a connection that met loss, retransmission or a hostile
+    /// segment needs: allocated then, absent until (see `loss`).
+    loss: LossSlot,
 }
 
 impl Connection {
@@ -427,7 +413,7 @@ impl Connection {
         passive: bool,
     ) -> Connection {
         let opts = Negotiated::offer(&config, remote.is_ipv6());
-        let cc = Controller::new(config.congestion, opts.send_mss(), config.initial_window);
+        let cc = Window::new(opts.send_mss(), config.initial_window);
         Connection {
             addrs: AddrPair::new(local, remote),
             state: State::Closed,
@@ -446,7 +432,6 @@ impl Connection {
             last_ack_sent: SeqNumber::default(),
             opts,
             ts_recent: 0,
-            ts_rto: 0,
             send: SendBuffer::new(config.send_buffer),
             recv: RecvBuffer::new(config.recv_buffer, config.max_reassembly_ranges),
             rtt: RttEstimator::new(
@@ -456,20 +441,13 @@ impl Connection {
             sampler: RttSampler::new(),
             cc,
             timers: TimerTable::new(),
-            dup_acks: 0,
-            scoreboard: Scoreboard::new(),
-            rexmit_next: iss,
-            recover: iss,
-            rto_count: 0,
             persist_count: 0,
             keepalive_count: 0,
-            challenge_count: 0,
-            challenge_epoch: 0,
             last_data_sent: 0,
             quick_acks: 0,
-            rst_seq: SeqNumber::default(),
             events: EventQueue::default(),
             stats: Counters::default(),
+            loss: LossSlot::default(),
             config,
         }
     }
@@ -644,12 +622,36 @@ impl Connection {
         }
     }
 
-    /// After sending something that needs acknowledging: make sure the
-    /// retransmission and user timers run (RFC 6298 §5.1).
     /// Queues a RST with sequence number `seq`.
     fn queue_rst(&mut self, seq: SeqNumber) {
         self.flags.on(Flags::RST);
-        self.rst_seq = seq;
+        self.loss().rst_seq = seq;
+    }
+
+    /// The loss state, allocated now if this is the first time it is
+    /// needed (see `loss`). Paths taken on every segment read it through
+    /// `self.loss.get()` instead, which never allocates.
+    fn loss(&mut self) -> &mut LossState {
+        self.loss.make(self.iss, self.config.congestion)
+    }
+
+    /// Retransmission timeouts in a row.
+    fn rto_count(&self) -> u16 {
+        self.loss.get().map_or(0, |l| l.rto_count)
+    }
+
+    /// Something was acknowledged: the timeouts in a row are over.
+    fn reset_rto_count(&mut self) {
+        if let Some(loss) = self.loss.get_mut() {
+            loss.rto_count = 0;
+        }
+    }
+
+    /// Counts a retransmitted segment carrying `bytes` bytes of data.
+    fn count_retransmission(&mut self, bytes: usize) {
+        let counters = &mut self.loss().counters;
+        event::bump(&mut counters.retransmits);
+        counters.bytes_retransmitted += bytes as u64;
     }
 
     /// The configured RTO bounds, which the estimator does not keep.
@@ -657,6 +659,8 @@ impl Connection {
         RtoBounds::new(self.config.min_rto, self.config.max_rto)
     }
 
+    /// After sending something that needs acknowledging: make sure the
+    /// retransmission and user timers run (RFC 6298 §5.1).
     fn arm_send_timers(&mut self, now: Instant) {
         if self.snd_wnd == 0 && self.state.is_synchronized() && !self.send.is_empty() {
             // Waiting on the window: the persist timer takes over.

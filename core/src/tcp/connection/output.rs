@@ -2,7 +2,6 @@
 //! urgency — a RST, a SYN or SYN-ACK, a retransmission, a probe, new data
 //! (or a FIN), and finally a bare ACK.
 
-use super::event::bump;
 use super::options::ts_clock;
 use super::{Connection, Flags, State};
 use crate::tcp::recv_buffer::MAX_SACK_BLOCKS;
@@ -36,7 +35,8 @@ impl Connection {
             return None;
         }
         if self.flags.take(Flags::RST) {
-            return Some(self.emit_rst(buf, self.rst_seq, None));
+            let seq = self.loss.get().map_or(SeqNumber::default(), |l| l.rst_seq);
+            return Some(self.emit_rst(buf, seq, None));
         }
         match self.state {
             State::Closed | State::Listen => None,
@@ -68,7 +68,7 @@ impl Connection {
     fn transmit_synchronized(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         if self.flags.take(Flags::RETRANSMIT) {
             if let Some((seq, len)) = self.next_sack_retransmission(true) {
-                self.rexmit_next = seq + len;
+                self.loss().rexmit_next = seq + len;
                 if let Some(n) = self.retransmit_at(now, buf, seq, len) {
                     return Some(n);
                 }
@@ -83,7 +83,7 @@ impl Connection {
         }
         if let Some((seq, len)) = self.next_sack_retransmission(false) {
             // RFC 6675 §5 (NextSeg rule 1): the first hole not yet resent.
-            self.rexmit_next = seq + len;
+            self.loss().rexmit_next = seq + len;
             if let Some(n) = self.retransmit_at(now, buf, seq, len) {
                 return Some(n);
             }
@@ -142,8 +142,7 @@ impl Connection {
             flags.insert(TcpFlags::FIN);
         }
         self.sampler.on_retransmit();
-        bump(&mut self.stats.retransmits);
-        self.stats.bytes_retransmitted += len as u64;
+        self.count_retransmission(len);
         let n = self.emit(now, buf, seq, flags, Some(Payload { offset, len }));
         self.arm_send_timers(now);
         Some(n)
@@ -160,7 +159,7 @@ impl Connection {
                 self.snd_max = self.snd_nxt;
             }
         } else {
-            bump(&mut self.stats.retransmits);
+            self.count_retransmission(0);
         }
         let payload = Payload { offset: 0, len: 1 };
         let seq = self.snd_una;
@@ -189,7 +188,11 @@ impl Connection {
         let retransmission = self.snd_nxt.lt(self.snd_max);
         if retransmission {
             // Resending after a timeout: skip what the peer SACKed.
-            while let Some(end) = self.scoreboard.sacked_end(self.snd_nxt) {
+            while let Some(end) = self
+                .loss
+                .get()
+                .and_then(|l| l.scoreboard.sacked_end(self.snd_nxt))
+            {
                 self.snd_nxt = end.min(self.snd_max);
             }
         }
@@ -200,7 +203,8 @@ impl Connection {
         {
             // RFC 5681 §4.1: after an idle period longer than the RTO the
             // window's view of the path is stale; restart from IW.
-            self.cc.on_idle_restart(now);
+            let growth = self.loss.get_mut().map(|l| &mut l.growth);
+            self.cc.on_idle_restart(now, growth);
         }
         let offset = self.flight_size();
         let unsent = self.send.len().saturating_sub(offset);
@@ -211,7 +215,11 @@ impl Connection {
         let sack_room = self.sack_option_len();
         let mut len = unsent.min(usable).min(mss.saturating_sub(sack_room).max(1));
         if retransmission {
-            if let Some(next) = self.scoreboard.next_sacked(self.snd_nxt) {
+            let next = self
+                .loss
+                .get()
+                .and_then(|l| l.scoreboard.next_sacked(self.snd_nxt));
+            if let Some(next) = next {
                 len = len.min(next.distance_from(self.snd_nxt) as usize);
             }
         }
@@ -268,8 +276,7 @@ impl Connection {
         }
         if retransmission {
             self.sampler.on_retransmit();
-            bump(&mut self.stats.retransmits);
-            self.stats.bytes_retransmitted += len as u64;
+            self.count_retransmission(len);
         } else {
             self.sampler.start(now, self.snd_nxt);
         }
@@ -316,7 +323,7 @@ impl Connection {
             self.sampler.start(now, self.snd_nxt);
         } else {
             self.sampler.on_retransmit();
-            bump(&mut self.stats.retransmits);
+            self.count_retransmission(0);
         }
         self.timers
             .set_if_stopped(Timer::Retransmit, now + self.rto());

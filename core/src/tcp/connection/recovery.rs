@@ -16,7 +16,7 @@
 
 use super::event::bump;
 use super::{Connection, Flags};
-use crate::tcp::scoreboard::DUP_THRESH;
+use crate::tcp::scoreboard::{DUP_THRESH, Scoreboard};
 use crate::tcp::seq::SeqNumber;
 use crate::time::{Duration, Instant};
 use crate::wire::TcpRepr;
@@ -34,12 +34,31 @@ impl Connection {
             blocks[n] = (SeqNumber::new(left), SeqNumber::new(right));
             n += 1;
         }
+        let (una, max) = (self.snd_una, self.snd_max);
+        if let Some(loss) = self.loss.get_mut() {
+            if n == 0 {
+                loss.scoreboard.advance(una);
+                return 0;
+            }
+            return loss.scoreboard.update(una, max, &blocks[..n]);
+        }
         if n == 0 {
-            self.scoreboard.advance(self.snd_una);
             return 0;
         }
-        self.scoreboard
-            .update(self.snd_una, self.snd_max, &blocks[..n])
+        // Blocks that say nothing new (D-SACKs, stale ones) leave an empty
+        // scoreboard behind: only SACKed data makes the loss state.
+        let mut scoreboard = Scoreboard::new();
+        let newly = scoreboard.update(una, max, &blocks[..n]);
+        if !scoreboard.is_empty() {
+            self.loss().scoreboard = scoreboard;
+        }
+        newly
+    }
+
+    /// The NewReno `recover` point: the initial sequence number until a
+    /// recovery or timeout set it.
+    fn recover(&self) -> SeqNumber {
+        self.loss.get().map_or(self.iss, |l| l.recover)
     }
 
     /// Window bookkeeping for an ACK that moved `SND.UNA` by `data` bytes.
@@ -50,19 +69,29 @@ impl Connection {
         data: usize,
         rtt: Duration,
     ) {
-        self.dup_acks = 0;
+        if let Some(loss) = self.loss.get_mut() {
+            loss.dup_acks = 0;
+        }
         if !self.cc.in_recovery() {
-            self.cc.on_ack(now, data, rtt);
+            // The algorithm's state is only made when the window grows in
+            // congestion avoidance, which before any loss takes a window
+            // past 4 GiB.
+            let (iss, algorithm, loss) = (self.iss, self.config.congestion, &mut self.loss);
+            self.cc.on_ack(now, data, rtt, move || {
+                &mut loss.make(iss, algorithm).growth
+            });
             return;
         }
-        if ack.ge(self.recover) {
+        if ack.ge(self.recover()) {
             // A full ACK: everything outstanding at the loss is delivered.
             self.cc.on_exit_recovery(self.flight_size());
             self.flags.off(Flags::SACK_RECOVERY);
         } else if self.flags.has(Flags::SACK_RECOVERY) {
             // RFC 6675 keeps the window at ssthresh; `pipe` does the rest.
-            if self.rexmit_next.lt(self.snd_una) {
-                self.rexmit_next = self.snd_una;
+            let una = self.snd_una;
+            let loss = self.loss();
+            if loss.rexmit_next.lt(una) {
+                loss.rexmit_next = una;
             }
         } else {
             // RFC 6582 §3.2 step 5: a partial ACK; the next hole is lost too.
@@ -74,8 +103,10 @@ impl Connection {
     /// A duplicate ACK (RFC 5681 §2), or with SACK one that reports new
     /// data held past a hole (RFC 6675 §2).
     pub(super) fn on_duplicate_ack(&mut self, now: Instant) {
-        self.dup_acks = self.dup_acks.saturating_add(1);
-        bump(&mut self.stats.dup_acks);
+        let loss = self.loss();
+        loss.dup_acks = loss.dup_acks.saturating_add(1);
+        bump(&mut loss.counters.dup_acks);
+        let dup_acks = loss.dup_acks;
         if self.cc.in_recovery() {
             if !self.flags.has(Flags::SACK_RECOVERY) {
                 // RFC 5681 §3.2 step 4: each further duplicate means a
@@ -85,22 +116,29 @@ impl Connection {
             return;
         }
         let mss = self.opts.send_mss();
-        let lost = self.opts.sack && self.scoreboard.is_lost(self.snd_una, mss);
+        let lost = self.opts.sack && self.scoreboard().is_lost(self.snd_una, mss);
         // RFC 6582 §3.2 step 2 (and RFC 6675 §5): enter recovery on the
         // third duplicate, or when SACKs show the first segment is lost —
         // unless the duplicates may be echoes of a recovery that just ended.
-        if (self.dup_acks as usize >= DUP_THRESH || lost) && self.snd_una.gt(self.recover) {
+        if (dup_acks as usize >= DUP_THRESH || lost) && self.snd_una.gt(self.recover()) {
             self.enter_recovery(now);
         }
     }
 
     fn enter_recovery(&mut self, now: Instant) {
-        self.recover = self.snd_max;
-        self.cc.on_enter_recovery(now, self.flight_size());
-        bump(&mut self.stats.fast_retransmits);
-        if self.opts.sack && !self.scoreboard.is_empty() {
+        let (una, max, flight, sack) = (
+            self.snd_una,
+            self.snd_max,
+            self.flight_size(),
+            self.opts.sack,
+        );
+        let loss = self.loss.make(self.iss, self.config.congestion);
+        loss.recover = max;
+        self.cc.on_enter_recovery(now, flight, &mut loss.growth);
+        bump(&mut loss.counters.fast_retransmits);
+        if sack && !loss.scoreboard.is_empty() {
             self.flags.on(Flags::SACK_RECOVERY);
-            self.rexmit_next = self.snd_una;
+            loss.rexmit_next = una;
         } else {
             self.flags.off(Flags::SACK_RECOVERY);
             self.cc.inflate(DUP_THRESH);
@@ -115,22 +153,36 @@ impl Connection {
     /// the peer discarded data it had SACKed (RFC 2018 §8).
     pub(super) fn recovery_on_timeout(&mut self) {
         self.flags.off(Flags::SACK_RECOVERY);
-        self.rexmit_next = self.snd_una;
-        self.dup_acks = 0;
-        self.recover = self.snd_max;
-        if self.rto_count >= 2 {
-            self.scoreboard.clear();
+        let (una, max) = (self.snd_una, self.snd_max);
+        let loss = self.loss();
+        loss.rexmit_next = una;
+        loss.dup_acks = 0;
+        loss.recover = max;
+        if loss.rto_count >= 2 {
+            loss.scoreboard.clear();
         }
+    }
+
+    /// What the peer SACKed (nothing, without a loss state).
+    pub(super) fn scoreboard(&self) -> &Scoreboard<{ super::SCOREBOARD_RANGES }> {
+        const EMPTY: &Scoreboard<{ super::SCOREBOARD_RANGES }> = &Scoreboard::new();
+        self.loss.get().map_or(EMPTY, |l| &l.scoreboard)
     }
 
     /// RFC 6675 `pipe`: bytes presumed still in the network.
     pub(super) fn pipe(&self) -> usize {
         let outstanding = self.snd_max.distance_from(self.snd_una) as usize;
-        let sacked = self.scoreboard.sacked_bytes();
-        let from = self.rexmit_next.max(self.snd_una);
-        let lost = match self.scoreboard.highest() {
-            Some(high) if high.gt(from) => (high.distance_from(from) as usize)
-                .saturating_sub(self.scoreboard.sacked_above(from)),
+        let Some(loss) = self.loss.get() else {
+            // Nothing SACKed, nothing presumed lost.
+            return outstanding;
+        };
+        let scoreboard = &loss.scoreboard;
+        let sacked = scoreboard.sacked_bytes();
+        let from = loss.rexmit_next.max(self.snd_una);
+        let lost = match scoreboard.highest() {
+            Some(high) if high.gt(from) => {
+                (high.distance_from(from) as usize).saturating_sub(scoreboard.sacked_above(from))
+            }
             _ => 0,
         };
         outstanding.saturating_sub(sacked).saturating_sub(lost)
@@ -152,9 +204,10 @@ impl Connection {
         if !self.flags.has(Flags::SACK_RECOVERY) || (!force && self.cwnd_room() == 0) {
             return None;
         }
-        let (start, len) = self
+        let loss = self.loss.get()?;
+        let (start, len) = loss
             .scoreboard
-            .next_hole(self.rexmit_next.max(self.snd_una))?;
+            .next_hole(loss.rexmit_next.max(self.snd_una))?;
         Some((start, len.min(self.opts.send_mss())))
     }
 }

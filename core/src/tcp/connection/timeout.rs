@@ -45,13 +45,16 @@ impl Connection {
             // Nothing outstanding: a stale timer.
             return;
         }
-        if super::reached(self.rto_count, limit) {
+        if super::reached(self.rto_count(), limit) {
             self.time_out();
             return;
         }
-        self.rto_count = self.rto_count.saturating_add(1);
-        bump(&mut self.stats.timeouts);
-        self.ts_rto = super::options::ts_clock(now, self.ts_offset());
+        let ts_rto = super::options::ts_clock(now, self.ts_offset());
+        let loss = self.loss();
+        loss.rto_count = loss.rto_count.saturating_add(1);
+        bump(&mut loss.counters.timeouts);
+        loss.ts_rto = ts_rto;
+        let first = loss.rto_count == 1;
         self.flags.on(Flags::TS_RTO);
         self.rtt.on_timeout(self.rto_bounds());
         self.sampler.on_retransmit();
@@ -59,7 +62,8 @@ impl Connection {
             // RFC 5681 §3.1: collapse the window; ssthresh only drops on the
             // first timeout of this data.
             let flight = self.snd_max.distance_from(self.snd_una) as usize;
-            self.cc.on_rto(now, flight, self.rto_count == 1);
+            let growth = &mut self.loss.make(self.iss, self.config.congestion).growth;
+            self.cc.on_rto(now, flight, first, growth);
             // Go back to SND.UNA (skipping what the peer SACKed); after a
             // timeout, duplicate ACKs from before it must not start fast
             // retransmit (RFC 6582 §3.2 step 4: `recover` = SND.MAX).

@@ -278,6 +278,64 @@ fn lossy_link_with_newreno_and_no_options() {
     assert!(pair.client.stats().retransmits > 0);
 }
 
+/// A connection that loses nothing never allocates its loss state: the
+/// clean path costs no heap beyond the buffers, with either algorithm and
+/// with SACK and timestamps on.
+#[test]
+fn a_clean_transfer_never_allocates_the_loss_state() {
+    for congestion in [
+        crate::tcp::CongestionAlgorithm::Cubic,
+        crate::tcp::CongestionAlgorithm::NewReno,
+    ] {
+        let link = LinkConfig {
+            latency: ms(10),
+            bandwidth: Some(10_000_000),
+            queue_limit: 1 << 20,
+            ..LinkConfig::default()
+        };
+        let config = Config {
+            congestion,
+            ..Config::default()
+        };
+        let mut pair = Pair::new(config, link, 1, pattern(500_000, 1), pattern(200_000, 2));
+        pair.run(Duration::from_secs(600));
+        check(&pair);
+        let server = pair.server.as_ref().unwrap();
+        for conn in [&pair.client, server] {
+            assert!(!conn.loss.is_allocated(), "{:?}", conn.stats());
+            assert!(conn.stats().bytes_acked > 0);
+            assert_eq!(conn.stats().retransmits, 0);
+        }
+    }
+}
+
+/// A lossy link makes the loss state, and with it the counters and the
+/// recovery they count keep working.
+#[test]
+fn a_loss_allocates_the_loss_state_and_recovery_still_works() {
+    for options in [false, true] {
+        let link = LinkConfig {
+            latency: ms(20),
+            loss: 0.05,
+            ..LinkConfig::default()
+        };
+        let config = lossy_link_config(options);
+        let mut pair = Pair::new(config, link, 11, pattern(300_000, 5), pattern(3_000, 6));
+        // Long enough for the long TIME-WAIT of this configuration.
+        pair.run(Duration::from_secs(6 * 3600));
+        check(&pair);
+        let stats = pair.client.stats();
+        assert!(pair.client.loss.is_allocated());
+        assert!(stats.retransmits > 0, "{stats:?}");
+        assert!(stats.bytes_retransmitted > 0, "{stats:?}");
+        assert!(stats.fast_retransmits + stats.timeouts > 0, "{stats:?}");
+        assert!(stats.dup_acks > 0, "{stats:?}");
+        // The window was cut at least once: `ssthresh` left its initial
+        // unbounded value.
+        assert!(stats.ssthresh < usize::MAX, "{stats:?}");
+    }
+}
+
 /// The configuration for links with up to 20% loss.
 ///
 /// At such loss the RTO can back off to its 60 s maximum, and then a single

@@ -79,7 +79,7 @@ fn check_invariants(conn: &Connection) {
     );
     assert!(conn.recv.allocated() <= 8192 && conn.send.allocated() <= 8192);
     assert!(conn.recv.assembler().range_count() <= 4);
-    assert!(conn.scoreboard.ranges().len() <= super::super::SCOREBOARD_RANGES);
+    assert!(conn.scoreboard().ranges().len() <= super::super::SCOREBOARD_RANGES);
     assert!(conn.events.len() < 10_000);
     if conn.state() == State::Closed {
         assert_eq!(conn.poll_timeout(), None);

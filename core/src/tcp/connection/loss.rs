@@ -1,0 +1,137 @@
+//! What a connection keeps only once something went wrong: a loss, a
+//! retransmission, a timeout, or a peer (or attacker) sending segments that
+//! need a RST or a challenge ACK.
+//!
+//! A connection that never meets any of these never needs this state, and
+//! most connections never do, so it is not part of the connection itself:
+//! [`LossSlot`] allocates it on first use, one fixed-size box per connection
+//! that stays until the connection is dropped. That keeps every connection
+//! smaller (they sit in the endpoint's table, so every byte counts many
+//! times over) while the memory a peer can make a connection hold stays
+//! bounded: at most this one box, of a size known at compile time (the
+//! SACK scoreboard inside keeps its own bound of
+//! [`SCOREBOARD_RANGES`](super::SCOREBOARD_RANGES) ranges).
+//!
+//! Whatever reads this state while it is absent gets what a fresh state
+//! would say: zero counters, no recovery point passed, nothing SACKed.
+//! Whether fast recovery is in progress is never asked here: the window
+//! and the connection's flags say that, so the paths taken on every
+//! segment never look at the box when it is absent.
+
+use alloc::boxed::Box;
+
+use super::SCOREBOARD_RANGES;
+use crate::tcp::congestion::{Algorithm, Growth};
+use crate::tcp::scoreboard::Scoreboard;
+use crate::tcp::seq::SeqNumber;
+
+/// Counts of events that only happen when something went wrong, for
+/// [`Stats`](super::Stats). The `u32` counts saturate: at one a
+/// microsecond they would take over an hour to fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct LossCounters {
+    /// Data bytes retransmitted.
+    pub bytes_retransmitted: u64,
+    /// Segments retransmitted (any reason).
+    pub retransmits: u32,
+    /// Retransmission timeouts.
+    pub timeouts: u32,
+    /// Fast retransmits (entries into fast recovery).
+    pub fast_retransmits: u32,
+    /// Duplicate ACKs received.
+    pub dup_acks: u32,
+}
+
+/// The state of a connection that has met trouble (see the module doc).
+#[derive(Debug, Clone)]
+pub(super) struct LossState {
+    /// The congestion control algorithm's own state (CUBIC's curve, Reno's
+    /// byte count); the window itself stays in the connection. Needed
+    /// from the first loss, or in congestion avoidance without one (which
+    /// only a window grown past 4 GiB reaches).
+    pub growth: Growth,
+    /// The NewReno `recover` point (RFC 6582 §3.2); the initial send
+    /// sequence number until the first recovery or timeout.
+    pub recover: SeqNumber,
+    /// The next byte SACK recovery may retransmit (RFC 6675 `HighRxt`).
+    pub rexmit_next: SeqNumber,
+    /// What the peer reported holding past `SND.UNA` (RFC 6675).
+    pub scoreboard: Scoreboard<SCOREBOARD_RANGES>,
+    /// Duplicate ACKs in a row (saturating).
+    pub dup_acks: u16,
+    /// Retransmission timeouts in a row (SYN retries included); see
+    /// [`reached`](super::reached) for the 16-bit counts.
+    pub rto_count: u16,
+    /// Challenge ACKs sent in the current one-second window, and when that
+    /// window began (see [`Instant::millis_u32`](crate::time::Instant::millis_u32)).
+    pub challenge_count: u16,
+    pub challenge_epoch: u32,
+    /// Our timestamp clock when the retransmission timer last fired, valid
+    /// once [`Flags::TS_RTO`](super::Flags::TS_RTO) is set; echoes of older
+    /// timestamps say nothing about the current round trip.
+    pub ts_rto: u32,
+    /// The sequence number of the RST owed when
+    /// [`Flags::RST`](super::Flags::RST) is set.
+    pub rst_seq: SeqNumber,
+    /// Counts for [`Stats`](super::Stats).
+    pub counters: LossCounters,
+}
+
+impl LossState {
+    /// The state as it would be had it existed from the start: a
+    /// connection with initial sequence number `iss` using `algorithm`.
+    fn new(iss: SeqNumber, algorithm: Algorithm) -> Self {
+        LossState {
+            growth: Growth::new(algorithm),
+            recover: iss,
+            rexmit_next: iss,
+            scoreboard: Scoreboard::new(),
+            dup_acks: 0,
+            rto_count: 0,
+            challenge_count: 0,
+            challenge_epoch: 0,
+            ts_rto: 0,
+            rst_seq: SeqNumber::default(),
+            counters: LossCounters::default(),
+        }
+    }
+}
+
+/// Where a connection keeps its [`LossState`]: nothing (8 bytes) until the
+/// first time it is needed.
+#[derive(Debug, Clone, Default)]
+pub(super) struct LossSlot(Option<Box<LossState>>);
+
+impl LossSlot {
+    /// The state, if it was ever needed.
+    #[inline]
+    pub(super) fn get(&self) -> Option<&LossState> {
+        self.0.as_deref()
+    }
+
+    /// The state, if it was ever needed, for changing.
+    #[inline]
+    pub(super) fn get_mut(&mut self) -> Option<&mut LossState> {
+        self.0.as_deref_mut()
+    }
+
+    /// The state, allocated now if this is the first time it is needed;
+    /// `iss` and `algorithm` are the connection's, for a fresh state.
+    #[inline]
+    pub(super) fn make(&mut self, iss: SeqNumber, algorithm: Algorithm) -> &mut LossState {
+        self.0
+            .get_or_insert_with(|| LossSlot::allocate(iss, algorithm))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn allocate(iss: SeqNumber, algorithm: Algorithm) -> Box<LossState> {
+        Box::new(LossState::new(iss, algorithm))
+    }
+
+    /// Whether the state was ever allocated.
+    #[cfg(test)]
+    pub(super) fn is_allocated(&self) -> bool {
+        self.0.is_some()
+    }
+}
