@@ -36,7 +36,7 @@ impl Connection {
             cwnd: self.cc.window(),
             ssthresh: self.cc.ssthresh(),
             peer_window: self.snd_wnd,
-            send_mss: self.opts.send_mss(),
+            send_mss: self.send_mss(),
         }
     }
 
@@ -138,17 +138,19 @@ impl Connection {
     /// timestamps.
     pub fn negotiated(&self) -> Negotiation {
         Negotiation {
-            send_mss: self.opts.send_mss(),
-            send_window_shift: self.opts.scaling.then_some(self.opts.snd_shift),
-            recv_window_shift: self.opts.scaling.then_some(self.opts.rcv_shift),
-            sack: self.opts.sack,
-            timestamps: self.opts.timestamps,
+            send_mss: self.send_mss(),
+            send_window_shift: self.opts.scaling().then_some(self.opts.snd_shift()),
+            recv_window_shift: self.opts.scaling().then_some(self.opts.rcv_shift()),
+            sack: self.opts.sack(),
+            timestamps: self.opts.timestamps(),
         }
     }
 
     /// The payload size of a full segment we send.
     pub fn send_mss(&self) -> usize {
-        self.opts.send_mss()
+        // The window is counted in these segments, so it keeps the size
+        // (see `on_options_settled`).
+        self.cc.mss()
     }
 
     /// The peer's current window in bytes.
@@ -164,7 +166,7 @@ impl Connection {
             rcv_nxt: self.rcv_nxt,
             timestamps: self
                 .opts
-                .timestamps
+                .timestamps()
                 .then_some((self.ts_offset(), self.ts_recent)),
         }
     }

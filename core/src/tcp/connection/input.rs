@@ -55,17 +55,17 @@ impl Connection {
         if !flags.contains(TcpFlags::SYN) {
             return;
         }
-        self.irs = SeqNumber::new(seg.seq);
-        self.rcv_nxt = self.irs + 1u32;
+        let irs = SeqNumber::new(seg.seq);
+        self.rcv_nxt = irs + 1u32;
         self.last_ack_sent = self.rcv_nxt;
-        self.opts.settle(seg);
-        self.on_options_settled(seg);
+        let peer_mss = self.opts.settle(seg);
+        self.on_options_settled(seg, peer_mss);
         if has_ack {
             // Our SYN is acknowledged: the connection is open.
             self.snd_una = ack;
             self.snd_wnd = u32::from(seg.window);
             self.max_snd_wnd = self.snd_wnd;
-            self.snd_wl1 = self.irs;
+            self.snd_wl1 = irs;
             self.snd_wl2 = ack;
             self.rcv_adv = self.rcv_nxt + self.recv.window().min(0xffff);
             self.take_handshake_rtt(now, seg, ack);
@@ -78,14 +78,14 @@ impl Connection {
             }
             self.flags.on(Flags::ACK);
             // Data riding on the SYN-ACK is processed like any other.
-            self.process_text(now, seg, self.irs + 1u32);
-            self.process_fin(now, seg, self.irs + 1u32);
+            self.process_text(now, seg, irs + 1u32);
+            self.process_fin(now, seg, irs + 1u32);
         } else {
             // Simultaneous open (RFC 9293 §3.5, figure 8): answer with a
             // SYN-ACK and wait for the ACK of our SYN.
             self.snd_wnd = u32::from(seg.window);
             self.max_snd_wnd = self.snd_wnd;
-            self.snd_wl1 = self.irs;
+            self.snd_wl1 = irs;
             self.rcv_adv = self.rcv_nxt + self.recv.window().min(0xffff);
             self.set_state(State::SynReceived);
             self.flags.on(Flags::SYN);
@@ -98,11 +98,11 @@ impl Connection {
         let mut flags = seg.flags;
         // A SYN-ACK retransmitted by a peer in a simultaneous open, or its
         // repeated SYN: the SYN part is old news.
-        if self.state == State::SynReceived && flags.contains(TcpFlags::SYN) && seq == self.irs {
+        if self.state == State::SynReceived && flags.contains(TcpFlags::SYN) && seq == self.irs() {
             if !flags.contains(TcpFlags::ACK) {
                 // A retransmitted SYN: echo its timestamp, not the first
                 // one's, so the peer's RTT sample is not inflated.
-                if let (true, Some((tsval, _))) = (self.opts.timestamps, seg.timestamp) {
+                if let (true, Some((tsval, _))) = (self.opts.timestamps(), seg.timestamp) {
                     if (tsval.wrapping_sub(self.ts_recent) as i32) > 0 {
                         self.ts_recent = tsval;
                     }
@@ -132,7 +132,7 @@ impl Connection {
 
         // PAWS (RFC 7323 §5.3): a timestamp older than the last one seen
         // means an old duplicate; acknowledge and drop it.
-        if self.opts.timestamps && !rst {
+        if self.opts.timestamps() && !rst {
             if let Some((tsval, _)) = seg.timestamp {
                 if (tsval.wrapping_sub(self.ts_recent) as i32) < 0 {
                     self.flags.on(Flags::ACK);
@@ -168,7 +168,7 @@ impl Connection {
         }
 
         // RFC 7323 §4.3: remember the timestamp to echo.
-        if self.opts.timestamps {
+        if self.opts.timestamps() {
             if let Some((tsval, _)) = seg.timestamp {
                 if seq.le(self.last_ack_sent) && (tsval.wrapping_sub(self.ts_recent) as i32) >= 0 {
                     self.ts_recent = tsval;
@@ -199,7 +199,7 @@ impl Connection {
                 self.queue_rst(ack);
                 return;
             }
-            self.snd_wnd = u32::from(seg.window) << self.opts.snd_shift;
+            self.snd_wnd = u32::from(seg.window) << self.opts.snd_shift();
             self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
             self.snd_wl1 = seq;
             self.snd_wl2 = ack;
@@ -290,7 +290,7 @@ impl Connection {
 
     /// An RTT sample from the echoed timestamp (RFC 7323 §4.1).
     fn timestamp_rtt(&self, now: Instant, seg: &TcpRepr<'_>) -> Option<Duration> {
-        if !self.opts.timestamps {
+        if !self.opts.timestamps() {
             return None;
         }
         let (_, tsecr) = seg.timestamp?;
@@ -348,7 +348,7 @@ impl Connection {
         // `tcp_may_update_window` also does).
         let newer = self.snd_wl1.lt(seq) || (self.snd_wl1 == seq && self.snd_wl2.le(ack));
         if in_range && (newer || ack.gt(self.snd_una)) {
-            self.snd_wnd = u32::from(seg.window) << self.opts.snd_shift;
+            self.snd_wnd = u32::from(seg.window) << self.opts.snd_shift();
             self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
             if self.snd_wl1.lt(seq) {
                 self.snd_wl1 = seq;
@@ -472,7 +472,7 @@ impl Connection {
         } else {
             let unacked = self.rcv_nxt.distance_from(self.last_ack_sent) as usize;
             match self.config.delayed_ack {
-                Some(delay) if unacked < 2 * usize::from(self.opts.local_mss) => {
+                Some(delay) if unacked < 2 * usize::from(self.opts.local_mss()) => {
                     self.timers.set_if_stopped(Timer::DelayedAck, now + delay);
                 }
                 _ => self.flags.on(Flags::ACK),

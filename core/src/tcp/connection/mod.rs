@@ -265,8 +265,8 @@ pub struct Connection {
     snd_wl1: SeqNumber,
     snd_wl2: SeqNumber,
 
-    // Receive sequence space.
-    irs: SeqNumber,
+    // Receive sequence space. The peer's ISN is not stored: it follows from
+    // `rcv_nxt` and the bytes received (see `irs`).
     rcv_nxt: SeqNumber,
     /// The right edge of the window we last advertised.
     rcv_adv: SeqNumber,
@@ -338,16 +338,16 @@ impl Connection {
     ) -> Connection {
         let mut conn = Connection::new(now, config, local, remote, iss, true);
         conn.state = State::SynReceived;
-        conn.irs = SeqNumber::new(syn.seq);
-        conn.rcv_nxt = conn.irs + 1u32;
+        let irs = SeqNumber::new(syn.seq);
+        conn.rcv_nxt = irs + 1u32;
         conn.last_ack_sent = conn.rcv_nxt;
         conn.rcv_adv = conn.rcv_nxt + conn.recv.window().min(0xffff);
-        conn.opts.settle(syn);
-        conn.on_options_settled(syn);
+        let peer_mss = conn.opts.settle(syn);
+        conn.on_options_settled(syn, peer_mss);
         // The window in a SYN is never scaled (RFC 7323 §2.2).
         conn.snd_wnd = u32::from(syn.window);
         conn.max_snd_wnd = conn.snd_wnd;
-        conn.snd_wl1 = conn.irs;
+        conn.snd_wl1 = irs;
         conn.flags.on(Flags::SYN);
         conn
     }
@@ -372,28 +372,21 @@ impl Connection {
         let iss = SeqNumber::new(ack.ack) - 1u32;
         let irs = SeqNumber::new(ack.seq) - 1u32;
         let mut conn = Connection::new(now, config, local, remote, iss, true);
-        conn.opts.peer_mss = peer_mss;
         let (opts, tsval) = match kept {
             Some((opts, tsval)) => (opts, Some(tsval)),
             None => (CookieOptions::default(), None),
         };
-        conn.opts.scaling = opts.window_shift.is_some();
-        conn.opts.snd_shift = opts.window_shift.unwrap_or(0);
-        if !conn.opts.scaling {
-            conn.opts.rcv_shift = 0;
-        }
-        conn.opts.timestamps = tsval.is_some();
+        conn.opts
+            .settle_from_cookie(opts.window_shift, tsval.is_some(), opts.sack);
         conn.ts_recent = tsval.unwrap_or(0);
-        conn.opts.sack = opts.sack;
-        conn.cc.set_mss(conn.opts.send_mss());
-        conn.irs = irs;
+        conn.cc.set_mss(conn.opts.send_mss(peer_mss));
         conn.rcv_nxt = irs + 1u32;
         conn.last_ack_sent = conn.rcv_nxt;
         conn.rcv_adv = conn.rcv_nxt + conn.recv.window().min(0xffff);
         conn.snd_una = iss + 1u32;
         conn.snd_nxt = conn.snd_una;
         conn.snd_max = conn.snd_una;
-        conn.snd_wnd = u32::from(ack.window) << conn.opts.snd_shift;
+        conn.snd_wnd = u32::from(ack.window) << conn.opts.snd_shift();
         conn.max_snd_wnd = conn.snd_wnd;
         conn.snd_wl1 = SeqNumber::new(ack.seq);
         conn.snd_wl2 = SeqNumber::new(ack.ack);
@@ -413,7 +406,10 @@ impl Connection {
         passive: bool,
     ) -> Connection {
         let opts = Negotiated::offer(&config, remote.is_ipv6());
-        let cc = Window::new(opts.send_mss(), config.initial_window);
+        let cc = Window::new(
+            opts.send_mss(opts.default_peer_mss()),
+            config.initial_window,
+        );
         Connection {
             addrs: AddrPair::new(local, remote),
             state: State::Closed,
@@ -426,7 +422,6 @@ impl Connection {
             max_snd_wnd: 0,
             snd_wl1: SeqNumber::default(),
             snd_wl2: iss,
-            irs: SeqNumber::default(),
             rcv_nxt: SeqNumber::default(),
             rcv_adv: SeqNumber::default(),
             last_ack_sent: SeqNumber::default(),
@@ -452,10 +447,12 @@ impl Connection {
         }
     }
 
-    /// After the peer's SYN: sizes that depend on the negotiated options.
-    fn on_options_settled(&mut self, syn: &TcpRepr<'_>) {
-        self.cc.set_mss(self.opts.send_mss());
-        if self.opts.timestamps {
+    /// After the peer's SYN, which announced `peer_mss`: sizes that depend
+    /// on the negotiated options. The send MSS is kept only as the
+    /// window's segment size.
+    fn on_options_settled(&mut self, syn: &TcpRepr<'_>, peer_mss: u16) {
+        self.cc.set_mss(self.opts.send_mss(peer_mss));
+        if self.opts.timestamps() {
             if let Some((tsval, _)) = syn.timestamp {
                 self.ts_recent = tsval;
             }
@@ -609,6 +606,15 @@ impl Connection {
             .set(Timer::Linger, now + self.config.time_wait());
     }
 
+    /// The peer's initial sequence number (RFC 9293 `IRS`), once its SYN
+    /// arrived: `RCV.NXT` is always that plus the SYN, the bytes taken in
+    /// order and the peer's FIN, so it is computed rather than stored.
+    fn irs(&self) -> SeqNumber {
+        let fin = u32::from(self.flags.has(Flags::PEER_FIN));
+        // Stream offsets past 4 GiB wrap like sequence numbers do.
+        self.rcv_nxt - 1u32 - (self.recv.received() as u32) - fin
+    }
+
     /// Bytes in flight: sent and not acknowledged, as far as `snd_nxt`.
     fn flight_size(&self) -> usize {
         self.snd_nxt.distance_from(self.snd_una) as usize
@@ -693,9 +699,9 @@ impl Connection {
         let current = self.rcv_adv.diff(self.rcv_nxt).max(0) as usize;
         let window = self
             .recv
-            .window_to_advertise(current, usize::from(self.opts.local_mss));
-        let field = (window >> self.opts.rcv_shift).min(0xffff);
-        let edge = self.rcv_nxt + (field << self.opts.rcv_shift);
+            .window_to_advertise(current, usize::from(self.opts.local_mss()));
+        let field = (window >> self.opts.rcv_shift()).min(0xffff);
+        let edge = self.rcv_nxt + (field << self.opts.rcv_shift());
         (field as u16, edge)
     }
 
@@ -708,7 +714,7 @@ impl Connection {
         let current = self.rcv_adv.diff(self.rcv_nxt).max(0) as usize;
         let (_, edge) = self.window_to_send();
         let grown = edge.diff(self.rcv_adv).max(0) as usize;
-        let threshold = usize::from(self.opts.local_mss).min(self.recv.capacity() / 2);
+        let threshold = usize::from(self.opts.local_mss()).min(self.recv.capacity() / 2);
         if grown >= threshold.max(1) && current < self.recv.capacity() / 2 {
             self.flags.on(Flags::ACK);
         }

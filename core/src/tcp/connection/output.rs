@@ -111,7 +111,7 @@ impl Connection {
     /// partial ACK).
     fn retransmit_first(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         let seq = self.snd_una;
-        self.retransmit_at(now, buf, seq, self.opts.send_mss())
+        self.retransmit_at(now, buf, seq, self.send_mss())
     }
 
     /// Resends up to `max` bytes starting at `seq` (already sent once),
@@ -211,7 +211,7 @@ impl Connection {
         let usable = (self.snd_wnd as usize)
             .saturating_sub(offset)
             .min(self.cwnd_room());
-        let mss = self.opts.send_mss();
+        let mss = self.send_mss();
         let sack_room = self.sack_option_len();
         let mut len = unsent.min(usable).min(mss.saturating_sub(sack_room).max(1));
         if retransmission {
@@ -302,10 +302,10 @@ impl Connection {
             ack: if synack { self.rcv_nxt.get() } else { 0 },
             flags,
             window,
-            mss: Some(self.opts.local_mss),
-            window_scale: self.opts.scaling.then_some(self.opts.rcv_shift),
-            sack_permitted: self.opts.sack,
-            timestamp: self.opts.timestamps.then(|| {
+            mss: Some(self.opts.local_mss()),
+            window_scale: self.opts.scaling().then_some(self.opts.rcv_shift()),
+            sack_permitted: self.opts.sack(),
+            timestamp: self.opts.timestamps().then(|| {
                 (
                     ts_clock(now, self.ts_offset()),
                     if synack { self.ts_recent } else { 0 },
@@ -350,15 +350,15 @@ impl Connection {
     /// Bytes of TCP header on a data segment: the fixed part, timestamps
     /// when negotiated (padded to 12) and `sack_room` bytes of SACK blocks.
     fn data_header_len(&self, sack_room: usize) -> usize {
-        let ts = if self.opts.timestamps { 12 } else { 0 };
+        let ts = if self.opts.timestamps() { 12 } else { 0 };
         20 + ts + sack_room
     }
 
     fn sack_option_len(&self) -> usize {
-        if !self.opts.sack || !self.recv.has_holes() {
+        if !self.opts.sack() || !self.recv.has_holes() {
             return 0;
         }
-        let max = if self.opts.timestamps {
+        let max = if self.opts.timestamps() {
             3
         } else {
             MAX_SACK_BLOCKS
@@ -386,12 +386,12 @@ impl Connection {
             window,
             timestamp: self
                 .opts
-                .timestamps
+                .timestamps()
                 .then(|| (ts_clock(now, self.ts_offset()), self.ts_recent)),
             ..TcpRepr::default()
         };
-        if self.opts.sack && self.recv.has_holes() {
-            let max = if self.opts.timestamps {
+        if self.opts.sack() && self.recv.has_holes() {
+            let max = if self.opts.timestamps() {
                 3
             } else {
                 MAX_SACK_BLOCKS

@@ -25,7 +25,7 @@ impl Connection {
     /// Feeds the SACK blocks of an acceptable ACK to the scoreboard and
     /// returns how many bytes they newly cover.
     pub(super) fn take_sack(&mut self, seg: &TcpRepr<'_>) -> usize {
-        if !self.opts.sack {
+        if !self.opts.sack() {
             return 0;
         }
         let mut blocks = [(SeqNumber::default(), SeqNumber::default()); 4];
@@ -115,8 +115,8 @@ impl Connection {
             }
             return;
         }
-        let mss = self.opts.send_mss();
-        let lost = self.opts.sack && self.scoreboard().is_lost(self.snd_una, mss);
+        let mss = self.send_mss();
+        let lost = self.opts.sack() && self.scoreboard().is_lost(self.snd_una, mss);
         // RFC 6582 §3.2 step 2 (and RFC 6675 §5): enter recovery on the
         // third duplicate, or when SACKs show the first segment is lost —
         // unless the duplicates may be echoes of a recovery that just ended.
@@ -130,7 +130,7 @@ impl Connection {
             self.snd_una,
             self.snd_max,
             self.flight_size(),
-            self.opts.sack,
+            self.opts.sack(),
         );
         let loss = self.loss.make(self.iss, self.config.congestion);
         loss.recover = max;
@@ -208,6 +208,6 @@ impl Connection {
         let (start, len) = loss
             .scoreboard
             .next_hole(loss.rexmit_next.max(self.snd_una))?;
-        Some((start, len.min(self.opts.send_mss())))
+        Some((start, len.min(self.send_mss())))
     }
 }
