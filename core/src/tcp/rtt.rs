@@ -221,15 +221,24 @@ impl RttEstimator {
 ///
 /// The send time is kept as the low 32 bits of the clock in microseconds:
 /// samples are exact to the microsecond for round trips up to about 71
-/// minutes, and the sampler stays 12 bytes.
+/// minutes, and the sampler stays 12 bytes. (A connection keeps the same
+/// measurement as a [`SampleClock`] and the "timing" bit among its flags,
+/// where it costs no padding.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RttSampler {
+    clock: SampleClock,
+    /// Whether a segment is being timed.
+    timing: bool,
+}
+
+/// What an [`RttSampler`] measures, without its "timing" bit: the owner
+/// keeps that bit and passes it to every call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct SampleClock {
     /// The acknowledgment number that completes the measurement.
     end: SeqNumber,
     /// When the timed segment was sent: microseconds, modulo 2^32.
     sent: u32,
-    /// Whether a segment is being timed.
-    timing: bool,
 }
 
 /// The clock in microseconds, modulo 2^32 (differences of these are exact
@@ -238,12 +247,54 @@ fn clock_micros(now: Instant) -> u32 {
     (now.as_nanos() / 1000) as u32
 }
 
+impl SampleClock {
+    /// Nothing timed yet.
+    pub(crate) const fn new() -> Self {
+        SampleClock {
+            end: SeqNumber::new(0),
+            sent: 0,
+        }
+    }
+
+    /// [`RttSampler::start`], with the owner's `timing` bit.
+    #[inline]
+    pub(crate) fn start(&mut self, timing: &mut bool, now: Instant, end: SeqNumber) {
+        if !*timing {
+            self.end = end;
+            self.sent = clock_micros(now);
+            *timing = true;
+        }
+    }
+
+    /// [`RttSampler::on_ack`], with the owner's `timing` bit.
+    #[inline]
+    pub(crate) fn on_ack(
+        &self,
+        timing: &mut bool,
+        now: Instant,
+        ack: SeqNumber,
+    ) -> Option<Duration> {
+        if *timing && ack.ge(self.end) {
+            *timing = false;
+            let elapsed = clock_micros(now).wrapping_sub(self.sent);
+            // A clock that went backwards reads as a huge round trip;
+            // count it as none, as `saturating_duration_since` would.
+            Some(from_micros(if elapsed > u32::MAX / 2 {
+                0
+            } else {
+                elapsed
+            }))
+        } else {
+            None
+        }
+    }
+}
+
 impl RttSampler {
     /// A sampler that times nothing yet.
     pub const fn new() -> Self {
         RttSampler {
-            end: SeqNumber::new(0),
-            sent: 0,
+            clock: SampleClock::new(),
             timing: false,
         }
     }
@@ -256,11 +307,7 @@ impl RttSampler {
     /// A new segment ending just before `end` (its last sequence number plus
     /// one) was sent at `now`; time it unless another segment is being timed.
     pub fn start(&mut self, now: Instant, end: SeqNumber) {
-        if !self.timing {
-            self.end = end;
-            self.sent = clock_micros(now);
-            self.timing = true;
-        }
+        self.clock.start(&mut self.timing, now, end);
     }
 
     /// Something was retransmitted: by Karn's rule the timed segment may be
@@ -272,19 +319,7 @@ impl RttSampler {
     /// An acknowledgment for everything before `ack` arrived at `now`.
     /// Returns the round-trip sample when it covers the timed segment.
     pub fn on_ack(&mut self, now: Instant, ack: SeqNumber) -> Option<Duration> {
-        if self.timing && ack.ge(self.end) {
-            self.timing = false;
-            let elapsed = clock_micros(now).wrapping_sub(self.sent);
-            // A clock that went backwards reads as a huge round trip;
-            // count it as none, as `saturating_duration_since` would.
-            Some(from_micros(if elapsed > u32::MAX / 2 {
-                0
-            } else {
-                elapsed
-            }))
-        } else {
-            None
-        }
+        self.clock.on_ack(&mut self.timing, now, ack)
     }
 }
 

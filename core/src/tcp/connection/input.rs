@@ -275,8 +275,7 @@ impl Connection {
     /// The RTT of the handshake, when the SYN (or SYN-ACK) went out once.
     fn take_handshake_rtt(&mut self, now: Instant, seg: &TcpRepr<'_>, ack: SeqNumber) {
         let sample = self
-            .sampler
-            .on_ack(now, ack)
+            .rtt_sample_on_ack(now, ack)
             .or_else(|| self.timestamp_rtt(now, seg));
         match sample {
             Some(rtt) => self.rtt.on_sample(rtt, self.rto_bounds()),
@@ -396,7 +395,7 @@ impl Connection {
         }
         let sample = match self.timestamp_rtt(now, seg) {
             Some(rtt) => Some(rtt),
-            None => self.sampler.on_ack(now, ack),
+            None => self.rtt_sample_on_ack(now, ack),
         };
         if let Some(rtt) = sample {
             self.rtt.on_sample(rtt, self.rto_bounds());

@@ -134,7 +134,7 @@ use super::addr::AddrPair;
 use super::config::Config;
 use super::congestion::Window;
 use super::recv_buffer::RecvBuffer;
-use super::rtt::{RtoBounds, RttEstimator, RttSampler};
+use super::rtt::{RtoBounds, RttEstimator, SampleClock};
 use super::send_buffer::SendBuffer;
 use super::seq::SeqNumber;
 use super::timer::{Timer, TimerTable};
@@ -180,6 +180,10 @@ impl Flags {
     const PEER_FIN: u16 = 1 << 10;
     /// The loss state's `ts_rto` holds a reading.
     const TS_RTO: u16 = 1 << 11;
+    /// `Connection::sampler` is timing a segment (the bit of an
+    /// [`RttSampler`](crate::tcp::RttSampler) that would cost the sampler
+    /// four bytes of padding on its own).
+    const TIMING: u16 = 1 << 12;
 
     const fn has(self, bit: u16) -> bool {
         self.0 & bit != 0
@@ -191,6 +195,14 @@ impl Flags {
 
     fn off(&mut self, bit: u16) {
         self.0 &= !bit;
+    }
+
+    fn put(&mut self, bit: u16, on: bool) {
+        if on {
+            self.on(bit);
+        } else {
+            self.off(bit);
+        }
     }
 
     /// Clears `bit`, returning whether it was set.
@@ -280,7 +292,9 @@ pub struct Connection {
     send: SendBuffer,
     recv: RecvBuffer,
     rtt: RttEstimator,
-    sampler: RttSampler,
+    /// The segment being timed for an RTT sample (Karn's rule), with
+    /// [`Flags::TIMING`].
+    sampler: SampleClock,
     /// The congestion window; the algorithm's own state is in `loss`.
     cc: Window,
     timers: TimerTable,
@@ -433,7 +447,7 @@ impl Connection {
                 config.initial_rto,
                 RtoBounds::new(config.min_rto, config.max_rto),
             ),
-            sampler: RttSampler::new(),
+            sampler: SampleClock::new(),
             cc,
             timers: TimerTable::new(),
             persist_count: 0,
@@ -658,6 +672,28 @@ impl Connection {
         let counters = &mut self.loss().counters;
         event::bump(&mut counters.retransmits);
         counters.bytes_retransmitted += bytes as u64;
+    }
+
+    /// Times the segment just sent, which ends at `snd_nxt`, unless one is
+    /// being timed already (see [`RttSampler`](crate::tcp::RttSampler)).
+    fn start_rtt_sample(&mut self, now: Instant) {
+        let mut timing = self.flags.has(Flags::TIMING);
+        self.sampler.start(&mut timing, now, self.snd_nxt);
+        self.flags.put(Flags::TIMING, timing);
+    }
+
+    /// Something was sent again: by Karn's rule the timed segment may be
+    /// among the copies, so its measurement is void.
+    fn void_rtt_sample(&mut self) {
+        self.flags.off(Flags::TIMING);
+    }
+
+    /// The round trip of the timed segment, if `ack` covers it.
+    fn rtt_sample_on_ack(&mut self, now: Instant, ack: SeqNumber) -> Option<Duration> {
+        let mut timing = self.flags.has(Flags::TIMING);
+        let sample = self.sampler.on_ack(&mut timing, now, ack);
+        self.flags.put(Flags::TIMING, timing);
+        sample
     }
 
     /// The configured RTO bounds, which the estimator does not keep.

@@ -141,7 +141,7 @@ impl Connection {
         if fin {
             flags.insert(TcpFlags::FIN);
         }
-        self.sampler.on_retransmit();
+        self.void_rtt_sample();
         self.count_retransmission(len);
         let n = self.emit(now, buf, seq, flags, Some(Payload { offset, len }));
         self.arm_send_timers(now);
@@ -275,10 +275,10 @@ impl Connection {
             self.snd_max = self.snd_nxt;
         }
         if retransmission {
-            self.sampler.on_retransmit();
+            self.void_rtt_sample();
             self.count_retransmission(len);
         } else {
-            self.sampler.start(now, self.snd_nxt);
+            self.start_rtt_sample(now);
         }
         self.last_data_sent = now.millis_u32();
         self.arm_send_timers(now);
@@ -320,9 +320,9 @@ impl Connection {
         if self.snd_nxt == self.iss {
             self.snd_nxt = self.iss + 1u32;
             self.snd_max = self.snd_nxt;
-            self.sampler.start(now, self.snd_nxt);
+            self.start_rtt_sample(now);
         } else {
-            self.sampler.on_retransmit();
+            self.void_rtt_sample();
             self.count_retransmission(0);
         }
         self.timers

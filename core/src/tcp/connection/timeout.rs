@@ -57,7 +57,7 @@ impl Connection {
         let first = loss.rto_count == 1;
         self.flags.on(Flags::TS_RTO);
         self.rtt.on_timeout(self.rto_bounds());
-        self.sampler.on_retransmit();
+        self.void_rtt_sample();
         if self.state.is_synchronized() {
             // RFC 5681 §3.1: collapse the window; ssthresh only drops on the
             // first timeout of this data.
