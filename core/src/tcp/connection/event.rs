@@ -143,12 +143,16 @@ pub(crate) fn bump(count: &mut u32) {
 
 /// How many bytes of events a connection holds.
 const QUEUE_BYTES: usize = 14;
+// The queue's start and length share one byte, four bits each.
+const _: () = assert!(QUEUE_BYTES < 16);
 /// The first byte of a two-byte `StateChanged` entry is this plus the
 /// index of the state left; the second byte is the index of the state
 /// entered.
 const STATE_CHANGE: u8 = 0x80;
 
-/// A connection's pending events, in order, in 16 bytes with no heap.
+/// A connection's pending events, in order, in 15 bytes with no heap: 14
+/// for the events and one for where they start and how many bytes they
+/// take (both below 16, so four bits each; a byte the connection saves).
 ///
 /// Each event is one byte (a `StateChanged` is two). An event of a kind
 /// already waiting is not queued twice: the application learns the same
@@ -161,8 +165,9 @@ const STATE_CHANGE: u8 = 0x80;
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct EventQueue {
     bytes: [u8; QUEUE_BYTES],
-    head: u8,
-    len: u8,
+    /// The index of the oldest byte in the high four bits, the number of
+    /// bytes in use in the low four.
+    head_len: u8,
 }
 
 impl fmt::Debug for EventQueue {
@@ -175,14 +180,29 @@ impl fmt::Debug for EventQueue {
 }
 
 impl EventQueue {
+    /// The index of the oldest byte.
+    fn head(&self) -> usize {
+        usize::from(self.head_len >> 4)
+    }
+
+    /// Bytes in use.
+    fn used(&self) -> usize {
+        usize::from(self.head_len & 0xf)
+    }
+
+    fn set(&mut self, head: usize, used: usize) {
+        // Both are below `QUEUE_BYTES` + 1 = 15.
+        self.head_len = ((head as u8) << 4) | used as u8;
+    }
+
     fn at(&self, i: usize) -> u8 {
-        self.bytes[(usize::from(self.head) + i) % QUEUE_BYTES]
+        self.bytes[(self.head() + i) % QUEUE_BYTES]
     }
 
     fn put(&mut self, byte: u8) {
-        let i = (usize::from(self.head) + usize::from(self.len)) % QUEUE_BYTES;
+        let i = (self.head() + self.used()) % QUEUE_BYTES;
         self.bytes[i] = byte;
-        self.len += 1;
+        self.set(self.head(), self.used() + 1);
     }
 
     /// How many events are waiting.
@@ -190,7 +210,7 @@ impl EventQueue {
     pub(crate) fn len(&self) -> usize {
         let mut n = 0;
         let mut i = 0;
-        while i < usize::from(self.len) {
+        while i < self.used() {
             i += if self.at(i) >= STATE_CHANGE { 2 } else { 1 };
             n += 1;
         }
@@ -215,7 +235,7 @@ impl EventQueue {
             return;
         }
         let need = 1 + usize::from(second.is_some());
-        while QUEUE_BYTES - usize::from(self.len) < need {
+        while QUEUE_BYTES - self.used() < need {
             if !self.drop_oldest_state_change() {
                 return;
             }
@@ -229,7 +249,7 @@ impl EventQueue {
     /// Whether the one-byte event `code` is waiting.
     fn contains_simple(&self, code: u8) -> bool {
         let mut i = 0;
-        while i < usize::from(self.len) {
+        while i < self.used() {
             let byte = self.at(i);
             if byte == code {
                 return true;
@@ -245,7 +265,7 @@ impl EventQueue {
         let mut kept = EventQueue::default();
         let mut dropped = false;
         let mut i = 0;
-        while i < usize::from(self.len) {
+        while i < self.used() {
             let byte = self.at(i);
             if byte >= STATE_CHANGE {
                 if dropped {
@@ -267,7 +287,7 @@ impl EventQueue {
 
     /// Takes the oldest event.
     pub(crate) fn pop(&mut self) -> Option<Event> {
-        if self.len == 0 {
+        if self.used() == 0 {
             return None;
         }
         let byte = self.at(0);
@@ -286,8 +306,7 @@ impl EventQueue {
             }
         };
         let used = if byte >= STATE_CHANGE { 2 } else { 1 };
-        self.head = ((usize::from(self.head) + used) % QUEUE_BYTES) as u8;
-        self.len -= used as u8;
+        self.set((self.head() + used) % QUEUE_BYTES, self.used() - used);
         Some(event)
     }
 }
@@ -321,7 +340,7 @@ mod tests {
             assert_eq!(q.pop(), Some(change(State::Established, State::CloseWait)));
             assert_eq!(q.len(), 0);
         }
-        assert!(core::mem::size_of::<EventQueue>() <= 16);
+        assert!(core::mem::size_of::<EventQueue>() <= 15);
     }
 
     #[test]
