@@ -222,7 +222,7 @@ impl RttEstimator {
 /// The send time is kept as the low 32 bits of the clock in microseconds:
 /// samples are exact to the microsecond for round trips up to about 71
 /// minutes, and the sampler stays 12 bytes. (A connection keeps the same
-/// measurement as a [`SampleClock`] and the "timing" bit among its flags,
+/// measurement without the "timing" bit, which it holds among its flags,
 /// where it costs no padding.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RttSampler {

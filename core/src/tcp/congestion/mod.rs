@@ -51,7 +51,9 @@ pub enum Algorithm {
 /// start never pays for it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Growth {
+    /// Reno's bytes acknowledged since the window last grew.
     NewReno(NewReno),
+    /// CUBIC's curve.
     Cubic(Cubic),
 }
 

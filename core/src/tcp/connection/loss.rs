@@ -10,7 +10,7 @@
 //! times over) while the memory a peer can make a connection hold stays
 //! bounded: at most this one box, of a size known at compile time (the
 //! SACK scoreboard inside keeps its own bound of
-//! [`SCOREBOARD_RANGES`](super::SCOREBOARD_RANGES) ranges).
+//! [`SCOREBOARD_RANGES`] ranges).
 //!
 //! Whatever reads this state while it is absent gets what a fresh state
 //! would say: zero counters, no recovery point passed, nothing SACKed.
