@@ -312,7 +312,8 @@ pub struct Connection {
     events: EventQueue,
     stats: Counters,
     /// What only a connection that met loss, retransmission or a hostile
-    /// segment needs: allocated then, absent until (see `loss`).
+    /// segment needs: absent until the first of those, allocated then
+    /// (see the `loss` module).
     loss: LossSlot,
 }
 
