@@ -50,8 +50,10 @@ pub(super) struct LossState {
     /// from the first loss, or in congestion avoidance without one (which
     /// only a window grown past 4 GiB reaches).
     pub growth: Growth,
-    /// The NewReno `recover` point (RFC 6582 §3.2); the initial send
-    /// sequence number until the first recovery or timeout.
+    /// The NewReno `recover` point (RFC 6582 §3.2), once a recovery or
+    /// timeout set it; before that, just behind `SND.UNA` as it was when
+    /// this state was made. It never falls more than a quarter of the
+    /// sequence space behind `SND.UNA` (see `recovery_on_new_ack`).
     pub recover: SeqNumber,
     /// The next byte SACK recovery may retransmit (RFC 6675 `HighRxt`).
     pub rexmit_next: SeqNumber,
@@ -79,12 +81,13 @@ pub(super) struct LossState {
 
 impl LossState {
     /// The state as it would be had it existed from the start: a
-    /// connection with initial sequence number `iss` using `algorithm`.
-    fn new(iss: SeqNumber, algorithm: Algorithm) -> Self {
+    /// connection using `algorithm` that has acknowledged everything
+    /// before `snd_una` without a recovery.
+    fn new(snd_una: SeqNumber, algorithm: Algorithm) -> Self {
         LossState {
             growth: Growth::new(algorithm),
-            recover: iss,
-            rexmit_next: iss,
+            recover: snd_una - 1u32,
+            rexmit_next: snd_una,
             scoreboard: Scoreboard::new(),
             dup_acks: 0,
             rto_count: 0,
@@ -116,17 +119,17 @@ impl LossSlot {
     }
 
     /// The state, allocated now if this is the first time it is needed;
-    /// `iss` and `algorithm` are the connection's, for a fresh state.
+    /// `snd_una` and `algorithm` are the connection's, for a fresh state.
     #[inline]
-    pub(super) fn make(&mut self, iss: SeqNumber, algorithm: Algorithm) -> &mut LossState {
+    pub(super) fn make(&mut self, snd_una: SeqNumber, algorithm: Algorithm) -> &mut LossState {
         self.0
-            .get_or_insert_with(|| LossSlot::allocate(iss, algorithm))
+            .get_or_insert_with(|| LossSlot::allocate(snd_una, algorithm))
     }
 
     #[cold]
     #[inline(never)]
-    fn allocate(iss: SeqNumber, algorithm: Algorithm) -> Box<LossState> {
-        Box::new(LossState::new(iss, algorithm))
+    fn allocate(snd_una: SeqNumber, algorithm: Algorithm) -> Box<LossState> {
+        Box::new(LossState::new(snd_una, algorithm))
     }
 
     /// Whether the state was ever allocated.

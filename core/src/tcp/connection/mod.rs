@@ -653,7 +653,7 @@ impl Connection {
     /// needed (see `loss`). Paths taken on every segment read it through
     /// `self.loss.get()` instead, which never allocates.
     fn loss(&mut self) -> &mut LossState {
-        self.loss.make(self.iss, self.config.congestion)
+        self.loss.make(self.snd_una, self.config.congestion)
     }
 
     /// Retransmission timeouts in a row.

@@ -21,6 +21,11 @@ use crate::tcp::seq::SeqNumber;
 use crate::time::{Duration, Instant};
 use crate::wire::TcpRepr;
 
+/// How far (2^29 bytes) the NewReno recovery point may fall behind
+/// `SND.UNA` before it is moved up to it: far past any window, and far
+/// short of the 2^31 at which modular comparison turns around.
+const RECOVER_REACH: i32 = 1 << 29;
+
 impl Connection {
     /// Feeds the SACK blocks of an acceptable ACK to the scoreboard and
     /// returns how many bytes they newly cover.
@@ -55,10 +60,10 @@ impl Connection {
         newly
     }
 
-    /// The NewReno `recover` point: the initial sequence number until a
-    /// recovery or timeout set it.
+    /// The NewReno `recover` point. Without a loss state there was no
+    /// recovery or timeout yet, and every acknowledged byte is past it.
     fn recover(&self) -> SeqNumber {
-        self.loss.get().map_or(self.iss, |l| l.recover)
+        self.loss.get().map_or(self.snd_una - 1u32, |l| l.recover)
     }
 
     /// Window bookkeeping for an ACK that moved `SND.UNA` by `data` bytes.
@@ -69,16 +74,25 @@ impl Connection {
         data: usize,
         rtt: Duration,
     ) {
+        let in_recovery = self.cc.in_recovery();
         if let Some(loss) = self.loss.get_mut() {
             loss.dup_acks = 0;
+            // A recovery point this far behind is long passed (windows are
+            // at most 1 GiB), but left there it would look ahead of
+            // `SND.UNA` again after 2 GiB, and duplicate ACKs would never
+            // start fast retransmit. Checked on every ACK that moves
+            // `SND.UNA`, by at most a window each, so it never gets there.
+            if !in_recovery && ack.diff(loss.recover) > RECOVER_REACH {
+                loss.recover = ack - 1u32;
+            }
         }
-        if !self.cc.in_recovery() {
+        if !in_recovery {
             // The algorithm's state is only made when the window grows in
             // congestion avoidance, which before any loss takes a window
             // past 4 GiB.
-            let (iss, algorithm, loss) = (self.iss, self.config.congestion, &mut self.loss);
+            let (una, algorithm, loss) = (self.snd_una, self.config.congestion, &mut self.loss);
             self.cc.on_ack(now, data, rtt, move || {
-                &mut loss.make(iss, algorithm).growth
+                &mut loss.make(una, algorithm).growth
             });
             return;
         }
@@ -132,7 +146,7 @@ impl Connection {
             self.flight_size(),
             self.opts.sack(),
         );
-        let loss = self.loss.make(self.iss, self.config.congestion);
+        let loss = self.loss.make(self.snd_una, self.config.congestion);
         loss.recover = max;
         self.cc.on_enter_recovery(now, flight, &mut loss.growth);
         bump(&mut loss.counters.fast_retransmits);

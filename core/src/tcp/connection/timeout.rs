@@ -62,7 +62,7 @@ impl Connection {
             // RFC 5681 §3.1: collapse the window; ssthresh only drops on the
             // first timeout of this data.
             let flight = self.snd_max.distance_from(self.snd_una) as usize;
-            let growth = &mut self.loss.make(self.iss, self.config.congestion).growth;
+            let growth = &mut self.loss.make(self.snd_una, self.config.congestion).growth;
             self.cc.on_rto(now, flight, first, growth);
             // Go back to SND.UNA (skipping what the peer SACKed); after a
             // timeout, duplicate ACKs from before it must not start fast

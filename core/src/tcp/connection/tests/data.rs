@@ -646,3 +646,87 @@ fn a_retransmitted_segment_with_a_new_ack_does_not_slide_the_window() {
         .collect();
     assert_eq!(lens, [1000, 1000, 1000]);
 }
+
+/// Half the sequence space after the last fast recovery, or after the
+/// handshake with none yet, three duplicate ACKs still start fast
+/// retransmit. The NewReno recovery point sits behind `SND.UNA` once
+/// passed; if it stayed put while 2 GiB went by, modular comparison would
+/// put it ahead again and every loss would wait for the RTO.
+#[test]
+fn fast_retransmit_still_works_two_gib_later() {
+    const SEGMENT: usize = 60_000;
+    for earlier_recovery in [false, true] {
+        let mut conn = client(Config {
+            congestion: crate::tcp::CongestionAlgorithm::NewReno,
+            mss: Some(SEGMENT as u16),
+            mtu: 65_535,
+            checksum_offload: true,
+            ..plain()
+        });
+        let mut buf = alloc::vec![0u8; 65_536];
+        // Emits what the connection has to send; returns the payload
+        // bytes and the sequence number of the first data segment.
+        let mut emit = |conn: &mut Connection, now| {
+            let (mut bytes, mut first) = (0, None);
+            while let Some(n) = conn.poll_transmit(now, &mut buf) {
+                let seg = TcpRepr::parse_segment(
+                    &buf[..n],
+                    LOCAL.ip(),
+                    REMOTE.ip(),
+                    crate::wire::ChecksumMode::OFFLOADED,
+                )
+                .unwrap();
+                if !seg.payload.is_empty() {
+                    first.get_or_insert(seg.seq);
+                }
+                bytes += seg.payload.len();
+            }
+            (bytes, first)
+        };
+        emit(&mut conn, at(0));
+        let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
+        synack.mss = Some(SEGMENT as u16);
+        input(&mut conn, at(10), &synack);
+        emit(&mut conn, at(10));
+        let chunk = alloc::vec![7u8; SEGMENT];
+        let mut acked = ISS.wrapping_add(1);
+        let ack = |acked: u32| Seg::new(PEER_ISS + 1, acked, ACK);
+        if earlier_recovery {
+            conn.send(&chunk).unwrap();
+            emit(&mut conn, at(11));
+            for _ in 0..3 {
+                input(&mut conn, at(12), &ack(acked));
+            }
+            assert_eq!(emit(&mut conn, at(12)), (SEGMENT, Some(acked)));
+            assert_eq!(conn.stats().fast_retransmits, 1);
+            acked = acked.wrapping_add(SEGMENT as u32);
+            input(&mut conn, at(13), &ack(acked));
+        }
+        // Half the sequence space and a little more, one segment a round.
+        let mut moved = 0u64;
+        let mut now = at(20);
+        while moved < (1 << 31) + 4 * SEGMENT as u64 {
+            conn.send(&chunk).unwrap();
+            let (bytes, _) = emit(&mut conn, now);
+            assert_eq!(bytes, SEGMENT);
+            acked = acked.wrapping_add(SEGMENT as u32);
+            input(&mut conn, now, &ack(acked));
+            moved += SEGMENT as u64;
+            now += ms(1);
+        }
+        assert_eq!(conn.unacknowledged(), 0);
+        // Now a segment is lost: three duplicate ACKs bring it back at once.
+        conn.send(&chunk).unwrap();
+        emit(&mut conn, now);
+        for _ in 0..3 {
+            input(&mut conn, now, &ack(acked));
+        }
+        assert_eq!(
+            emit(&mut conn, now),
+            (SEGMENT, Some(acked)),
+            "earlier recovery: {earlier_recovery}"
+        );
+        let fast = conn.stats().fast_retransmits;
+        assert_eq!(fast, 1 + u64::from(earlier_recovery));
+    }
+}
