@@ -374,7 +374,12 @@ impl Connection {
     /// cookie) and its sequence number minus one the peer's. `peer_mss` is
     /// the MSS the cookie kept. The caller then hands `ack` to
     /// [`handle_segment`](Self::handle_segment) for any data it carries.
-    /// No window scaling, SACK or timestamps: the cookie cannot hold them.
+    ///
+    /// `kept` is what the cookie carried in our timestamp when the SYN
+    /// offered timestamps: the window scale and SACK it agreed to, and the
+    /// peer's timestamp to echo. Without it (a SYN without timestamps)
+    /// the connection has no window scaling, SACK or timestamps, since the
+    /// cookie alone cannot hold them.
     pub fn from_cookie(
         now: Instant,
         config: Arc<Config>,
