@@ -9,7 +9,8 @@
 #   3. a kernel client reading SIZE_MB from a userspace --source listener,
 #      which closes first
 #   4. and 5. 1 and 2 with loss, delay, reordering and duplication injected
-#      by the example, IMPAIRED_MB each way
+#      by the example, IMPAIRED_MB each way, after which the kernel must
+#      have received D-SACK blocks for the duplicated segments
 #
 # Every transfer is checked with sha256. Needs root and /dev/net/tun;
 # otherwise it says SKIP and exits 0.
@@ -201,13 +202,38 @@ kernel_reads_source() { # label megabytes port limit
     fi
 }
 
+# A TcpExt counter of the namespace's kernel TCP, from /proc/net/netstat
+# (name lines and value lines in pairs).
+tcpext() { # name
+    in_ns python3 -c '
+import sys
+lines = open("/proc/net/netstat").read().splitlines()
+for names, values in zip(lines[0::2], lines[1::2]):
+    if names.startswith("TcpExt:"):
+        print(dict(zip(names.split()[1:], values.split()[1:])).get(sys.argv[1], 0))
+' "$1"
+}
+
 # shellcheck disable=SC2086 # IMPAIR is a list of flags
 {
     kernel_to_user kernel-client-to-userspace-echo in-a "$SIZE_MB" 7 240
     user_to_kernel userspace-client-to-kernel-echo in-b "$SIZE_MB" 5001 240
     kernel_reads_source kernel-client-reads-userspace-source "$SIZE_MB" 19 240
+    dsack_before="$(tcpext TCPDSACKRecv)"
+    undo_before="$(tcpext TCPDSACKUndo)"
     kernel_to_user impaired-kernel-client in-c "$IMPAIRED_MB" 7 240 $IMPAIR --seed 7
     user_to_kernel impaired-userspace-client in-d "$IMPAIRED_MB" 5002 240 $IMPAIR --seed 11
+    # The path duplicates segments both ways: the kernel must have read
+    # D-SACK blocks (RFC 2883) from the userspace endpoint for the copies of
+    # its data that arrived twice.
+    dsack=$(($(tcpext TCPDSACKRecv) - dsack_before))
+    undo=$(($(tcpext TCPDSACKUndo) - undo_before))
+    if ((dsack > 0)); then
+        pass "impaired runs: the kernel received $dsack D-SACK blocks from the userspace endpoint" \
+            "and undid $undo congestion responses with them"
+    else
+        fail "impaired runs: the kernel received no D-SACK block from the userspace endpoint"
+    fi
     # The same over IPv6.
     KERNEL_IP=$KERNEL_IP6 USER_IP=$USER_IP6
     kernel_to_user ipv6-kernel-client-to-userspace-echo in-e "$V6_MB" 7 240

@@ -155,6 +155,18 @@ impl RecvBuffer {
         advanced
     }
 
+    /// The first part of `[offset, offset + len)` (counted from `RCV.NXT`)
+    /// that is already held out of order, as the same kind of offsets: what
+    /// a D-SACK block reports for a duplicate above `RCV.NXT` (RFC 2883).
+    pub fn held_part(&self, offset: usize, len: usize) -> Option<(usize, usize)> {
+        let (start, end) = (self.next + offset as u64, self.next + (offset + len) as u64);
+        self.assembler
+            .ranges()
+            .map(|(a, b)| (a.max(start), b.min(end)))
+            .find(|&(a, b)| a < b)
+            .map(|(a, b)| ((a - self.next) as usize, (b - self.next) as usize))
+    }
+
     /// Records a FIN that follows the data ending `offset` bytes after
     /// `RCV.NXT` (the FIN's own sequence number is `RCV.NXT + offset`).
     ///
@@ -248,6 +260,22 @@ mod tests {
         let n = buf.read(&mut out);
         out.truncate(n);
         out
+    }
+
+    #[test]
+    fn held_part_finds_the_first_overlap() {
+        let mut buf = RecvBuffer::new(100, 4);
+        buf.insert(10, b"0123456789");
+        buf.insert(30, b"abcde");
+        assert_eq!(buf.held_part(0, 10), None);
+        assert_eq!(buf.held_part(5, 10), Some((10, 15)));
+        assert_eq!(buf.held_part(12, 3), Some((12, 15)));
+        assert_eq!(buf.held_part(15, 30), Some((15, 20)));
+        assert_eq!(buf.held_part(20, 10), None);
+        assert_eq!(buf.held_part(28, 4), Some((30, 32)));
+        // In-order data is no longer "held out of order".
+        buf.insert(0, b"0123456789");
+        assert_eq!(buf.held_part(0, 5), None);
     }
 
     #[test]

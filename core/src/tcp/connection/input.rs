@@ -136,6 +136,7 @@ impl Connection {
             if let Some((tsval, _)) = seg.timestamp {
                 if (tsval.wrapping_sub(self.ts_recent) as i32) < 0 {
                     self.flags.on(Flags::ACK);
+                    self.note_old_duplicate(data_seq, seg.payload.len());
                     return;
                 }
             }
@@ -154,6 +155,7 @@ impl Connection {
                     self.flags.on(Flags::SYN);
                 } else {
                     self.flags.on(Flags::ACK);
+                    self.note_old_duplicate(data_seq, seg.payload.len());
                 }
             }
             // RFC 9293 asks for special allowance for valid ACKs on
@@ -444,6 +446,8 @@ impl Connection {
         let ahead = data_seq.diff(self.rcv_nxt);
         let (offset, data) = if ahead < 0 {
             let skip = ahead.unsigned_abs() as usize;
+            // The part below RCV.NXT is a duplicate (RFC 2883 §4.1.1).
+            self.note_duplicate(data_seq, skip.min(seg.payload.len()));
             if skip >= seg.payload.len() {
                 // All old: a retransmission we already have.
                 self.flags.on(Flags::ACK);
@@ -454,6 +458,12 @@ impl Connection {
             (ahead as usize, seg.payload)
         };
         let had_holes = self.recv.has_holes();
+        if had_holes && offset > 0 && self.opts.sack() {
+            // Data held out of order arriving again (RFC 2883 §4.2).
+            if let Some((a, b)) = self.recv.held_part(offset, data.len()) {
+                self.note_duplicate(self.rcv_nxt + a, b - a);
+            }
+        }
         let was_empty = self.recv.is_empty();
         let advanced = self.recv.insert(offset, data);
         self.rcv_nxt += advanced;
@@ -476,6 +486,25 @@ impl Connection {
                 }
                 _ => self.flags.on(Flags::ACK),
             }
+        }
+    }
+
+    /// A segment whose `len` data bytes from `start` were refused as old
+    /// (outside the window, or failing PAWS): a D-SACK for it if all of it
+    /// lies below `RCV.NXT`, which only a duplicate does.
+    fn note_old_duplicate(&mut self, start: SeqNumber, len: usize) {
+        if self.state.is_synchronized() && (start + len).le(self.rcv_nxt) {
+            self.note_duplicate(start, len);
+        }
+    }
+
+    /// Reports the `len` bytes from `start`, received twice, in the first
+    /// SACK block of the next segment (D-SACK, RFC 2883), when SACK is in
+    /// use. Only the latest duplicate is kept: the block goes out with the
+    /// ACK the duplicate triggers.
+    fn note_duplicate(&mut self, start: SeqNumber, len: usize) {
+        if len > 0 && self.opts.sack() {
+            self.loss().dsack = Some((start, start + len));
         }
     }
 

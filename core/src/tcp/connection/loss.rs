@@ -1,6 +1,6 @@
 //! What a connection keeps only once something went wrong: a loss, a
-//! retransmission, a timeout, or a peer (or attacker) sending segments that
-//! need a RST or a challenge ACK.
+//! retransmission, a timeout, a duplicate segment from the peer, or a peer
+//! (or attacker) sending segments that need a RST or a challenge ACK.
 //!
 //! A connection that never meets any of these never needs this state, and
 //! most connections never do, so it is not part of the connection itself:
@@ -77,6 +77,9 @@ pub(super) struct LossState {
     pub rst_seq: SeqNumber,
     /// Counts for [`Stats`](super::Stats).
     pub counters: LossCounters,
+    /// A duplicate segment's sequence range, for the first SACK block of
+    /// the next segment sent (D-SACK, RFC 2883), when SACK is in use.
+    pub dsack: Option<(SeqNumber, SeqNumber)>,
 }
 
 impl LossState {
@@ -96,6 +99,7 @@ impl LossState {
             ts_rto: 0,
             rst_seq: SeqNumber::default(),
             counters: LossCounters::default(),
+            dsack: None,
         }
     }
 }

@@ -355,16 +355,30 @@ impl Connection {
     }
 
     fn sack_option_len(&self) -> usize {
-        if !self.opts.sack() || !self.recv.has_holes() {
+        if !self.opts.sack() {
             return 0;
         }
-        let max = if self.opts.timestamps() {
+        let dsack = usize::from(self.pending_dsack().is_some());
+        if dsack == 0 && !self.recv.has_holes() {
+            return 0;
+        }
+        let blocks = (dsack + self.recv.assembler().range_count()).min(self.max_sack_blocks());
+        4 + 8 * blocks
+    }
+
+    /// How many SACK blocks fit beside the other options of a segment.
+    fn max_sack_blocks(&self) -> usize {
+        if self.opts.timestamps() {
             3
         } else {
             MAX_SACK_BLOCKS
-        };
-        let blocks = self.recv.assembler().range_count().min(max);
-        4 + 8 * blocks
+        }
+    }
+
+    /// The D-SACK block waiting for the next segment, if any.
+    #[inline]
+    fn pending_dsack(&self) -> Option<(SeqNumber, SeqNumber)> {
+        self.loss.get().and_then(|l| l.dsack)
     }
 
     /// A segment in a synchronized state: ACK set, window, timestamps, SACK.
@@ -390,15 +404,21 @@ impl Connection {
                 .then(|| (ts_clock(now, self.ts_offset()), self.ts_recent)),
             ..TcpRepr::default()
         };
-        if self.opts.sack() && self.recv.has_holes() {
-            let max = if self.opts.timestamps() {
-                3
-            } else {
-                MAX_SACK_BLOCKS
-            };
-            let blocks = self.recv.sack_blocks(self.rcv_nxt, max);
-            for (slot, &(l, r)) in repr.sack_ranges.iter_mut().zip(blocks.as_slice()) {
-                *slot = Some((l.get(), r.get()));
+        if self.opts.sack() && (self.recv.has_holes() || self.pending_dsack().is_some()) {
+            let mut slots = repr.sack_ranges.iter_mut();
+            let mut max = self.max_sack_blocks();
+            // A duplicate's range goes first (D-SACK, RFC 2883), once.
+            if let Some((l, r)) = self.loss.get_mut().and_then(|l| l.dsack.take()) {
+                if let Some(slot) = slots.next() {
+                    *slot = Some((l.get(), r.get()));
+                    max -= 1;
+                }
+            }
+            if self.recv.has_holes() {
+                let blocks = self.recv.sack_blocks(self.rcv_nxt, max);
+                for (slot, &(l, r)) in slots.zip(blocks.as_slice()) {
+                    *slot = Some((l.get(), r.get()));
+                }
             }
         }
         if edge.gt(self.rcv_adv) {

@@ -1,11 +1,8 @@
-//! Data transfer: segmentation, windows, ACK policy, reassembly, SACK,
-//! Nagle, retransmission and recovery.
+//! Data transfer: segmentation, windows, ACK policy, reassembly, SACK
+//! blocks, Nagle, PAWS and retransmission timeouts (loss recovery is in
+//! `recovery.rs`).
 
 use super::*;
-
-fn pattern(n: usize) -> Vec<u8> {
-    (0..n).map(|i| (i % 251) as u8).collect()
-}
 
 #[test]
 fn sends_full_segments_within_the_initial_window() {
@@ -322,47 +319,6 @@ fn too_many_retransmissions_time_out() {
 }
 
 #[test]
-fn fast_retransmit_and_newreno_partial_ack() {
-    let mut conn = established(Config {
-        congestion: crate::tcp::CongestionAlgorithm::NewReno,
-        ..plain()
-    });
-    conn.send(&pattern(10_000)).unwrap();
-    assert_eq!(drain(&mut conn, at(10)).len(), 10);
-    // Segments 1 and 3 are lost; the rest produce duplicate ACKs.
-    let dup = Seg::new(PEER_ISS + 1, ISS + 1, ACK);
-    input(&mut conn, at(30), &dup);
-    input(&mut conn, at(30), &dup);
-    expect_nothing(&mut conn, at(30));
-    input(&mut conn, at(30), &dup);
-    let rexmit = output(&mut conn, at(30)).unwrap();
-    assert_eq!(rexmit.seq, ISS + 1);
-    assert_eq!(rexmit.payload.len(), 1000);
-    assert_eq!(conn.stats().fast_retransmits, 1);
-    // ssthresh = flight / 2 = 5000; cwnd = ssthresh + 3 segments.
-    assert_eq!(conn.ssthresh(), 5000);
-    assert_eq!(conn.cwnd(), 8000);
-    // Partial ACK up to the second hole: retransmit it at once.
-    input(
-        &mut conn,
-        at(40),
-        &Seg::new(PEER_ISS + 1, ISS + 1 + 2000, ACK),
-    );
-    let next = output(&mut conn, at(40)).unwrap();
-    assert_eq!(next.seq, ISS + 1 + 2000);
-    // Full ACK ends recovery.
-    input(
-        &mut conn,
-        at(50),
-        &Seg::new(PEER_ISS + 1, ISS + 1 + 10_000, ACK),
-    );
-    assert_eq!(conn.cwnd(), 1000.max(conn.cwnd()));
-    assert!(conn.cwnd() <= 5000);
-    assert_eq!(conn.unacknowledged(), 0);
-    assert_eq!(conn.timer(Timer::Retransmit), None);
-}
-
-#[test]
 fn send_buffer_full_then_writable() {
     let mut conn = established(Config {
         send_buffer: 4000,
@@ -406,77 +362,6 @@ fn window_update_after_the_application_reads() {
     conn.recv(&mut buf);
     let update = output(&mut conn, at(23)).unwrap();
     assert_eq!((update.ack, update.window), (PEER_ISS + 4001, 4000));
-}
-
-/// An established connection whose peer allowed SACK, NewReno window
-/// arithmetic for round numbers.
-fn established_sack() -> Connection {
-    let mut conn = client(Config {
-        sack: true,
-        congestion: crate::tcp::CongestionAlgorithm::NewReno,
-        ..plain()
-    });
-    output(&mut conn, at(0)).unwrap();
-    let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
-    synack.mss = Some(1000);
-    synack.sack_permitted = true;
-    input(&mut conn, at(10), &synack);
-    drain(&mut conn, at(10));
-    events(&mut conn);
-    conn
-}
-
-#[test]
-fn sack_recovery_resends_only_the_holes() {
-    const L: u32 = ISS + 1;
-    const P: u32 = PEER_ISS + 1;
-    let mut conn = established_sack();
-    conn.send(&pattern(20_000)).unwrap();
-    assert_eq!(drain(&mut conn, at(10)).len(), 10);
-    // Segments 0 and 3 are lost; the others arrive and are SACKed.
-    let sack = |blocks: &[(u32, u32)]| Seg {
-        sack: blocks.iter().map(|&(a, b)| (L + a, L + b)).collect(),
-        ..Seg::new(P, L, ACK)
-    };
-    input(&mut conn, at(30), &sack(&[(1000, 2000)]));
-    input(&mut conn, at(30), &sack(&[(1000, 3000)]));
-    expect_nothing(&mut conn, at(30));
-    input(&mut conn, at(31), &sack(&[(4000, 5000), (1000, 3000)]));
-    // Third duplicate: recovery, and the first hole goes out at once.
-    let first = drain(&mut conn, at(31));
-    assert_eq!(
-        first
-            .iter()
-            .map(|s| (s.seq - L, s.payload.len()))
-            .collect::<Vec<_>>(),
-        [(0, 1000)]
-    );
-    assert_eq!((conn.ssthresh(), conn.cwnd()), (5000, 5000));
-    // Segment 5 SACKed: pipe = 10000 − 4000 SACKed − 1000 lost = 5000, no room.
-    input(&mut conn, at(32), &sack(&[(4000, 6000), (1000, 3000)]));
-    expect_nothing(&mut conn, at(32));
-    // Segment 6: room for one segment, which is the second hole.
-    input(&mut conn, at(33), &sack(&[(4000, 7000), (1000, 3000)]));
-    let second = drain(&mut conn, at(33));
-    assert_eq!(
-        second
-            .iter()
-            .map(|s| (s.seq - L, s.payload.len()))
-            .collect::<Vec<_>>(),
-        [(3000, 1000)]
-    );
-    // Segment 7: no holes left, so new data.
-    input(&mut conn, at(34), &sack(&[(4000, 8000), (1000, 3000)]));
-    let fresh = drain(&mut conn, at(34));
-    assert_eq!(
-        fresh.iter().map(|s| s.seq - L).collect::<Vec<_>>(),
-        [10_000]
-    );
-    // The retransmissions arrive: everything is acknowledged, recovery ends.
-    input(&mut conn, at(50), &Seg::new(P, L + 10_000, ACK));
-    assert_eq!(conn.stats().retransmits, 2);
-    assert_eq!(conn.stats().fast_retransmits, 1);
-    assert!(conn.cwnd() <= 5000);
 }
 
 #[test]
@@ -645,88 +530,4 @@ fn a_retransmitted_segment_with_a_new_ack_does_not_slide_the_window() {
         .filter(|&n| n > 0)
         .collect();
     assert_eq!(lens, [1000, 1000, 1000]);
-}
-
-/// Half the sequence space after the last fast recovery, or after the
-/// handshake with none yet, three duplicate ACKs still start fast
-/// retransmit. The NewReno recovery point sits behind `SND.UNA` once
-/// passed; if it stayed put while 2 GiB went by, modular comparison would
-/// put it ahead again and every loss would wait for the RTO.
-#[test]
-fn fast_retransmit_still_works_two_gib_later() {
-    const SEGMENT: usize = 60_000;
-    for earlier_recovery in [false, true] {
-        let mut conn = client(Config {
-            congestion: crate::tcp::CongestionAlgorithm::NewReno,
-            mss: Some(SEGMENT as u16),
-            mtu: 65_535,
-            checksum_offload: true,
-            ..plain()
-        });
-        let mut buf = alloc::vec![0u8; 65_536];
-        // Emits what the connection has to send; returns the payload
-        // bytes and the sequence number of the first data segment.
-        let mut emit = |conn: &mut Connection, now| {
-            let (mut bytes, mut first) = (0, None);
-            while let Some(n) = conn.poll_transmit(now, &mut buf) {
-                let seg = TcpRepr::parse_segment(
-                    &buf[..n],
-                    LOCAL.ip(),
-                    REMOTE.ip(),
-                    crate::wire::ChecksumMode::OFFLOADED,
-                )
-                .unwrap();
-                if !seg.payload.is_empty() {
-                    first.get_or_insert(seg.seq);
-                }
-                bytes += seg.payload.len();
-            }
-            (bytes, first)
-        };
-        emit(&mut conn, at(0));
-        let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
-        synack.mss = Some(SEGMENT as u16);
-        input(&mut conn, at(10), &synack);
-        emit(&mut conn, at(10));
-        let chunk = alloc::vec![7u8; SEGMENT];
-        let mut acked = ISS.wrapping_add(1);
-        let ack = |acked: u32| Seg::new(PEER_ISS + 1, acked, ACK);
-        if earlier_recovery {
-            conn.send(&chunk).unwrap();
-            emit(&mut conn, at(11));
-            for _ in 0..3 {
-                input(&mut conn, at(12), &ack(acked));
-            }
-            assert_eq!(emit(&mut conn, at(12)), (SEGMENT, Some(acked)));
-            assert_eq!(conn.stats().fast_retransmits, 1);
-            acked = acked.wrapping_add(SEGMENT as u32);
-            input(&mut conn, at(13), &ack(acked));
-        }
-        // Half the sequence space and a little more, one segment a round.
-        let mut moved = 0u64;
-        let mut now = at(20);
-        while moved < (1 << 31) + 4 * SEGMENT as u64 {
-            conn.send(&chunk).unwrap();
-            let (bytes, _) = emit(&mut conn, now);
-            assert_eq!(bytes, SEGMENT);
-            acked = acked.wrapping_add(SEGMENT as u32);
-            input(&mut conn, now, &ack(acked));
-            moved += SEGMENT as u64;
-            now += ms(1);
-        }
-        assert_eq!(conn.unacknowledged(), 0);
-        // Now a segment is lost: three duplicate ACKs bring it back at once.
-        conn.send(&chunk).unwrap();
-        emit(&mut conn, now);
-        for _ in 0..3 {
-            input(&mut conn, now, &ack(acked));
-        }
-        assert_eq!(
-            emit(&mut conn, now),
-            (SEGMENT, Some(acked)),
-            "earlier recovery: {earlier_recovery}"
-        );
-        let fast = conn.stats().fast_retransmits;
-        assert_eq!(fast, 1 + u64::from(earlier_recovery));
-    }
 }

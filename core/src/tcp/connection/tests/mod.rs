@@ -9,6 +9,7 @@ mod data;
 mod handshake;
 #[cfg(feature = "sim")]
 mod pair;
+mod recovery;
 mod robust;
 mod timers;
 
@@ -36,6 +37,11 @@ pub(super) fn plain() -> Config {
         mss: Some(1000),
         ..Config::default()
     }
+}
+
+/// `n` bytes of a repeating pattern, to tell data apart in traces.
+pub(super) fn pattern(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i % 251) as u8).collect()
 }
 
 pub(super) fn ms(n: u64) -> Duration {

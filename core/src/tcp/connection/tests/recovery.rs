@@ -1,0 +1,316 @@
+//! Loss recovery: fast retransmit, NewReno partial ACKs, SACK-based
+//! recovery, and the D-SACK blocks a receiver sends about duplicates.
+
+use super::*;
+
+#[test]
+fn fast_retransmit_and_newreno_partial_ack() {
+    let mut conn = established(Config {
+        congestion: crate::tcp::CongestionAlgorithm::NewReno,
+        ..plain()
+    });
+    conn.send(&pattern(10_000)).unwrap();
+    assert_eq!(drain(&mut conn, at(10)).len(), 10);
+    // Segments 1 and 3 are lost; the rest produce duplicate ACKs.
+    let dup = Seg::new(PEER_ISS + 1, ISS + 1, ACK);
+    input(&mut conn, at(30), &dup);
+    input(&mut conn, at(30), &dup);
+    expect_nothing(&mut conn, at(30));
+    input(&mut conn, at(30), &dup);
+    let rexmit = output(&mut conn, at(30)).unwrap();
+    assert_eq!(rexmit.seq, ISS + 1);
+    assert_eq!(rexmit.payload.len(), 1000);
+    assert_eq!(conn.stats().fast_retransmits, 1);
+    // ssthresh = flight / 2 = 5000; cwnd = ssthresh + 3 segments.
+    assert_eq!(conn.ssthresh(), 5000);
+    assert_eq!(conn.cwnd(), 8000);
+    // Partial ACK up to the second hole: retransmit it at once.
+    input(
+        &mut conn,
+        at(40),
+        &Seg::new(PEER_ISS + 1, ISS + 1 + 2000, ACK),
+    );
+    let next = output(&mut conn, at(40)).unwrap();
+    assert_eq!(next.seq, ISS + 1 + 2000);
+    // Full ACK ends recovery.
+    input(
+        &mut conn,
+        at(50),
+        &Seg::new(PEER_ISS + 1, ISS + 1 + 10_000, ACK),
+    );
+    assert_eq!(conn.cwnd(), 1000.max(conn.cwnd()));
+    assert!(conn.cwnd() <= 5000);
+    assert_eq!(conn.unacknowledged(), 0);
+    assert_eq!(conn.timer(Timer::Retransmit), None);
+}
+
+/// An established connection whose peer allowed SACK, NewReno window
+/// arithmetic for round numbers.
+fn established_sack() -> Connection {
+    let mut conn = client(Config {
+        sack: true,
+        congestion: crate::tcp::CongestionAlgorithm::NewReno,
+        ..plain()
+    });
+    output(&mut conn, at(0)).unwrap();
+    let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
+    synack.mss = Some(1000);
+    synack.sack_permitted = true;
+    input(&mut conn, at(10), &synack);
+    drain(&mut conn, at(10));
+    events(&mut conn);
+    conn
+}
+
+#[test]
+fn sack_recovery_resends_only_the_holes() {
+    const L: u32 = ISS + 1;
+    const P: u32 = PEER_ISS + 1;
+    let mut conn = established_sack();
+    conn.send(&pattern(20_000)).unwrap();
+    assert_eq!(drain(&mut conn, at(10)).len(), 10);
+    // Segments 0 and 3 are lost; the others arrive and are SACKed.
+    let sack = |blocks: &[(u32, u32)]| Seg {
+        sack: blocks.iter().map(|&(a, b)| (L + a, L + b)).collect(),
+        ..Seg::new(P, L, ACK)
+    };
+    input(&mut conn, at(30), &sack(&[(1000, 2000)]));
+    input(&mut conn, at(30), &sack(&[(1000, 3000)]));
+    expect_nothing(&mut conn, at(30));
+    input(&mut conn, at(31), &sack(&[(4000, 5000), (1000, 3000)]));
+    // Third duplicate: recovery, and the first hole goes out at once.
+    let first = drain(&mut conn, at(31));
+    assert_eq!(
+        first
+            .iter()
+            .map(|s| (s.seq - L, s.payload.len()))
+            .collect::<Vec<_>>(),
+        [(0, 1000)]
+    );
+    assert_eq!((conn.ssthresh(), conn.cwnd()), (5000, 5000));
+    // Segment 5 SACKed: pipe = 10000 − 4000 SACKed − 1000 lost = 5000, no room.
+    input(&mut conn, at(32), &sack(&[(4000, 6000), (1000, 3000)]));
+    expect_nothing(&mut conn, at(32));
+    // Segment 6: room for one segment, which is the second hole.
+    input(&mut conn, at(33), &sack(&[(4000, 7000), (1000, 3000)]));
+    let second = drain(&mut conn, at(33));
+    assert_eq!(
+        second
+            .iter()
+            .map(|s| (s.seq - L, s.payload.len()))
+            .collect::<Vec<_>>(),
+        [(3000, 1000)]
+    );
+    // Segment 7: no holes left, so new data.
+    input(&mut conn, at(34), &sack(&[(4000, 8000), (1000, 3000)]));
+    let fresh = drain(&mut conn, at(34));
+    assert_eq!(
+        fresh.iter().map(|s| s.seq - L).collect::<Vec<_>>(),
+        [10_000]
+    );
+    // The retransmissions arrive: everything is acknowledged, recovery ends.
+    input(&mut conn, at(50), &Seg::new(P, L + 10_000, ACK));
+    assert_eq!(conn.stats().retransmits, 2);
+    assert_eq!(conn.stats().fast_retransmits, 1);
+    assert!(conn.cwnd() <= 5000);
+}
+
+/// Half the sequence space after the last fast recovery, or after the
+/// handshake with none yet, three duplicate ACKs still start fast
+/// retransmit. The NewReno recovery point sits behind `SND.UNA` once
+/// passed; if it stayed put while 2 GiB went by, modular comparison would
+/// put it ahead again and every loss would wait for the RTO.
+#[test]
+fn fast_retransmit_still_works_two_gib_later() {
+    const SEGMENT: usize = 60_000;
+    for earlier_recovery in [false, true] {
+        let mut conn = client(Config {
+            congestion: crate::tcp::CongestionAlgorithm::NewReno,
+            mss: Some(SEGMENT as u16),
+            mtu: 65_535,
+            checksum_offload: true,
+            ..plain()
+        });
+        let mut buf = alloc::vec![0u8; 65_536];
+        // Emits what the connection has to send; returns the payload
+        // bytes and the sequence number of the first data segment.
+        let mut emit = |conn: &mut Connection, now| {
+            let (mut bytes, mut first) = (0, None);
+            while let Some(n) = conn.poll_transmit(now, &mut buf) {
+                let seg = TcpRepr::parse_segment(
+                    &buf[..n],
+                    LOCAL.ip(),
+                    REMOTE.ip(),
+                    crate::wire::ChecksumMode::OFFLOADED,
+                )
+                .unwrap();
+                if !seg.payload.is_empty() {
+                    first.get_or_insert(seg.seq);
+                }
+                bytes += seg.payload.len();
+            }
+            (bytes, first)
+        };
+        emit(&mut conn, at(0));
+        let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
+        synack.mss = Some(SEGMENT as u16);
+        input(&mut conn, at(10), &synack);
+        emit(&mut conn, at(10));
+        let chunk = alloc::vec![7u8; SEGMENT];
+        let mut acked = ISS.wrapping_add(1);
+        let ack = |acked: u32| Seg::new(PEER_ISS + 1, acked, ACK);
+        if earlier_recovery {
+            conn.send(&chunk).unwrap();
+            emit(&mut conn, at(11));
+            for _ in 0..3 {
+                input(&mut conn, at(12), &ack(acked));
+            }
+            assert_eq!(emit(&mut conn, at(12)), (SEGMENT, Some(acked)));
+            assert_eq!(conn.stats().fast_retransmits, 1);
+            acked = acked.wrapping_add(SEGMENT as u32);
+            input(&mut conn, at(13), &ack(acked));
+        }
+        // Half the sequence space and a little more, one segment a round.
+        let mut moved = 0u64;
+        let mut now = at(20);
+        while moved < (1 << 31) + 4 * SEGMENT as u64 {
+            conn.send(&chunk).unwrap();
+            let (bytes, _) = emit(&mut conn, now);
+            assert_eq!(bytes, SEGMENT);
+            acked = acked.wrapping_add(SEGMENT as u32);
+            input(&mut conn, now, &ack(acked));
+            moved += SEGMENT as u64;
+            now += ms(1);
+        }
+        assert_eq!(conn.unacknowledged(), 0);
+        // Now a segment is lost: three duplicate ACKs bring it back at once.
+        conn.send(&chunk).unwrap();
+        emit(&mut conn, now);
+        for _ in 0..3 {
+            input(&mut conn, now, &ack(acked));
+        }
+        assert_eq!(
+            emit(&mut conn, now),
+            (SEGMENT, Some(acked)),
+            "earlier recovery: {earlier_recovery}"
+        );
+        let fast = conn.stats().fast_retransmits;
+        assert_eq!(fast, 1 + u64::from(earlier_recovery));
+    }
+}
+
+/// RFC 2883: data received twice is reported in the first SACK block of
+/// the ACK it triggers (D-SACK), once, whether it lies below `RCV.NXT`,
+/// partly below it, or among data held out of order; in that last case the
+/// block holding it follows.
+#[test]
+fn duplicate_data_is_reported_with_dsack() {
+    const P: u32 = PEER_ISS + 1;
+    let data = |seq: u32, fill: u8| Seg::new(seq, ISS + 1, ACK).data(&[fill; 1000]);
+    let mut conn = established_sack();
+    input(&mut conn, at(20), &data(P, 1));
+    assert!(drain(&mut conn, at(20))[0].sack.is_empty());
+    // The same segment again, all of it below RCV.NXT.
+    input(&mut conn, at(21), &data(P, 1));
+    let ack = output(&mut conn, at(21)).unwrap();
+    assert_eq!(
+        (ack.ack, ack.sack.as_slice()),
+        (P + 1000, &[(P, P + 1000)][..])
+    );
+    expect_nothing(&mut conn, at(21));
+    // Reported once: the next ACK has no SACK blocks.
+    input(&mut conn, at(22), &data(P + 1000, 2));
+    let ack = output(&mut conn, at(22)).unwrap();
+    assert_eq!((ack.ack, ack.sack.len()), (P + 2000, 0));
+    // Half old: only the old half is a duplicate.
+    input(&mut conn, at(23), &data(P + 1500, 3));
+    let ack = output(&mut conn, at(23)).unwrap();
+    assert_eq!(
+        (ack.ack, ack.sack.as_slice()),
+        (P + 2500, &[(P + 1500, P + 2000)][..])
+    );
+    // Out of order, after a hole, twice.
+    input(&mut conn, at(24), &data(P + 3500, 4));
+    let ack = output(&mut conn, at(24)).unwrap();
+    assert_eq!(
+        (ack.ack, ack.sack.as_slice()),
+        (P + 2500, &[(P + 3500, P + 4500)][..])
+    );
+    input(&mut conn, at(25), &data(P + 3500, 4));
+    let ack = output(&mut conn, at(25)).unwrap();
+    assert_eq!(ack.sack, [(P + 3500, P + 4500), (P + 3500, P + 4500)]);
+    // Filling the hole: plain cumulative ACK, nothing held, nothing twice.
+    input(&mut conn, at(26), &data(P + 2500, 5));
+    let ack = output(&mut conn, at(26)).unwrap();
+    assert_eq!((ack.ack, ack.sack.len()), (P + 4500, 0));
+    let mut buf = [0u8; 8000];
+    assert_eq!(conn.recv(&mut buf), 4500);
+    assert_eq!(buf[3500..4500], [4; 1000]);
+}
+
+/// A D-SACK block riding on a data segment takes its room from the
+/// payload, so the segment still fits the peer's MSS; without SACK a
+/// duplicate is acknowledged with no SACK option at all.
+#[test]
+fn dsack_on_data_segments_and_none_without_sack() {
+    const P: u32 = PEER_ISS + 1;
+    let data = |seq: u32| Seg::new(seq, ISS + 1, ACK).data(&[9; 700]);
+    let mut conn = established_sack();
+    input(&mut conn, at(20), &data(P));
+    drain(&mut conn, at(20));
+    conn.send(&pattern(3000)).unwrap();
+    input(&mut conn, at(21), &data(P));
+    let first = output(&mut conn, at(21)).unwrap();
+    assert_eq!(first.sack, [(P, P + 700)]);
+    // 1000-byte MSS, 12 bytes of SACK option.
+    assert_eq!(first.payload.len(), 988);
+    let rest = drain(&mut conn, at(21));
+    assert!(
+        rest.iter()
+            .all(|s| s.sack.is_empty() && s.payload.len() <= 1000)
+    );
+    let mut conn = established(plain());
+    input(&mut conn, at(20), &data(P));
+    drain(&mut conn, at(20));
+    input(&mut conn, at(21), &data(P));
+    let ack = output(&mut conn, at(21)).unwrap();
+    assert_eq!((ack.ack, ack.sack.len()), (P + 700, 0));
+}
+
+/// A duplicate refused by PAWS (RFC 7323 §5.3) is reported with D-SACK too;
+/// a segment refused by PAWS whose data lies above `RCV.NXT` is not data
+/// this end holds, and gets no D-SACK block.
+#[test]
+fn paws_duplicates_are_reported_with_dsack() {
+    const P: u32 = PEER_ISS + 1;
+    let mut conn = client(Config {
+        sack: true,
+        timestamps: true,
+        ..plain()
+    });
+    output(&mut conn, at(0)).unwrap();
+    let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
+    synack.mss = Some(1000);
+    synack.sack_permitted = true;
+    synack.ts = Some((100, 1));
+    input(&mut conn, at(10), &synack);
+    drain(&mut conn, at(10));
+    let data = |seq: u32, tsval: u32| Seg {
+        ts: Some((tsval, 1)),
+        ..Seg::new(seq, ISS + 1, ACK).data(&[1; 500])
+    };
+    input(&mut conn, at(20), &data(P, 200));
+    drain(&mut conn, at(20));
+    // The same data with an older timestamp: PAWS drops it as a duplicate.
+    input(&mut conn, at(21), &data(P, 150));
+    let ack = output(&mut conn, at(21)).unwrap();
+    assert_eq!(
+        (ack.ack, ack.sack.as_slice()),
+        (P + 500, &[(P, P + 500)][..])
+    );
+    // New data with an old timestamp: dropped, acknowledged, not D-SACKed.
+    input(&mut conn, at(22), &data(P + 500, 150));
+    let ack = output(&mut conn, at(22)).unwrap();
+    assert_eq!((ack.ack, ack.sack.len()), (P + 500, 0));
+    assert_eq!(conn.readable(), 500);
+}
