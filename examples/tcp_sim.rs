@@ -441,12 +441,13 @@ fn main() -> ExitCode {
         for (name, side) in [("client", &a), ("server", &b)] {
             let s = &side.stats;
             println!(
-                "{name}: {} segments sent, {} retransmitted ({} bytes), {} RTOs, {} fast retransmits, {} dup ACKs, srtt {:?}, cwnd {}",
+                "{name}: {} segments sent, {} retransmitted ({} bytes), {} RTOs, {} fast retransmits, {} responses undone, {} dup ACKs, srtt {:?}, cwnd {}",
                 s.segments_sent,
                 s.retransmits,
                 s.bytes_retransmitted,
                 s.timeouts,
                 s.fast_retransmits,
+                s.undos,
                 s.dup_acks,
                 s.srtt,
                 s.cwnd

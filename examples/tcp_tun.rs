@@ -471,7 +471,8 @@ mod linux {
         let s = &app.stats;
         println!(
             "{what}: {} bytes in ({:.1} MB/s), {} bytes out ({:.1} MB/s) in {secs:.3} s; {} segments sent, \
-             {} retransmitted ({} bytes), {} RTOs, {} fast retransmits, {} dup ACKs, srtt {:?}, cwnd {}{}",
+             {} retransmitted ({} bytes), {} RTOs, {} fast retransmits, {} responses undone, {} dup ACKs, \
+             srtt {:?}, cwnd {}{}",
             app.bytes_in,
             rate(app.bytes_in),
             app.bytes_out,
@@ -481,6 +482,7 @@ mod linux {
             s.bytes_retransmitted,
             s.timeouts,
             s.fast_retransmits,
+            s.undos,
             s.dup_acks,
             s.srtt,
             s.cwnd,

@@ -10,7 +10,8 @@
 #      which closes first
 #   4. and 5. 1 and 2 with loss, delay, reordering and duplication injected
 #      by the example, IMPAIRED_MB each way, after which the kernel must
-#      have received D-SACK blocks for the duplicated segments
+#      have received D-SACK blocks for the duplicated segments and the
+#      userspace endpoint must have undone spurious congestion responses
 #
 # Every transfer is checked with sha256. Needs root and /dev/net/tun;
 # otherwise it says SKIP and exits 0.
@@ -233,6 +234,15 @@ for names, values in zip(lines[0::2], lines[1::2]):
             "and undid $undo congestion responses with them"
     else
         fail "impaired runs: the kernel received no D-SACK block from the userspace endpoint"
+    fi
+    # The path reorders segments too: some of the userspace endpoint's fast
+    # retransmits are spurious, and the kernel's timestamp echoes must have
+    # let it undo them (Eifel detection).
+    undone="$(cat "$WORK"/impaired-*.tun.out | grep -o '[0-9]* responses undone' | awk '{s += $1} END {print s + 0}')"
+    if ((undone > 0)); then
+        pass "impaired runs: the userspace endpoint undid $undone spurious congestion responses"
+    else
+        fail "impaired runs: the userspace endpoint undid no congestion response"
     fi
     # The same over IPv6.
     KERNEL_IP=$KERNEL_IP6 USER_IP=$USER_IP6

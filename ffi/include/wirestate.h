@@ -595,6 +595,9 @@ typedef struct wirestate_tcp_stats {
     uint32_t peer_window;
     // Payload bytes in a full segment we send.
     size_t send_mss;
+    // Congestion responses undone because the original transmission
+    // turned out to have arrived (needs timestamps).
+    uint64_t undos;
 } wirestate_tcp_stats;
 
 // One event, filled by `wirestate_tcp_endpoint_poll_event`. Fields that do

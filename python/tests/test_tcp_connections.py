@@ -44,10 +44,11 @@ def test_stats_dict():
     for key in (
         "state", "srtt", "rto", "cwnd", "ssthresh", "peer_window", "send_mss", "segments_sent",
         "segments_received", "bytes_sent", "bytes_received", "bytes_acked", "bytes_retransmitted",
-        "retransmits", "timeouts", "fast_retransmits", "dup_acks", "unacknowledged", "readable",
-        "writable",
+        "retransmits", "timeouts", "fast_retransmits", "dup_acks", "undos", "unacknowledged",
+        "readable", "writable",
     ):
         assert key in s, key
+    assert s["undos"] == 0
     assert s["state"] == "ESTABLISHED"
     assert s["bytes_sent"] == s["bytes_acked"] == 5000
     assert s["retransmits"] == 0 and s["ssthresh"] is None

@@ -149,6 +149,9 @@ pub struct wirestate_tcp_stats {
     pub peer_window: u32,
     /// Payload bytes in a full segment we send.
     pub send_mss: usize,
+    /// Congestion responses undone because the original transmission
+    /// turned out to have arrived (needs timestamps).
+    pub undos: u64,
 }
 
 fn nanos(d: core::time::Duration) -> u64 {
@@ -175,6 +178,7 @@ impl From<Stats> for wirestate_tcp_stats {
             ssthresh: s.ssthresh,
             peer_window: s.peer_window,
             send_mss: s.send_mss,
+            undos: s.undos,
         }
     }
 }

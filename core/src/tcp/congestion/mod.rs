@@ -405,6 +405,16 @@ impl Window {
         }
     }
 
+    /// Puts back the window from `before` a congestion response that
+    /// proved spurious: each of the window and `ssthresh` at least what it
+    /// was then, and out of recovery (the algorithm's own state is the
+    /// caller's to restore).
+    pub(crate) fn undo(&mut self, before: &Window) {
+        self.cwnd = self.cwnd.max(before.cwnd);
+        self.ssthresh = self.ssthresh.max(before.ssthresh);
+        self.in_recovery = false;
+    }
+
     /// See [`Controller::on_idle_restart`]. `growth` is `None` when the
     /// algorithm's state was never created: it is then fresh, and a fresh
     /// state has no epoch to end.

@@ -106,6 +106,11 @@ pub struct Stats {
     pub fast_retransmits: u64,
     /// Duplicate ACKs received; saturates at `u32::MAX`.
     pub dup_acks: u64,
+    /// Congestion responses (fast recovery or a timeout) undone because the
+    /// ACK that followed showed the original transmission had arrived, so
+    /// the retransmission was not needed (RFC 3522 detection; needs
+    /// timestamps); saturates at `u32::MAX`.
+    pub undos: u64,
     /// Smoothed round-trip time, once measured.
     pub srtt: Option<crate::time::Duration>,
     /// Current retransmission timeout.

@@ -31,6 +31,7 @@ impl Connection {
             timeouts: l.timeouts.into(),
             fast_retransmits: l.fast_retransmits.into(),
             dup_acks: l.dup_acks.into(),
+            undos: l.undos.into(),
             srtt: self.rtt.srtt(),
             rto: self.rto(),
             cwnd: self.cc.window(),

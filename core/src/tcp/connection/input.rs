@@ -404,6 +404,7 @@ impl Connection {
         }
         self.rtt.reset_backoff();
         self.reset_rto_count();
+        self.check_undo(seg, ack);
         let rtt = self.rtt.srtt().unwrap_or(self.rto());
         self.recovery_on_new_ack(now, ack, data, rtt);
         // RFC 6298 §5.2 and §5.3: stop the timer when all is acknowledged,

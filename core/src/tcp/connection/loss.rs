@@ -21,7 +21,7 @@
 use alloc::boxed::Box;
 
 use super::SCOREBOARD_RANGES;
-use crate::tcp::congestion::{Algorithm, Growth};
+use crate::tcp::congestion::{Algorithm, Growth, Window};
 use crate::tcp::scoreboard::Scoreboard;
 use crate::tcp::seq::SeqNumber;
 
@@ -40,6 +40,28 @@ pub(super) struct LossCounters {
     pub fast_retransmits: u32,
     /// Duplicate ACKs received.
     pub dup_acks: u32,
+    /// Congestion responses undone as spurious.
+    pub undos: u32,
+}
+
+/// A congestion response (fast recovery or a retransmission timeout) that
+/// may yet prove spurious: what it changed, kept until the first ACK to
+/// cover the first byte it retransmitted says whether that retransmission
+/// was needed (Eifel detection, RFC 3522, with timestamps).
+#[derive(Debug, Clone)]
+pub(super) struct Undo {
+    /// The window before the response.
+    pub window: Window,
+    /// The algorithm's state before the response.
+    pub growth: Growth,
+    /// Our timestamp clock when the response began: an ACK echoing an
+    /// older timestamp acknowledges a transmission from before it.
+    pub ts: u32,
+    /// `SND.UNA` when the response began: the first byte retransmitted.
+    pub marker: SeqNumber,
+    /// Whether the response was a retransmission timeout (which also
+    /// rewound `SND.NXT`).
+    pub timeout: bool,
 }
 
 /// The state of a connection that has met trouble (see the module doc).
@@ -80,6 +102,8 @@ pub(super) struct LossState {
     /// A duplicate segment's sequence range, for the first SACK block of
     /// the next segment sent (D-SACK, RFC 2883), when SACK is in use.
     pub dsack: Option<(SeqNumber, SeqNumber)>,
+    /// The congestion response that may still be undone.
+    pub undo: Option<Undo>,
 }
 
 impl LossState {
@@ -100,6 +124,7 @@ impl LossState {
             rst_seq: SeqNumber::default(),
             counters: LossCounters::default(),
             dsack: None,
+            undo: None,
         }
     }
 }

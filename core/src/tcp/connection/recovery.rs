@@ -13,8 +13,17 @@
 //! minus SACKed ones, minus holes presumed lost and not yet resent) and
 //! sends while `pipe` is below the window — first the holes, in order, then
 //! new data.
+//!
+//! With timestamps, a response to a loss that was not one is undone
+//! (Eifel detection, RFC 3522): the first ACK to cover the first byte
+//! retransmitted echoes the timestamp of the transmission the peer got, and
+//! one from before the response means the original arrived (it was only
+//! reordered or delayed). The window, `ssthresh` and the algorithm's state
+//! then go back to what they were; after a timeout, sending resumes at
+//! `SND.MAX` instead of going back over data the peer holds (RFC 4015).
 
 use super::event::bump;
+use super::loss::Undo;
 use super::{Connection, Flags};
 use crate::tcp::scoreboard::{DUP_THRESH, Scoreboard};
 use crate::tcp::seq::SeqNumber;
@@ -146,6 +155,7 @@ impl Connection {
             self.flight_size(),
             self.opts.sack(),
         );
+        self.keep_for_undo(now, false);
         let loss = self.loss.make(self.snd_una, self.config.congestion);
         loss.recover = max;
         self.cc.on_enter_recovery(now, flight, &mut loss.growth);
@@ -160,6 +170,57 @@ impl Connection {
         // Both: the first missing segment goes out at once, whatever the
         // window says (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4.3).
         self.flags.on(Flags::RETRANSMIT);
+    }
+
+    /// Keeps what a congestion response is about to change, so that it can
+    /// be undone if it proves spurious: only with timestamps (the evidence
+    /// comes from them), and only for the first response of an episode
+    /// (a timeout during fast recovery keeps the state from before both).
+    pub(super) fn keep_for_undo(&mut self, now: Instant, timeout: bool) {
+        if !self.opts.timestamps() {
+            return;
+        }
+        let ts = super::options::ts_clock(now, self.ts_offset());
+        let (una, window) = (self.snd_una, self.cc.clone());
+        let loss = self.loss.make(una, self.config.congestion);
+        if loss.undo.is_none() {
+            loss.undo = Some(Undo {
+                window,
+                growth: loss.growth,
+                ts,
+                marker: una,
+                timeout,
+            });
+        }
+    }
+
+    /// Eifel detection (RFC 3522) on an ACK that moves `SND.UNA` to `ack`,
+    /// before the window reacts to it: once the first byte retransmitted is
+    /// covered, the response is either confirmed (the ACK echoes the
+    /// retransmission or later) or undone (it echoes an older timestamp,
+    /// so the peer got the original).
+    pub(super) fn check_undo(&mut self, seg: &TcpRepr<'_>, ack: SeqNumber) {
+        let Some(loss) = self.loss.get_mut() else {
+            return;
+        };
+        let Some(undo) = loss.undo.take_if(|u| ack.gt(u.marker)) else {
+            return;
+        };
+        let spurious = seg
+            .timestamp
+            .is_some_and(|(_, tsecr)| (tsecr.wrapping_sub(undo.ts) as i32) < 0);
+        if !spurious {
+            return;
+        }
+        loss.growth = undo.growth;
+        bump(&mut loss.counters.undos);
+        self.cc.undo(&undo.window);
+        self.flags.off(Flags::SACK_RECOVERY);
+        if undo.timeout && self.snd_nxt.lt(self.snd_max) {
+            // The data after the retransmission went out once already and
+            // was not lost either: carry on with new data.
+            self.snd_nxt = self.snd_max;
+        }
     }
 
     /// Forgets recovery after a retransmission timeout. SACK information

@@ -49,6 +49,9 @@ impl Connection {
             self.time_out();
             return;
         }
+        if self.state.is_synchronized() {
+            self.keep_for_undo(now, true);
+        }
         let ts_rto = super::options::ts_clock(now, self.ts_offset());
         let loss = self.loss();
         loss.rto_count = loss.rto_count.saturating_add(1);

@@ -44,7 +44,7 @@ fn lossy_config() -> crate::tcp::Config {
 /// Two endpoints move `up` bytes A→B and `down` bytes B→A over `link`,
 /// close, and must end with both streams intact and nothing left.
 fn transfer(link: LinkConfig, seed: u64, up: usize, down: usize) {
-    if let Err((side, ev)) = transfer_with(lossy_config(), link, seed, up, down) {
+    if let Err((side, ev, _)) = transfer_with(lossy_config(), link, seed, up, down) {
         panic!("{side}: {ev:?}");
     }
 }
@@ -57,8 +57,8 @@ fn transfer_with(
     seed: u64,
     up: usize,
     down: usize,
-) -> Result<(), (char, crate::tcp::Event)> {
-    use crate::tcp::{ConnId, Endpoint, EndpointConfig, Event};
+) -> Result<(), (char, crate::tcp::Event, crate::tcp::State)> {
+    use crate::tcp::{ConnId, Endpoint, EndpointConfig, Event, State};
     let config = EndpointConfig {
         connection,
         ..EndpointConfig::default()
@@ -79,7 +79,11 @@ fn transfer_with(
     let (mut got_up, mut got_down) = (Vec::new(), Vec::new());
     let mut closed = [false, false];
     let mut buf = vec![0u8; 4096];
+    // The state each end was last seen in, for the error.
+    let (mut last_a, mut last_b) = (State::SynSent, State::Listen);
     for _ in 0..2_000_000 {
+        last_a = pair.a.state(id_a).unwrap_or(last_a);
+        last_b = id_b.and_then(|id| pair.b.state(id)).unwrap_or(last_b);
         // Application of A.
         if sent_up < up {
             sent_up += pair.a.send(id_a, &data_up[sent_up..]).unwrap_or(0);
@@ -97,7 +101,7 @@ fn transfer_with(
         }
         while let Some((_, ev)) = pair.a.poll_event() {
             if matches!(ev, Event::Reset | Event::TimedOut) {
-                return Err(('A', ev));
+                return Err(('A', ev, last_a));
             }
             check_transition(ev);
             closed[0] |= ev == Event::Closed;
@@ -105,7 +109,7 @@ fn transfer_with(
         // Application of B.
         while let Some((id, ev)) = pair.b.poll_event() {
             if matches!(ev, Event::Reset | Event::TimedOut) {
-                return Err(('B', ev));
+                return Err(('B', ev, last_b));
             }
             check_transition(ev);
             if let Event::Incoming { .. } = ev {
@@ -131,12 +135,19 @@ fn transfer_with(
             break;
         }
     }
-    // The last step may have queued the final events.
+    // The last step may have queued the final events, a timeout among
+    // them (after which nothing is left to step).
     while let Some((_, ev)) = pair.a.poll_event() {
+        if matches!(ev, Event::Reset | Event::TimedOut) {
+            return Err(('A', ev, last_a));
+        }
         check_transition(ev);
         closed[0] |= ev == Event::Closed;
     }
     while let Some((_, ev)) = pair.b.poll_event() {
+        if matches!(ev, Event::Reset | Event::TimedOut) {
+            return Err(('B', ev, last_b));
+        }
         check_transition(ev);
         closed[1] |= ev == Event::Closed;
     }
@@ -185,12 +196,15 @@ fn retransmission_never_carries_data_past_snd_max() {
     transfer(link, 588_992_324_981_190_372, 30_952, 20_193);
 }
 
-/// Found by `endpoints_deliver_exactly_once` at 300,000 cases: A sent its
-/// last byte and FIN, B acknowledged them and sent its own FIN, and from
-/// then on, of the sixteen tries of that FIN and A's ACK from TIME-WAIT,
-/// none made it both ways uncorrupted. With the default fifteen
-/// retransmissions B gives up in LAST-ACK, a legitimate end; with the
-/// retries of [`lossy_config`] the same link closes cleanly.
+/// A close that meets a streak of losses: A sent its last byte and FIN, B
+/// acknowledged them and sent its own FIN, and from then on none of seven
+/// tries of that FIN and A's ACK from TIME-WAIT made it both ways
+/// uncorrupted. With six retransmissions B gives up in LAST-ACK, a
+/// legitimate end; with the retries of [`lossy_config`] the same link
+/// closes cleanly. (`endpoints_deliver_exactly_once` first found such a
+/// streak of sixteen, with the default fifteen retransmissions, at 300,000
+/// cases; that trace changed with the congestion response undo, and this
+/// seed shows the same thing with a shorter streak.)
 #[test]
 fn a_failed_close_streak_times_out_last_ack() {
     let link = LinkConfig {
@@ -204,14 +218,14 @@ fn a_failed_close_streak_times_out_last_ack() {
         duplicate: 0.032_601_638_692_129_69,
         corrupt: 0.046_361_468_297_627_29,
     };
-    let (seed, up, down) = (18_326_555_642_190_511_993, 52_061, 11_585);
+    let (seed, up, down) = (181, 52_061, 11_585);
     let short = crate::tcp::Config {
-        max_retransmissions: 15,
+        max_retransmissions: 6,
         ..lossy_config()
     };
     assert_eq!(
         transfer_with(short, link.clone(), seed, up, down),
-        Err(('B', crate::tcp::Event::TimedOut))
+        Err(('B', crate::tcp::Event::TimedOut, crate::tcp::State::LastAck))
     );
     transfer(link, seed, up, down);
 }

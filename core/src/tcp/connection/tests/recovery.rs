@@ -314,3 +314,123 @@ fn paws_duplicates_are_reported_with_dsack() {
     assert_eq!((ack.ack, ack.sack.len()), (P + 500, 0));
     assert_eq!(conn.readable(), 500);
 }
+
+/// Established with timestamps and NewReno (round numbers), no SACK; the
+/// peer's clock is at 1000. Data segments carry 988 bytes (1000 minus the
+/// timestamp option).
+fn established_ts() -> Connection {
+    let mut conn = client(Config {
+        timestamps: true,
+        congestion: crate::tcp::CongestionAlgorithm::NewReno,
+        ..plain()
+    });
+    let syn = output(&mut conn, at(0)).unwrap();
+    let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
+    synack.mss = Some(1000);
+    synack.ts = Some((1000, syn.ts.unwrap().0));
+    input(&mut conn, at(10), &synack);
+    drain(&mut conn, at(10));
+    events(&mut conn);
+    conn
+}
+
+/// An ACK from the peer with timestamps: `tsecr` is what it echoes.
+fn ack_ts(ack: u32, tsecr: u32) -> Seg {
+    Seg {
+        ts: Some((1001, tsecr)),
+        ..Seg::new(PEER_ISS + 1, ack, ACK)
+    }
+}
+
+/// Reordering makes three duplicate ACKs, fast retransmit halves the
+/// window, and then the ACK for everything echoes the timestamp of the
+/// first segment's original transmission: it was late, not lost, and the
+/// halving is undone (RFC 3522). Had the ACK echoed the retransmission's
+/// timestamp, the loss would have been real and the halving stands.
+#[test]
+fn a_spurious_fast_retransmit_is_undone() {
+    for spurious in [true, false] {
+        let mut conn = established_ts();
+        conn.send(&pattern(8 * 988)).unwrap();
+        let sent = drain(&mut conn, at(100));
+        let total: u32 = sent.iter().map(|s| s.payload.len() as u32).sum();
+        let original = sent[0].ts.unwrap().0;
+        let (cwnd, ssthresh) = (conn.cwnd(), conn.ssthresh());
+        assert_eq!(ssthresh, usize::MAX);
+        for _ in 0..3 {
+            input(&mut conn, at(150), &ack_ts(ISS + 1, original));
+        }
+        let rexmit = output(&mut conn, at(150)).unwrap();
+        assert_eq!(rexmit.seq, ISS + 1);
+        let retransmitted = rexmit.ts.unwrap().0;
+        assert!(retransmitted > original);
+        assert!(conn.ssthresh() < ssthresh);
+        let echo = if spurious { original } else { retransmitted };
+        input(&mut conn, at(160), &ack_ts(ISS + 1 + total, echo));
+        let stats = conn.stats();
+        if spurious {
+            assert_eq!(stats.undos, 1);
+            assert_eq!(conn.ssthresh(), usize::MAX);
+            assert!(conn.cwnd() >= cwnd, "{} < {cwnd}", conn.cwnd());
+        } else {
+            assert_eq!(stats.undos, 0);
+            assert!(conn.ssthresh() < ssthresh);
+            assert!(conn.cwnd() < cwnd);
+        }
+        assert_eq!(stats.fast_retransmits, 1);
+    }
+}
+
+/// A delay spike fires the retransmission timer; the ACK that follows
+/// echoes the original first segment's timestamp, so the timeout was
+/// spurious: the window comes back from one segment, and sending carries
+/// on from `SND.MAX` instead of going back over segments the peer holds.
+#[test]
+fn a_spurious_timeout_is_undone_without_going_back() {
+    let mut conn = established_ts();
+    conn.send(&pattern(4 * 988)).unwrap();
+    let sent = drain(&mut conn, at(100));
+    assert_eq!(sent.len(), 4);
+    let original = sent[0].ts.unwrap().0;
+    let cwnd = conn.cwnd();
+    let rto_at = conn.timer(Timer::Retransmit).unwrap();
+    conn.handle_timeout(rto_at);
+    let rexmit = drain(&mut conn, rto_at);
+    assert_eq!((rexmit.len(), rexmit[0].seq), (1, ISS + 1));
+    assert_eq!(conn.cwnd(), 988);
+    // The original first segment was acknowledged, late.
+    input(&mut conn, rto_at + ms(5), &ack_ts(ISS + 1 + 988, original));
+    assert_eq!(conn.stats().undos, 1);
+    // Back to the window before the timeout, which the ACK then grows in
+    // slow start.
+    assert_eq!((conn.cwnd(), conn.ssthresh()), (cwnd + 988, usize::MAX));
+    // Segments 2 to 4 are still in flight from their first transmission.
+    expect_nothing(&mut conn, rto_at + ms(5));
+    input(
+        &mut conn,
+        rto_at + ms(6),
+        &ack_ts(ISS + 1 + 4 * 988, original),
+    );
+    assert_eq!(conn.unacknowledged(), 0);
+    assert_eq!(conn.stats().retransmits, 1);
+}
+
+/// The same timeout, but the ACK echoes the retransmission: the loss was
+/// real, and the window stays collapsed and grows from one segment.
+#[test]
+fn a_real_timeout_is_not_undone() {
+    let mut conn = established_ts();
+    conn.send(&pattern(4 * 988)).unwrap();
+    drain(&mut conn, at(100));
+    let rto_at = conn.timer(Timer::Retransmit).unwrap();
+    conn.handle_timeout(rto_at);
+    let rexmit = drain(&mut conn, rto_at);
+    let echo = rexmit[0].ts.unwrap().0;
+    input(&mut conn, rto_at + ms(5), &ack_ts(ISS + 1 + 988, echo));
+    assert_eq!(conn.stats().undos, 0);
+    assert!(conn.ssthresh() < usize::MAX);
+    assert_eq!(conn.cwnd(), 2 * 988);
+    // Go-back-N: the next segment goes again.
+    let next = drain(&mut conn, rto_at + ms(5));
+    assert_eq!(next[0].seq, ISS + 1 + 988);
+}
