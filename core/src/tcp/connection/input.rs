@@ -362,12 +362,21 @@ impl Connection {
         } else if ack == self.snd_una {
             let newly_sacked = self.take_sack(seg);
             let outstanding = self.snd_max != self.snd_una;
-            let classic = seg.payload.is_empty()
-                && !seg.flags.intersects(TcpFlags::SYN | TcpFlags::FIN)
-                && self.snd_wnd == old_window
-                // Answers to zero-window probes are not loss signals.
-                && self.snd_wnd > 0;
-            if outstanding && (classic || newly_sacked > 0) {
+            // With SACK, a duplicate is an ACK that reports data not SACKed
+            // before (RFC 6675 §2): a copy of an ACK made by the path, or one
+            // that only carries a D-SACK for a segment received twice, says
+            // nothing about loss. Without SACK, the classic rule (RFC 5681
+            // §2): no data, no SYN or FIN, the same window.
+            let duplicate = if self.opts.sack() {
+                newly_sacked > 0
+            } else {
+                seg.payload.is_empty()
+                    && !seg.flags.intersects(TcpFlags::SYN | TcpFlags::FIN)
+                    && self.snd_wnd == old_window
+                    // Answers to zero-window probes are not loss signals.
+                    && self.snd_wnd > 0
+            };
+            if outstanding && duplicate {
                 self.on_duplicate_ack(now);
             }
         }

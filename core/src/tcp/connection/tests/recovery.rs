@@ -434,3 +434,40 @@ fn a_real_timeout_is_not_undone() {
     let next = drain(&mut conn, rto_at + ms(5));
     assert_eq!(next[0].seq, ISS + 1 + 988);
 }
+
+/// With SACK, only ACKs that report newly SACKed data count as duplicates
+/// (RFC 6675 §2): copies of an ACK made by the path, and ACKs carrying only
+/// a D-SACK block below `SND.UNA`, do not start fast retransmit.
+#[test]
+fn with_sack_only_new_sack_information_makes_a_duplicate() {
+    const L: u32 = ISS + 1;
+    const P: u32 = PEER_ISS + 1;
+    let mut conn = established_sack();
+    conn.send(&pattern(10_000)).unwrap();
+    drain(&mut conn, at(10));
+    let sack = |blocks: &[(u32, u32)]| Seg {
+        sack: blocks.iter().map(|&(a, b)| (L + a, L + b)).collect(),
+        ..Seg::new(P, L, ACK)
+    };
+    input(&mut conn, at(30), &sack(&[(1000, 2000)]));
+    // The path repeats that ACK; a D-SACK for old data says nothing new.
+    input(&mut conn, at(30), &sack(&[(1000, 2000)]));
+    input(&mut conn, at(30), &sack(&[(1000, 2000)]));
+    input(
+        &mut conn,
+        at(30),
+        &Seg {
+            sack: alloc::vec![(L - 500, L)],
+            ..Seg::new(P, L, ACK)
+        },
+    );
+    expect_nothing(&mut conn, at(30));
+    assert_eq!(conn.stats().dup_acks, 1);
+    // Two more segments arrive past the hole: the third duplicate.
+    input(&mut conn, at(31), &sack(&[(1000, 3000)]));
+    input(&mut conn, at(31), &sack(&[(1000, 4000)]));
+    let rexmit = output(&mut conn, at(31)).unwrap();
+    assert_eq!((rexmit.seq, rexmit.payload.len()), (L, 1000));
+    assert_eq!(conn.stats().dup_acks, 3);
+    assert_eq!(conn.stats().fast_retransmits, 1);
+}
