@@ -31,7 +31,7 @@ pub(super) struct Vacant {
 
 /// Where the table finds the address pair of an id it holds: the
 /// connection in the slab, or its TIME-WAIT record. Every id in the table
-/// has one.
+/// has one until it is removed.
 pub(super) trait PairOf {
     /// The address pair of `id`, if it is still there.
     fn pair_of(&self, id: ConnId) -> Option<&AddrPair>;
@@ -43,18 +43,21 @@ pub(super) trait PairOf {
 /// than SipHash. Every change to the table goes through here, so the
 /// remembered pair never outlives its entry.
 ///
-/// The table holds only the ids, 8 bytes a slot: the pair itself already
-/// lives in the connection or its TIME-WAIT record, which [`PairOf`] looks
-/// up to compare keys and to rehash when the table grows. Storing the
-/// 38-byte pair again would make every slot 48 bytes, and a table of
-/// TIME-WAIT records, read at random when they expire, six times larger.
+/// The table holds each id with its pair's hash, 16 bytes a slot: the pair
+/// itself already lives in the connection or its TIME-WAIT record, which
+/// [`PairOf`] looks up to compare keys once the full hash matched. Storing
+/// the 38-byte pair again would make every slot 48 bytes, and a table of
+/// TIME-WAIT records, read at random when they expire, three times larger;
+/// without the hash, every rehash (hashbrown rehashes in place once
+/// removals have left enough tombstones, which a busy client's expiring
+/// TIME-WAIT records do all the time) would look up every pair again.
 /// Pairs are hashed as one block (both addresses, then both ports) since
 /// SipHash takes whole blocks much faster than many small writes; a pair is
 /// hashed once per packet at most. Both addresses are always of one family
 /// here: segments carry them that way and `connect` refuses mixed ones.
 #[derive(Debug)]
 pub(super) struct Tuples {
-    table: HashTable<ConnId>,
+    table: HashTable<(u64, ConnId)>,
     hash: TupleHash,
     last: Option<(AddrPair, ConnId)>,
 }
@@ -77,11 +80,11 @@ impl Tuples {
             }
         }
         let hash = self.hash.of(key);
-        match self
-            .table
-            .find(hash, |&id| pairs.pair_of(id).is_some_and(|k| k == key))
-        {
-            Some(&id) => {
+        let found = self.table.find(hash, |&(h, id)| {
+            h == hash && pairs.pair_of(id).is_some_and(|k| k == key)
+        });
+        match found {
+            Some(&(_, id)) => {
                 self.last = Some((*key, id));
                 Ok(id)
             }
@@ -111,18 +114,13 @@ impl Tuples {
         )
     }
 
-    /// Adds the pair `get` did not find, for connection `id`, which
-    /// `pairs` must already know. It becomes the remembered pair: the next
-    /// segment is most likely for it (the handshake's second and third).
-    pub(super) fn insert(&mut self, pairs: &impl PairOf, vacant: Vacant, id: ConnId) {
+    /// Adds the pair `get` did not find, for connection `id`. It becomes
+    /// the remembered pair: the next segment is most likely for it (the
+    /// handshake's second and third).
+    pub(super) fn insert(&mut self, vacant: Vacant, id: ConnId) {
         self.last = Some((vacant.key, id));
-        let hash = self.hash;
-        // Growing rehashes every id through its pair; one that had none
-        // (which the endpoint never lets happen) would land in bucket 0
-        // and simply never be found.
-        self.table.insert_unique(vacant.hash, id, move |&id| {
-            pairs.pair_of(id).map_or(0, |k| hash.of(k))
-        });
+        self.table
+            .insert_unique(vacant.hash, (vacant.hash, id), |&(h, _)| h);
     }
 
     /// Removes connection `id`, whose pair is `key`. Slots are matched by
@@ -131,7 +129,7 @@ impl Tuples {
         if self.last.is_some_and(|(_, last)| last == id) {
             self.last = None;
         }
-        if let Ok(entry) = self.table.find_entry(self.hash.of(key), |&e| e == id) {
+        if let Ok(entry) = self.table.find_entry(self.hash.of(key), |&(_, e)| e == id) {
             entry.remove();
         }
     }
@@ -247,13 +245,12 @@ mod tests {
         let add = |t: &mut Tuples, pairs: &mut Pairs, pair: AddrPair, id: u64| {
             let vacant = t.get(pairs, &pair).expect_err("not there yet");
             pairs.0.insert(id, pair);
-            t.insert(pairs, vacant, ConnId(id));
+            t.insert(vacant, ConnId(id));
         };
         for (i, (l, r)) in [(a, b), (b, a), (am, bm), (a6, b6)].into_iter().enumerate() {
             add(&mut t, &mut pairs, key(l, r), i as u64 + 1);
         }
-        // Many more, so that the table grows and rehashes through the
-        // pairs it looks up.
+        // Many more, so that the table grows and rehashes.
         for port in 10_000..12_000 {
             let l = SocketAddr::new(a.ip(), port);
             add(&mut t, &mut pairs, key(l, b), u64::from(port));

@@ -669,8 +669,7 @@ impl Endpoint {
             announced: !passive,
             timer: Deadline::default(),
         });
-        let (tuples, pairs) = self.tuples();
-        tuples.insert(&pairs, vacant, id);
+        self.by_tuple.insert(vacant, id);
         self.touch(id);
         id
     }
