@@ -341,6 +341,10 @@ impl Connection {
         }
         let old_window = self.snd_wnd;
         let in_range = self.snd_una.le(ack);
+        if let Some(loss) = self.loss.get_mut() {
+            // The peer is there: zero-window probes count again from zero.
+            loss.unanswered_probes = 0;
+        }
         // Window update, only from a segment at least as new as the last
         // one that updated it. An ACK that advances SND.UNA is newer than
         // any before it even when its sequence number is old (the peer

@@ -1,6 +1,7 @@
 //! What a connection keeps only once something went wrong: a loss, a
-//! retransmission, a timeout, a duplicate segment from the peer, or a peer
-//! (or attacker) sending segments that need a RST or a challenge ACK.
+//! retransmission, a timeout, a duplicate segment from the peer, a zero
+//! window to probe, or a peer (or attacker) sending segments that need a
+//! RST or a challenge ACK.
 //!
 //! A connection that never meets any of these never needs this state, and
 //! most connections never do, so it is not part of the connection itself:
@@ -104,6 +105,9 @@ pub(super) struct LossState {
     pub dsack: Option<(SeqNumber, SeqNumber)>,
     /// The congestion response that may still be undone.
     pub undo: Option<Undo>,
+    /// Zero-window probes sent since the peer last acknowledged anything
+    /// (see `on_persist_timeout`).
+    pub unanswered_probes: u16,
 }
 
 impl LossState {
@@ -125,6 +129,7 @@ impl LossState {
             counters: LossCounters::default(),
             dsack: None,
             undo: None,
+            unanswered_probes: 0,
         }
     }
 }

@@ -79,7 +79,9 @@ impl Connection {
     }
 
     /// RFC 9293 §3.8.6.1: probe a zero window, backing off like the RTO.
-    /// Probing goes on as long as the peer answers (RFC 1122 §4.2.2.17).
+    /// Probing goes on as long as the peer answers (RFC 1122 §4.2.2.17),
+    /// and ends the connection after `max_retransmissions` probes in a row
+    /// without an answer.
     /// A window too small to send into with nothing in flight is probed
     /// the same way (the override timeout of §3.8.6.2.1).
     fn on_persist_timeout(&mut self, now: Instant) {
@@ -89,6 +91,17 @@ impl Connection {
             self.persist_count = 0;
             return;
         }
+        // Probing goes on as long as the peer answers (RFC 1122
+        // §4.2.2.17); a peer that stays silent through as many probes as
+        // a segment may be retransmitted is gone, and the connection ends
+        // as it would after that many retransmissions.
+        let limit = self.config.max_retransmissions;
+        let loss = self.loss();
+        if super::reached(loss.unanswered_probes, limit) {
+            self.time_out();
+            return;
+        }
+        loss.unanswered_probes = loss.unanswered_probes.saturating_add(1);
         self.flags.on(Flags::PROBE);
         self.persist_count = self.persist_count.saturating_add(1);
         self.timers

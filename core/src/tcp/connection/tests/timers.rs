@@ -283,3 +283,34 @@ fn zero_window_probing_outlasts_its_8_bit_count() {
     let seg = output(&mut conn, now).unwrap();
     assert_eq!(seg.payload.as_slice(), b"hello");
 }
+
+/// A peer that offers no window and then answers nothing, not even the
+/// probes: after `max_retransmissions` unanswered probes the connection
+/// times out, in ESTABLISHED and, closed by the application with data
+/// still queued, in FIN-WAIT-1 (where a long property run found it probing
+/// forever).
+#[test]
+fn unanswered_zero_window_probes_time_out() {
+    for close in [false, true] {
+        let mut conn = established(Config {
+            max_retransmissions: 4,
+            ..plain()
+        });
+        input(&mut conn, at(10), &Seg::new(P, L, ACK).window(0));
+        conn.send(b"hello").unwrap();
+        if close {
+            conn.close(at(10)).unwrap();
+            assert_eq!(conn.state(), State::FinWait1);
+        }
+        drain(&mut conn, at(10));
+        let mut probes = 0;
+        while let Some(t) = conn.poll_timeout() {
+            conn.handle_timeout(t);
+            probes += drain(&mut conn, t).len();
+            assert!(probes < 100, "probing never ends");
+        }
+        assert_eq!(probes, 4);
+        assert_eq!(events(&mut conn), [Event::TimedOut, Event::Closed]);
+        assert_eq!(conn.state(), State::Closed);
+    }
+}
