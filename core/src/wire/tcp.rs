@@ -646,6 +646,11 @@ impl<'a> Repr<'a> {
     /// # Panics
     ///
     /// If the buffer is shorter than `header_len() + payload_len`.
+    // Inlined (with its option helpers) into the connection's output path,
+    // which then writes the header from the fields it computes instead of
+    // through a `Repr` stored and read back: 2.3% fewer instructions per
+    // open+close; in time, alternating criterion runs put it within noise
+    // (bulk at MTU 1500 +1.4%, open+close -2%).
     #[inline]
     pub fn emit_header<T: AsRef<[u8]> + AsMut<[u8]>>(
         &self,
