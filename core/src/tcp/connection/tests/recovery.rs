@@ -44,6 +44,19 @@ fn fast_retransmit_and_newreno_partial_ack() {
     assert_eq!(conn.timer(Timer::Retransmit), None);
 }
 
+/// The peer's pure ACK of the first data byte (`ISS + 1`), carrying SACK
+/// blocks given as offsets from it.
+fn sack_ack(blocks: &[(u32, u32)]) -> Seg {
+    let first = ISS + 1;
+    Seg {
+        sack: blocks
+            .iter()
+            .map(|&(a, b)| (first + a, first + b))
+            .collect(),
+        ..Seg::new(PEER_ISS + 1, first, ACK)
+    }
+}
+
 /// An established connection whose peer allowed SACK, NewReno window
 /// arithmetic for round numbers.
 fn established_sack() -> Connection {
@@ -70,14 +83,10 @@ fn sack_recovery_resends_only_the_holes() {
     conn.send(&pattern(20_000)).unwrap();
     assert_eq!(drain(&mut conn, at(10)).len(), 10);
     // Segments 0 and 3 are lost; the others arrive and are SACKed.
-    let sack = |blocks: &[(u32, u32)]| Seg {
-        sack: blocks.iter().map(|&(a, b)| (L + a, L + b)).collect(),
-        ..Seg::new(P, L, ACK)
-    };
-    input(&mut conn, at(30), &sack(&[(1000, 2000)]));
-    input(&mut conn, at(30), &sack(&[(1000, 3000)]));
+    input(&mut conn, at(30), &sack_ack(&[(1000, 2000)]));
+    input(&mut conn, at(30), &sack_ack(&[(1000, 3000)]));
     expect_nothing(&mut conn, at(30));
-    input(&mut conn, at(31), &sack(&[(4000, 5000), (1000, 3000)]));
+    input(&mut conn, at(31), &sack_ack(&[(4000, 5000), (1000, 3000)]));
     // Third duplicate: recovery, and the first hole goes out at once.
     let first = drain(&mut conn, at(31));
     assert_eq!(
@@ -89,10 +98,10 @@ fn sack_recovery_resends_only_the_holes() {
     );
     assert_eq!((conn.ssthresh(), conn.cwnd()), (5000, 5000));
     // Segment 5 SACKed: pipe = 10000 − 4000 SACKed − 1000 lost = 5000, no room.
-    input(&mut conn, at(32), &sack(&[(4000, 6000), (1000, 3000)]));
+    input(&mut conn, at(32), &sack_ack(&[(4000, 6000), (1000, 3000)]));
     expect_nothing(&mut conn, at(32));
     // Segment 6: room for one segment, which is the second hole.
-    input(&mut conn, at(33), &sack(&[(4000, 7000), (1000, 3000)]));
+    input(&mut conn, at(33), &sack_ack(&[(4000, 7000), (1000, 3000)]));
     let second = drain(&mut conn, at(33));
     assert_eq!(
         second
@@ -102,7 +111,7 @@ fn sack_recovery_resends_only_the_holes() {
         [(3000, 1000)]
     );
     // Segment 7: no holes left, so new data.
-    input(&mut conn, at(34), &sack(&[(4000, 8000), (1000, 3000)]));
+    input(&mut conn, at(34), &sack_ack(&[(4000, 8000), (1000, 3000)]));
     let fresh = drain(&mut conn, at(34));
     assert_eq!(
         fresh.iter().map(|s| s.seq - L).collect::<Vec<_>>(),
@@ -445,14 +454,10 @@ fn with_sack_only_new_sack_information_makes_a_duplicate() {
     let mut conn = established_sack();
     conn.send(&pattern(10_000)).unwrap();
     drain(&mut conn, at(10));
-    let sack = |blocks: &[(u32, u32)]| Seg {
-        sack: blocks.iter().map(|&(a, b)| (L + a, L + b)).collect(),
-        ..Seg::new(P, L, ACK)
-    };
-    input(&mut conn, at(30), &sack(&[(1000, 2000)]));
+    input(&mut conn, at(30), &sack_ack(&[(1000, 2000)]));
     // The path repeats that ACK; a D-SACK for old data says nothing new.
-    input(&mut conn, at(30), &sack(&[(1000, 2000)]));
-    input(&mut conn, at(30), &sack(&[(1000, 2000)]));
+    input(&mut conn, at(30), &sack_ack(&[(1000, 2000)]));
+    input(&mut conn, at(30), &sack_ack(&[(1000, 2000)]));
     input(
         &mut conn,
         at(30),
@@ -464,8 +469,8 @@ fn with_sack_only_new_sack_information_makes_a_duplicate() {
     expect_nothing(&mut conn, at(30));
     assert_eq!(conn.stats().dup_acks, 1);
     // Two more segments arrive past the hole: the third duplicate.
-    input(&mut conn, at(31), &sack(&[(1000, 3000)]));
-    input(&mut conn, at(31), &sack(&[(1000, 4000)]));
+    input(&mut conn, at(31), &sack_ack(&[(1000, 3000)]));
+    input(&mut conn, at(31), &sack_ack(&[(1000, 4000)]));
     let rexmit = output(&mut conn, at(31)).unwrap();
     assert_eq!((rexmit.seq, rexmit.payload.len()), (L, 1000));
     assert_eq!(conn.stats().dup_acks, 3);
