@@ -671,17 +671,38 @@ impl<'a> Repr<'a> {
         p.set_flags(self.flags);
         p.set_window_len(self.window);
         p.set_urgent_at(self.urgent);
-        self.emit_options(p.options_mut());
-        if checksums.fill {
-            p.fill_checksum(src, dst);
+        let options = self.emit_options(p.options_mut());
+        let value = if checksums.fill {
+            // The header is summed from the values just written, as 32-bit
+            // words, not read back: 8-byte reads over the 1-, 2- and 4-byte
+            // stores that wrote it make the CPU wait for those stores to
+            // land. Only the payload is read.
+            let fixed = (u64::from(self.src_port) << 16 | u64::from(self.dst_port))
+                + u64::from(self.seq)
+                + u64::from(self.ack)
+                + ((header_len as u64 / 4) << 28 | u64::from(self.flags.0) << 16)
+                + u64::from(self.window)
+                + u64::from(self.urgent);
+            let len = (header_len + payload_len) as u32;
+            let pseudo = checksum::pseudo_header(&src, &dst, IpProtocol::TCP, len);
+            let header = checksum::combine(pseudo, checksum::fold_words(fixed + options));
+            let payload = &p.buffer[header_len..];
+            if payload.is_empty() {
+                !header
+            } else {
+                checksum::finish(header, payload)
+            }
         } else {
-            p.set_checksum(0);
-        }
+            0
+        };
+        p.set_checksum(value);
     }
 
     /// Writes the options; `out` is exactly `header_len() - 20` bytes.
+    /// Returns the plain sum of the option bytes as big-endian 32-bit words
+    /// (they are written in aligned 4-byte pieces), for the checksum.
     #[inline]
-    fn emit_options(&self, out: &mut [u8]) {
+    fn emit_options(&self, out: &mut [u8]) -> u64 {
         // The common case, timestamps alone (see `parse`), written directly.
         let timestamps_only = self.mss.is_none()
             && self.window_scale.is_none()
@@ -689,21 +710,24 @@ impl<'a> Repr<'a> {
             && self.sack_ranges.iter().all(Option::is_none);
         if let (Some((tsval, tsecr)), true) = (self.timestamp, timestamps_only) {
             if let Some((head, rest)) = out.split_first_chunk_mut::<12>() {
-                head[..4].copy_from_slice(&[1, 1, 8, 10]);
+                const HEAD: [u8; 4] = [kind::NOP, kind::NOP, kind::TIMESTAMP, 10];
+                head[..4].copy_from_slice(&HEAD);
                 head[4..8].copy_from_slice(&tsval.to_be_bytes());
                 head[8..].copy_from_slice(&tsecr.to_be_bytes());
                 // Nearly always empty: skip the call to fill nothing.
                 if !rest.is_empty() {
                     rest.fill(0);
                 }
-                return;
+                return u64::from(u32::from_be_bytes(HEAD)) + u64::from(tsval) + u64::from(tsecr);
             }
         }
         // Each option padded to four bytes with NOPs in front, written in
         // fixed-size pieces (no per-option dispatch, no variable copies).
         let mut at = 0;
+        let mut total = 0u64;
         let mut put4 = |bytes: [u8; 4], at: &mut usize| {
             out[*at..*at + 4].copy_from_slice(&bytes);
+            total += u64::from(u32::from_be_bytes(bytes));
             *at += 4;
         };
         if let Some(mss) = self.mss {
@@ -742,6 +766,7 @@ impl<'a> Repr<'a> {
         if at < out.len() {
             out[at..].fill(0);
         }
+        total
     }
 }
 
