@@ -598,6 +598,10 @@ typedef struct wirestate_tcp_stats {
     // Congestion responses undone because the original transmission
     // turned out to have arrived (needs timestamps).
     uint64_t undos;
+    // The duplicate-ACK threshold in segments: 3, or more once fast
+    // retransmits proved spurious because the path reorders; back to 3
+    // after a retransmission timeout.
+    uint32_t reordering;
 } wirestate_tcp_stats;
 
 // One event, filled by `wirestate_tcp_endpoint_poll_event`. Fields that do

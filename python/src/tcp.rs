@@ -615,8 +615,10 @@ impl TcpEndpoint {
     /// in seconds (`srtt` None before the first sample), `cwnd`, `ssthresh`
     /// (None before the first loss), `peer_window`, `send_mss`, byte and
     /// segment counters, `retransmits`, `timeouts`, `fast_retransmits`,
-    /// `dup_acks`, `undos` (congestion responses undone as spurious), and
-    /// the `state`. Not kept in TIME-WAIT.
+    /// `dup_acks`, `undos` (congestion responses undone as spurious),
+    /// `reordering` (the duplicate-ACK threshold, in segments: 3, or more
+    /// once the path was seen to reorder), and the `state`. Not kept in
+    /// TIME-WAIT.
     fn stats<'py>(&self, py: Python<'py>, c: u64) -> PyResult<Bound<'py, PyDict>> {
         let conn = self.conn(py, c)?;
         let s = conn.stats();
@@ -639,6 +641,7 @@ impl TcpEndpoint {
         d.set_item("fast_retransmits", s.fast_retransmits)?;
         d.set_item("dup_acks", s.dup_acks)?;
         d.set_item("undos", s.undos)?;
+        d.set_item("reordering", s.reordering)?;
         d.set_item("unacknowledged", conn.unacknowledged())?;
         d.set_item("readable", conn.readable())?;
         d.set_item("writable", conn.writable())?;

@@ -162,10 +162,12 @@ impl<const MAX: usize> Scoreboard<MAX> {
     }
 
     /// RFC 6675 `IsLost(seq)`: the byte is presumed lost when at least
-    /// `DUP_THRESH` segments' worth of data above it has been SACKed.
-    pub fn is_lost(&self, seq: SeqNumber, mss: usize) -> bool {
-        self.sacked_above(seq) >= DUP_THRESH * mss.max(1)
-            || self.ranges().iter().filter(|r| r.0.gt(seq)).count() >= DUP_THRESH
+    /// `thresh` segments' worth of data above it has been SACKed, or
+    /// `thresh` separate ranges (`DupThresh`, [`DUP_THRESH`] unless the
+    /// path was seen to reorder more).
+    pub fn is_lost(&self, seq: SeqNumber, mss: usize, thresh: usize) -> bool {
+        self.sacked_above(seq) >= thresh * mss.max(1)
+            || self.ranges().iter().filter(|r| r.0.gt(seq)).count() >= thresh
     }
 
     /// The first hole at or after `from` and below the highest SACKed byte:
@@ -247,9 +249,13 @@ mod tests {
         assert_eq!(b.next_sacked(s(5000)), Some(s(6000)));
         // Three segments of 1000 SACKed above 3000: lost. Above 5000 only
         // one range but 3000 bytes: lost too. Above 8000: not.
-        assert!(b.is_lost(s(1000), 1000));
-        assert!(b.is_lost(s(5000), 1000));
-        assert!(!b.is_lost(s(8000), 1000));
+        assert!(b.is_lost(s(1000), 1000, DUP_THRESH));
+        assert!(b.is_lost(s(5000), 1000, DUP_THRESH));
+        assert!(!b.is_lost(s(8000), 1000, DUP_THRESH));
+        // A higher threshold, after reordering: five segments above 1000
+        // make it lost at five, not at six.
+        assert!(b.is_lost(s(1000), 1000, 5));
+        assert!(!b.is_lost(s(1000), 1000, 6));
         assert_eq!(b.sacked_bytes(), 5000);
     }
 

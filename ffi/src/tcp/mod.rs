@@ -152,6 +152,10 @@ pub struct wirestate_tcp_stats {
     /// Congestion responses undone because the original transmission
     /// turned out to have arrived (needs timestamps).
     pub undos: u64,
+    /// The duplicate-ACK threshold in segments: 3, or more once fast
+    /// retransmits proved spurious because the path reorders; back to 3
+    /// after a retransmission timeout.
+    pub reordering: u32,
 }
 
 fn nanos(d: core::time::Duration) -> u64 {
@@ -179,6 +183,7 @@ impl From<Stats> for wirestate_tcp_stats {
             peer_window: s.peer_window,
             send_mss: s.send_mss,
             undos: s.undos,
+            reordering: s.reordering,
         }
     }
 }

@@ -303,8 +303,10 @@ static void getters(tcp_link *l) {
     wirestate_tcp_stats st;
     memset(&st, 0, sizeof st);
     st.undos = 12345; /* must be overwritten */
+    st.reordering = 0;
     CHECK_OK(wirestate_tcp_endpoint_stats(l->ep[0], id, &st));
     CHECK(st.undos == 0);
+    CHECK(st.reordering == 3);
     CHECK(st.bytes_sent == 5);
     CHECK(st.bytes_acked == 5);
     CHECK(st.has_srtt);

@@ -123,6 +123,11 @@ pub struct Stats {
     pub peer_window: u32,
     /// Payload bytes in a full segment we send.
     pub send_mss: usize,
+    /// The duplicate-ACK threshold, in segments: 3, or more once a fast
+    /// retransmit proved spurious because the path reordered segments
+    /// (capped at 127, used up to half the segments in flight, back to 3
+    /// after a retransmission timeout).
+    pub reordering: u32,
 }
 
 /// The counters every connection keeps (the estimates are read live, the

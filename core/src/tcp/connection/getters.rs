@@ -20,6 +20,12 @@ impl Connection {
         let c = self.stats;
         // Without a loss state nothing was ever lost: the counts are zero.
         let l = self.loss.get().map(|l| l.counters).unwrap_or_default();
+        let reordering = self
+            .loss
+            .get()
+            .map_or(crate::tcp::scoreboard::DUP_THRESH as u32, |l| {
+                l.reordering.into()
+            });
         Stats {
             segments_sent: c.segments_sent,
             segments_received: c.segments_received,
@@ -38,6 +44,7 @@ impl Connection {
             ssthresh: self.cc.ssthresh(),
             peer_window: self.snd_wnd,
             send_mss: self.send_mss(),
+            reordering,
         }
     }
 

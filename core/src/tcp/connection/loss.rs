@@ -23,7 +23,7 @@ use alloc::boxed::Box;
 
 use super::SCOREBOARD_RANGES;
 use crate::tcp::congestion::{Algorithm, Growth, Window};
-use crate::tcp::scoreboard::Scoreboard;
+use crate::tcp::scoreboard::{DUP_THRESH, Scoreboard};
 use crate::tcp::seq::SeqNumber;
 
 /// Counts of events that only happen when something went wrong, for
@@ -63,6 +63,8 @@ pub(super) struct Undo {
     /// Whether the response was a retransmission timeout (which also
     /// rewound `SND.NXT`).
     pub timeout: bool,
+    /// The reordering estimate before the response (a timeout resets it).
+    pub reordering: u8,
 }
 
 /// The state of a connection that has met trouble (see the module doc).
@@ -108,6 +110,10 @@ pub(super) struct LossState {
     /// Zero-window probes sent since the peer last acknowledged anything
     /// (see `on_persist_timeout`).
     pub unanswered_probes: u16,
+    /// How many segments the path has been seen to reorder by: the
+    /// duplicate-ACK threshold, `DUP_THRESH` until a fast retransmit
+    /// proves spurious (see `Connection::dup_thresh`).
+    pub reordering: u8,
 }
 
 impl LossState {
@@ -130,6 +136,7 @@ impl LossState {
             dsack: None,
             undo: None,
             unanswered_probes: 0,
+            reordering: DUP_THRESH as u8,
         }
     }
 }

@@ -21,6 +21,13 @@
 //! reordered or delayed). The window, `ssthresh` and the algorithm's state
 //! then go back to what they were; after a timeout, sending resumes at
 //! `SND.MAX` instead of going back over data the peer holds (RFC 4015).
+//!
+//! An undone fast retransmit also measures the path: the duplicate ACKs
+//! before it count the segments that overtook the late one. The
+//! duplicate-ACK threshold rises past that count (as Linux does with its
+//! reordering estimate), so a path that reorders by five segments stops
+//! costing a halved window every few round trips. It stays below half the
+//! segments in flight, and a retransmission timeout sets it back to three.
 
 use super::event::bump;
 use super::loss::Undo;
@@ -34,6 +41,11 @@ use crate::wire::TcpRepr;
 /// `SND.UNA` before it is moved up to it: far past any window, and far
 /// short of the 2^31 at which modular comparison turns around.
 const RECOVER_REACH: i32 = 1 << 29;
+
+/// The highest duplicate-ACK threshold reordering can teach a connection,
+/// in segments (Linux stops at 300 by default; the threshold is also kept
+/// to half the segments in flight).
+pub(super) const MAX_REORDERING: u8 = 127;
 
 impl Connection {
     /// Feeds the SACK blocks of an acceptable ACK to the scoreboard and
@@ -139,16 +151,35 @@ impl Connection {
             return;
         }
         let mss = self.send_mss();
-        let lost = self.opts.sack() && self.scoreboard().is_lost(self.snd_una, mss);
+        let thresh = self.dup_thresh();
+        let lost = self.opts.sack() && self.scoreboard().is_lost(self.snd_una, mss, thresh);
         // RFC 6582 §3.2 step 2 (and RFC 6675 §5): enter recovery on the
-        // third duplicate, or when SACKs show the first segment is lost —
-        // unless the duplicates may be echoes of a recovery that just ended.
-        if (dup_acks as usize >= DUP_THRESH || lost) && self.snd_una.gt(self.recover()) {
-            self.enter_recovery(now);
+        // third duplicate (or the threshold reordering taught), or when
+        // SACKs show the first segment is lost — unless the duplicates may
+        // be echoes of a recovery that just ended.
+        if (dup_acks as usize >= thresh || lost) && self.snd_una.gt(self.recover()) {
+            self.enter_recovery(now, thresh);
         }
     }
 
-    fn enter_recovery(&mut self, now: Instant) {
+    /// The duplicate-ACK threshold (RFC 6675 `DupThresh`): three, or more
+    /// on a path that has reordered segments by more than that, as proven
+    /// by fast retransmits undone as spurious. Never more than half the
+    /// segments in flight, so that a real loss still gets enough duplicate
+    /// ACKs to be repaired without waiting for the timer.
+    pub(super) fn dup_thresh(&self) -> usize {
+        let learned = self
+            .loss
+            .get()
+            .map_or(DUP_THRESH, |l| usize::from(l.reordering));
+        if learned <= DUP_THRESH {
+            return DUP_THRESH;
+        }
+        let in_flight = self.flight_size() / self.send_mss().max(1);
+        learned.min((in_flight / 2).max(DUP_THRESH))
+    }
+
+    fn enter_recovery(&mut self, now: Instant, thresh: usize) {
         let (una, max, flight, sack) = (
             self.snd_una,
             self.snd_max,
@@ -165,7 +196,9 @@ impl Connection {
             loss.rexmit_next = una;
         } else {
             self.flags.off(Flags::SACK_RECOVERY);
-            self.cc.inflate(DUP_THRESH);
+            // RFC 5681 §3.2 step 3: one segment for each duplicate that
+            // started recovery.
+            self.cc.inflate(thresh);
         }
         // Both: the first missing segment goes out at once, whatever the
         // window says (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4.3).
@@ -190,6 +223,7 @@ impl Connection {
                 ts,
                 marker: una,
                 timeout,
+                reordering: loss.reordering,
             });
         }
     }
@@ -214,6 +248,18 @@ impl Connection {
         }
         loss.growth = undo.growth;
         bump(&mut loss.counters.undos);
+        loss.reordering = undo.reordering;
+        if !undo.timeout {
+            // Duplicate ACKs, not a timeout, made the response: the
+            // original arrived after this many segments sent behind it.
+            // The threshold grows past that, so that the same reordering
+            // no longer passes for a loss.
+            let overtaken = loss.dup_acks.saturating_add(1);
+            let learned = u8::try_from(overtaken)
+                .unwrap_or(u8::MAX)
+                .min(MAX_REORDERING);
+            loss.reordering = loss.reordering.max(learned);
+        }
         self.cc.undo(&undo.window);
         self.flags.off(Flags::SACK_RECOVERY);
         if undo.timeout && self.snd_nxt.lt(self.snd_max) {
@@ -233,6 +279,10 @@ impl Connection {
         loss.rexmit_next = una;
         loss.dup_acks = 0;
         loss.recover = max;
+        // A timeout may mean the threshold kept duplicate ACKs from
+        // repairing a loss: back to three until reordering shows again (an
+        // undone timeout restores it).
+        loss.reordering = DUP_THRESH as u8;
         if loss.rto_count >= 2 {
             loss.scoreboard.clear();
         }

@@ -10,6 +10,7 @@ mod handshake;
 #[cfg(feature = "sim")]
 mod pair;
 mod recovery;
+mod reordering;
 mod robust;
 mod timers;
 

@@ -327,7 +327,7 @@ fn paws_duplicates_are_reported_with_dsack() {
 /// Established with timestamps and NewReno (round numbers), no SACK; the
 /// peer's clock is at 1000. Data segments carry 988 bytes (1000 minus the
 /// timestamp option).
-fn established_ts() -> Connection {
+pub(super) fn established_ts() -> Connection {
     let mut conn = client(Config {
         timestamps: true,
         congestion: crate::tcp::CongestionAlgorithm::NewReno,
@@ -344,7 +344,7 @@ fn established_ts() -> Connection {
 }
 
 /// An ACK from the peer with timestamps: `tsecr` is what it echoes.
-fn ack_ts(ack: u32, tsecr: u32) -> Seg {
+pub(super) fn ack_ts(ack: u32, tsecr: u32) -> Seg {
     Seg {
         ts: Some((1001, tsecr)),
         ..Seg::new(PEER_ISS + 1, ack, ACK)

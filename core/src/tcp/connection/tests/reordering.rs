@@ -1,0 +1,202 @@
+//! The duplicate-ACK threshold learned from reordering: a fast retransmit
+//! undone as spurious raises it past the number of segments that overtook
+//! the late one, half the segments in flight caps it, and a retransmission
+//! timeout sets it back to three.
+
+use super::recovery::{ack_ts, established_ts};
+use super::*;
+
+/// Payload of a full segment with the timestamp option (see
+/// `established_ts`).
+const SEG: u32 = 988;
+
+/// Sends `n` full segments from `SND.UNA` (everything before acknowledged)
+/// and returns our timestamp on the first of them.
+fn send_round(conn: &mut Connection, now: Instant, n: usize) -> u32 {
+    conn.send(&pattern(n * SEG as usize)).unwrap();
+    let sent = drain(conn, now);
+    assert_eq!(sent.len(), n, "the window should let {n} segments out");
+    sent[0].ts.unwrap().0
+}
+
+/// The first segment of a round arrives after `overtaken` later ones: that
+/// many duplicate ACKs, then one for the whole round echoing the original
+/// transmission. Returns whether a fast retransmit went out.
+fn reorder_first(
+    conn: &mut Connection,
+    now: Instant,
+    (round, tsecr): (u32, u32),
+    overtaken: usize,
+) -> bool {
+    let una = conn.snd_una.get();
+    let original = conn.stats().fast_retransmits;
+    for _ in 0..overtaken {
+        input(conn, now, &ack_ts(una, tsecr));
+    }
+    let retransmitted = conn.stats().fast_retransmits > original;
+    drain(conn, now);
+    input(conn, now + ms(1), &ack_ts(una + round * SEG, tsecr));
+    assert_eq!(conn.unacknowledged(), 0);
+    retransmitted
+}
+
+/// A round of `n` segments delivered in order and acknowledged whole. After
+/// a fast retransmit it moves `SND.UNA` past the recovery point, so the next
+/// round's duplicates may start another one (RFC 6582 §3.2 step 2).
+fn clean_round(conn: &mut Connection, now: Instant, n: usize) {
+    let una = conn.snd_una.get();
+    let first = send_round(conn, now, n);
+    input(conn, now + ms(1), &ack_ts(una + n as u32 * SEG, first));
+}
+
+/// Grows the window (slow start, no loss) until `n` segments fit.
+fn open_window(conn: &mut Connection, now: Instant, n: usize) {
+    while conn.cwnd() < n * SEG as usize {
+        let k = conn.cwnd() / SEG as usize;
+        clean_round(conn, now, k);
+    }
+}
+
+#[test]
+fn an_undone_fast_retransmit_teaches_the_threshold() {
+    let mut conn = established_ts();
+    assert_eq!(conn.stats().reordering, 3);
+    open_window(&mut conn, at(100), 24);
+    // Five segments overtake the first: fast retransmit at the third
+    // duplicate, undone by the ACK echoing the original.
+    let first = send_round(&mut conn, at(200), 12);
+    assert!(reorder_first(&mut conn, at(210), (12, first), 5));
+    let stats = conn.stats();
+    assert_eq!((stats.fast_retransmits, stats.undos), (1, 1));
+    assert_eq!(stats.reordering, 6);
+    clean_round(&mut conn, at(250), 12);
+    // The same reordering again: five duplicates are no longer a loss.
+    let first = send_round(&mut conn, at(300), 12);
+    assert!(!reorder_first(&mut conn, at(310), (12, first), 5));
+    assert_eq!(conn.stats().fast_retransmits, 1);
+    assert_eq!(conn.stats().reordering, 6);
+    clean_round(&mut conn, at(350), 12);
+    // A real loss still starts fast retransmit, at the sixth duplicate.
+    let una = conn.snd_una.get();
+    let first = send_round(&mut conn, at(400), 12);
+    for _ in 0..5 {
+        input(&mut conn, at(410), &ack_ts(una, first));
+    }
+    expect_nothing(&mut conn, at(410));
+    input(&mut conn, at(410), &ack_ts(una, first));
+    let rexmit = output(&mut conn, at(410)).unwrap();
+    assert_eq!(rexmit.seq, una);
+    assert_eq!(conn.stats().fast_retransmits, 2);
+}
+
+#[test]
+fn the_threshold_stays_below_half_the_flight() {
+    let mut conn = established_ts();
+    open_window(&mut conn, at(100), 24);
+    let first = send_round(&mut conn, at(200), 20);
+    // Nine segments overtake the first: the threshold becomes ten.
+    assert!(reorder_first(&mut conn, at(210), (20, first), 9));
+    assert_eq!(conn.stats().reordering, 10);
+    clean_round(&mut conn, at(250), 8);
+    // With eight segments in flight, four duplicates are enough.
+    let una = conn.snd_una.get();
+    let first = send_round(&mut conn, at(300), 8);
+    for _ in 0..3 {
+        input(&mut conn, at(310), &ack_ts(una, first));
+    }
+    expect_nothing(&mut conn, at(310));
+    input(&mut conn, at(310), &ack_ts(una, first));
+    assert_eq!(output(&mut conn, at(310)).unwrap().seq, una);
+}
+
+#[test]
+fn a_timeout_resets_the_threshold_unless_undone() {
+    for spurious in [false, true] {
+        let mut conn = established_ts();
+        open_window(&mut conn, at(100), 24);
+        let first = send_round(&mut conn, at(200), 12);
+        assert!(reorder_first(&mut conn, at(210), (12, first), 7));
+        assert_eq!(conn.stats().reordering, 8);
+        clean_round(&mut conn, at(250), 12);
+        // Another round times out.
+        let una = conn.snd_una.get();
+        let original = send_round(&mut conn, at(300), 4);
+        let rto_at = conn.timer(Timer::Retransmit).unwrap();
+        conn.handle_timeout(rto_at);
+        let rexmit = drain(&mut conn, rto_at);
+        assert_eq!(conn.stats().reordering, 3);
+        // The ACK after it shows whether the first transmission arrived.
+        let echo = if spurious {
+            original
+        } else {
+            rexmit[0].ts.unwrap().0
+        };
+        input(&mut conn, rto_at + ms(5), &ack_ts(una + SEG, echo));
+        assert_eq!(conn.stats().undos, 1 + u64::from(spurious));
+        let expected = if spurious { 8 } else { 3 };
+        assert_eq!(conn.stats().reordering, expected, "spurious: {spurious}");
+    }
+}
+
+#[test]
+fn a_real_fast_retransmit_leaves_the_threshold() {
+    let mut conn = established_ts();
+    open_window(&mut conn, at(100), 24);
+    let una = conn.snd_una.get();
+    let first = send_round(&mut conn, at(200), 12);
+    for _ in 0..5 {
+        input(&mut conn, at(210), &ack_ts(una, first));
+    }
+    let rexmit = output(&mut conn, at(210)).unwrap();
+    // The ACK echoes the retransmission: the segment was lost.
+    let echo = rexmit.ts.unwrap().0;
+    drain(&mut conn, at(210));
+    input(&mut conn, at(220), &ack_ts(una + 12 * SEG, echo));
+    let stats = conn.stats();
+    assert_eq!((stats.fast_retransmits, stats.undos), (1, 0));
+    assert_eq!(stats.reordering, 3);
+}
+
+/// With SACK, duplicates are ACKs that SACK new data, and the learned
+/// threshold also decides when SACKed data marks the first segment lost.
+#[test]
+fn with_sack_the_threshold_counts_sacked_segments() {
+    let mut conn = client(Config {
+        sack: true,
+        timestamps: true,
+        congestion: crate::tcp::CongestionAlgorithm::NewReno,
+        ..plain()
+    });
+    let syn = output(&mut conn, at(0)).unwrap();
+    let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
+    synack.mss = Some(1000);
+    synack.sack_permitted = true;
+    synack.ts = Some((1000, syn.ts.unwrap().0));
+    input(&mut conn, at(10), &synack);
+    drain(&mut conn, at(10));
+    open_window(&mut conn, at(100), 24);
+    // The first segment of a round of 12 arrives after `overtaken` others,
+    // each SACKed as it comes; returns whether fast retransmit started.
+    let round = |conn: &mut Connection, now: Instant, overtaken: u32| {
+        let una = conn.snd_una.get();
+        let first = send_round(conn, now, 12);
+        let before = conn.stats().fast_retransmits;
+        for k in 1..=overtaken {
+            let sack = Seg {
+                sack: alloc::vec![(una + SEG, una + (k + 1) * SEG)],
+                ..ack_ts(una, first)
+            };
+            input(conn, now + ms(5), &sack);
+        }
+        let started = conn.stats().fast_retransmits > before;
+        drain(conn, now + ms(5));
+        input(conn, now + ms(6), &ack_ts(una + 12 * SEG, first));
+        assert_eq!(conn.unacknowledged(), 0);
+        started
+    };
+    assert!(round(&mut conn, at(200), 5));
+    assert_eq!(conn.stats().reordering, 6);
+    clean_round(&mut conn, at(250), 12);
+    assert!(!round(&mut conn, at(300), 5));
+    assert!(round(&mut conn, at(400), 6));
+}
