@@ -180,12 +180,10 @@ impl Connection {
     }
 
     fn enter_recovery(&mut self, now: Instant, thresh: usize) {
-        let (una, max, flight, sack) = (
-            self.snd_una,
-            self.snd_max,
-            self.flight_size(),
-            self.opts.sack(),
-        );
+        // RFC 5681 §3.2 step 2: what limited transmit sent past the window
+        // does not count in the flight that sets ssthresh.
+        let flight = self.flight_size().min(self.cc.window());
+        let (una, max, sack) = (self.snd_una, self.snd_max, self.opts.sack());
         self.keep_for_undo(now, false);
         let loss = self.loss.make(self.snd_una, self.config.congestion);
         loss.recover = max;
@@ -320,7 +318,29 @@ impl Connection {
         } else {
             self.flight_size()
         };
-        self.cc.window().saturating_sub(used)
+        (self.cc.window() + self.limited_transmit()).saturating_sub(used)
+    }
+
+    /// Limited transmit (RFC 3042): before recovery, each duplicate ACK
+    /// short of the threshold lets one more segment out past the window,
+    /// so that a small window still clocks out enough segments to bring
+    /// the duplicates a fast retransmit needs. Two with the usual
+    /// threshold of three; with a threshold learned from reordering, one
+    /// less than it (RFC 4653 extends it the same way). The window itself
+    /// does not change. Only new data is sent this way: after a timeout,
+    /// while segments are resent, the count of duplicates is zero.
+    fn limited_transmit(&self) -> usize {
+        if self.cc.in_recovery() {
+            return 0;
+        }
+        let Some(loss) = self.loss.get() else {
+            return 0;
+        };
+        if loss.dup_acks == 0 {
+            return 0;
+        }
+        let segments = usize::from(loss.dup_acks).min(self.dup_thresh() - 1);
+        segments * self.send_mss()
     }
 
     /// During SACK recovery: the next hole to resend, `(start, length)`,

@@ -203,8 +203,9 @@ fn retransmission_never_carries_data_past_snd_max() {
 /// legitimate end; with the retries of [`lossy_config`] the same link
 /// closes cleanly. (`endpoints_deliver_exactly_once` first found such a
 /// streak of sixteen, with the default fifteen retransmissions, at 300,000
-/// cases; that trace changed with the congestion response undo, and this
-/// seed shows the same thing with a shorter streak.)
+/// cases.) Any change to how the ends react to loss changes every trace,
+/// so the test takes the first seed of this link that shows the streak
+/// (about one in 300 does) rather than a fixed one.
 #[test]
 fn a_failed_close_streak_times_out_last_ack() {
     let link = LinkConfig {
@@ -218,15 +219,15 @@ fn a_failed_close_streak_times_out_last_ack() {
         duplicate: 0.032_601_638_692_129_69,
         corrupt: 0.046_361_468_297_627_29,
     };
-    let (seed, up, down) = (181, 52_061, 11_585);
+    let (up, down) = (52_061, 11_585);
     let short = crate::tcp::Config {
         max_retransmissions: 6,
         ..lossy_config()
     };
-    assert_eq!(
-        transfer_with(short, link.clone(), seed, up, down),
-        Err(('B', crate::tcp::Event::TimedOut, crate::tcp::State::LastAck))
-    );
+    let streak = Err(('B', crate::tcp::Event::TimedOut, crate::tcp::State::LastAck));
+    let seed = (0..10_000)
+        .find(|&seed| transfer_with(short.clone(), link.clone(), seed, up, down) == streak)
+        .expect("a seed whose close meets a streak of losses");
     transfer(link, seed, up, down);
 }
 

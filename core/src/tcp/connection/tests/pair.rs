@@ -364,7 +364,11 @@ fn lossy_link_config(options: bool) -> Config {
 
 /// A case the property found with the default 30 s MSL: the server's
 /// TIME-WAIT ended while the client, in CLOSING with its RTO backed off,
-/// was still retransmitting its FIN, and the client timed out.
+/// was still retransmitting its FIN, and the client timed out. With the
+/// long MSL of [`lossy_link_config`] the same link closes cleanly. Any
+/// change to how the ends react to loss changes every trace, so the test
+/// takes the first seed of this link that shows the case (about one in
+/// 1,500 does) rather than a fixed one.
 #[test]
 fn closing_outlasts_time_wait_only_with_a_long_msl() {
     let link = LinkConfig {
@@ -378,22 +382,32 @@ fn closing_outlasts_time_wait_only_with_a_long_msl() {
         duplicate: 0.0014870971887041295,
         corrupt: 0.010704625747330635,
     };
-    let run = |config: Config| {
+    let run = |config: Config, seed: u64| {
         let (up, down) = (pattern(20193, 5), pattern(12167, 6));
-        let mut pair = Pair::new(config, link.clone(), 7381923723394283746, up, down);
+        let mut pair = Pair::new(config, link.clone(), seed, up, down);
         pair.run(Duration::from_secs(6 * 3600));
         pair
     };
-    let short = run(Config {
+    let short = Config {
         fin_wait2_timeout: None,
+        state_change_events: true,
         ..Config::default()
-    });
-    assert!(
-        short.events[0].contains(&Event::TimedOut),
-        "{:?}",
-        short.events
-    );
-    check(&run(lossy_link_config(true)));
+    };
+    let changed = |from, to| Event::StateChanged { from, to };
+    // The client times out in CLOSING after the server's TIME-WAIT ended.
+    let client = [
+        changed(State::FinWait1, State::Closing),
+        Event::TimedOut,
+        changed(State::Closing, State::Closed),
+    ];
+    let server = changed(State::TimeWait, State::Closed);
+    let seed = (0..20_000)
+        .find(|&seed| {
+            let events = &run(short.clone(), seed).events;
+            events[0].windows(3).any(|w| w == client) && events[1].contains(&server)
+        })
+        .expect("a seed where the client times out in CLOSING");
+    check(&run(lossy_link_config(true), seed));
 }
 
 proptest! {

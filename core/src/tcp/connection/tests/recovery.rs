@@ -80,12 +80,16 @@ fn sack_recovery_resends_only_the_holes() {
     const L: u32 = ISS + 1;
     const P: u32 = PEER_ISS + 1;
     let mut conn = established_sack();
-    conn.send(&pattern(20_000)).unwrap();
+    conn.send(&pattern(10_000)).unwrap();
     assert_eq!(drain(&mut conn, at(10)).len(), 10);
     // Segments 0 and 3 are lost; the others arrive and are SACKed.
     input(&mut conn, at(30), &sack_ack(&[(1000, 2000)]));
     input(&mut conn, at(30), &sack_ack(&[(1000, 3000)]));
     expect_nothing(&mut conn, at(30));
+    // More data, which limited transmit would have sent on the first two
+    // duplicates (`limited_transmit_sends_new_data_on_the_first_duplicates`)
+    // had it been there.
+    conn.send(&pattern(10_000)).unwrap();
     input(&mut conn, at(31), &sack_ack(&[(4000, 5000), (1000, 3000)]));
     // Third duplicate: recovery, and the first hole goes out at once.
     let first = drain(&mut conn, at(31));
@@ -475,4 +479,53 @@ fn with_sack_only_new_sack_information_makes_a_duplicate() {
     assert_eq!((rexmit.seq, rexmit.payload.len()), (L, 1000));
     assert_eq!(conn.stats().dup_acks, 3);
     assert_eq!(conn.stats().fast_retransmits, 1);
+}
+
+/// Limited transmit (RFC 3042): with the window full and data waiting, the
+/// first two duplicate ACKs each let one new segment out; the third starts
+/// fast retransmit, and ssthresh is half the flight without those two.
+#[test]
+fn limited_transmit_sends_new_data_on_the_first_duplicates() {
+    let mut conn = established(Config {
+        congestion: crate::tcp::CongestionAlgorithm::NewReno,
+        ..plain()
+    });
+    conn.send(&pattern(14_000)).unwrap();
+    assert_eq!(drain(&mut conn, at(10)).len(), 10);
+    let dup = Seg::new(PEER_ISS + 1, ISS + 1, ACK);
+    for k in 0..2 {
+        input(&mut conn, at(30), &dup);
+        let sent = drain(&mut conn, at(30));
+        assert_eq!(sent.len(), 1, "duplicate {}", k + 1);
+        assert_eq!(sent[0].seq, ISS + 1 + 10_000 + k * 1000);
+        assert_eq!(sent[0].payload.len(), 1000);
+        assert_eq!(conn.cwnd(), 10_000);
+    }
+    input(&mut conn, at(30), &dup);
+    let sent = drain(&mut conn, at(30));
+    assert_eq!(sent[0].seq, ISS + 1);
+    assert_eq!(conn.stats().fast_retransmits, 1);
+    assert_eq!(conn.ssthresh(), 5000);
+}
+
+/// Limited transmit stays inside the peer's window.
+#[test]
+fn limited_transmit_respects_the_peer_window() {
+    let mut conn = established(Config {
+        congestion: crate::tcp::CongestionAlgorithm::NewReno,
+        ..plain()
+    });
+    let small = Seg {
+        window: 10_000,
+        ..Seg::new(PEER_ISS + 1, ISS + 1, ACK)
+    };
+    input(&mut conn, at(5), &small);
+    conn.send(&pattern(14_000)).unwrap();
+    assert_eq!(drain(&mut conn, at(10)).len(), 10);
+    for _ in 0..2 {
+        input(&mut conn, at(30), &small);
+        expect_nothing(&mut conn, at(30));
+    }
+    input(&mut conn, at(30), &small);
+    assert_eq!(output(&mut conn, at(30)).unwrap().seq, ISS + 1);
 }

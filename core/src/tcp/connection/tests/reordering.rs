@@ -200,3 +200,32 @@ fn with_sack_the_threshold_counts_sacked_segments() {
     assert!(!round(&mut conn, at(300), 5));
     assert!(round(&mut conn, at(400), 6));
 }
+
+/// With a threshold of six learned, limited transmit lets five new
+/// segments out on the five duplicates before the sixth starts recovery.
+#[test]
+fn limited_transmit_follows_the_learned_threshold() {
+    let mut conn = established_ts();
+    open_window(&mut conn, at(100), 24);
+    let first = send_round(&mut conn, at(200), 12);
+    assert!(reorder_first(&mut conn, at(210), (12, first), 5));
+    assert_eq!(conn.stats().reordering, 6);
+    clean_round(&mut conn, at(250), 12);
+    // More data than the window holds.
+    let una = conn.snd_una.get();
+    let window = (conn.cwnd() / SEG as usize) as u32;
+    conn.send(&pattern((window as usize + 10) * SEG as usize))
+        .unwrap();
+    let sent = drain(&mut conn, at(300));
+    assert_eq!(sent.len() as u32, window);
+    let tsecr = sent[0].ts.unwrap().0;
+    for k in 0..5 {
+        input(&mut conn, at(310), &ack_ts(una, tsecr));
+        let more = drain(&mut conn, at(310));
+        assert_eq!(more.len(), 1, "duplicate {}", k + 1);
+        assert_eq!(more[0].seq, una + (window + k) * SEG);
+    }
+    input(&mut conn, at(310), &ack_ts(una, tsecr));
+    assert_eq!(output(&mut conn, at(310)).unwrap().seq, una);
+    assert_eq!(conn.stats().fast_retransmits, 2);
+}
