@@ -441,7 +441,7 @@ fn main() -> ExitCode {
         for (name, side) in [("client", &a), ("server", &b)] {
             let s = &side.stats;
             println!(
-                "{name}: {} segments sent, {} retransmitted ({} bytes), {} RTOs, {} fast retransmits, {} responses undone, {} dup ACKs, srtt {:?}, cwnd {}",
+                "{name}: {} segments sent, {} retransmitted ({} bytes), {} RTOs, {} fast retransmits, {} responses undone, {} dup ACKs, {} tail loss probes ({} repaired), reordering {}, srtt {:?}, cwnd {}",
                 s.segments_sent,
                 s.retransmits,
                 s.bytes_retransmitted,
@@ -449,6 +449,9 @@ fn main() -> ExitCode {
                 s.fast_retransmits,
                 s.undos,
                 s.dup_acks,
+                s.tail_loss_probes,
+                s.tail_loss_recoveries,
+                s.reordering,
                 s.srtt,
                 s.cwnd
             );

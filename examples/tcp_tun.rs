@@ -472,7 +472,7 @@ mod linux {
         println!(
             "{what}: {} bytes in ({:.1} MB/s), {} bytes out ({:.1} MB/s) in {secs:.3} s; {} segments sent, \
              {} retransmitted ({} bytes), {} RTOs, {} fast retransmits, {} responses undone, {} dup ACKs, \
-             srtt {:?}, cwnd {}{}",
+             {} tail loss probes ({} repaired), reordering {}, srtt {:?}, cwnd {}{}",
             app.bytes_in,
             rate(app.bytes_in),
             app.bytes_out,
@@ -484,6 +484,9 @@ mod linux {
             s.fast_retransmits,
             s.undos,
             s.dup_acks,
+            s.tail_loss_probes,
+            s.tail_loss_recoveries,
+            s.reordering,
             s.srtt,
             s.cwnd,
             app.failure

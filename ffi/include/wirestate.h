@@ -602,6 +602,11 @@ typedef struct wirestate_tcp_stats {
     // retransmits proved spurious because the path reorders; back to 3
     // after a retransmission timeout.
     uint32_t reordering;
+    // Tail loss probes sent: after two round trips without an ACK, one
+    // segment sent to draw one instead of waiting for the RTO.
+    uint64_t tail_loss_probes;
+    // Tail loss probes that repaired a loss.
+    uint64_t tail_loss_recoveries;
 } wirestate_tcp_stats;
 
 // One event, filled by `wirestate_tcp_endpoint_poll_event`. Fields that do

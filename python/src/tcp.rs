@@ -617,7 +617,9 @@ impl TcpEndpoint {
     /// segment counters, `retransmits`, `timeouts`, `fast_retransmits`,
     /// `dup_acks`, `undos` (congestion responses undone as spurious),
     /// `reordering` (the duplicate-ACK threshold, in segments: 3, or more
-    /// once the path was seen to reorder), and the `state`. Not kept in
+    /// once the path was seen to reorder), `tail_loss_probes` and
+    /// `tail_loss_recoveries` (probes sent instead of waiting for the RTO,
+    /// and those that repaired a loss), and the `state`. Not kept in
     /// TIME-WAIT.
     fn stats<'py>(&self, py: Python<'py>, c: u64) -> PyResult<Bound<'py, PyDict>> {
         let conn = self.conn(py, c)?;
@@ -642,6 +644,8 @@ impl TcpEndpoint {
         d.set_item("dup_acks", s.dup_acks)?;
         d.set_item("undos", s.undos)?;
         d.set_item("reordering", s.reordering)?;
+        d.set_item("tail_loss_probes", s.tail_loss_probes)?;
+        d.set_item("tail_loss_recoveries", s.tail_loss_recoveries)?;
         d.set_item("unacknowledged", conn.unacknowledged())?;
         d.set_item("readable", conn.readable())?;
         d.set_item("writable", conn.writable())?;

@@ -151,6 +151,33 @@ impl RttEstimator {
         Duration::from_micros(backed_off.min(u64::from(bounds.max)))
     }
 
+    /// The tail loss probe timeout (RFC 8985 §7.2, with Linux's choices):
+    /// two smoothed round trips, or for a `lone` segment one and a half
+    /// plus `delayed_ack` if that is longer; at least `floor`, and never
+    /// past the RTO. `None` before the first sample. Worked in whole
+    /// microseconds, as the estimator keeps them: it is computed for every
+    /// segment sent while a probe is armed.
+    pub fn probe_timeout(
+        &self,
+        lone: bool,
+        delayed_ack: Duration,
+        floor: Duration,
+        bounds: RtoBounds,
+    ) -> Option<Duration> {
+        if !self.has_sample() {
+            return None;
+        }
+        let srtt = u64::from(self.srtt);
+        let mut pto = 2 * srtt;
+        if lone {
+            pto = pto.max(srtt + srtt / 2 + u64::from(micros(delayed_ack)));
+        }
+        let rto = (u64::from(self.base_rto) << self.backoff).min(u64::from(bounds.max));
+        Some(Duration::from_micros(
+            pto.max(u64::from(micros(floor))).min(rto),
+        ))
+    }
+
     /// How many times in a row the retransmission timer has fired.
     pub fn backoff_count(&self) -> u8 {
         self.backoff
@@ -348,6 +375,34 @@ mod tests {
         assert_eq!(est.rttvar(), ms(50));
         // SRTT + 4·RTTVAR = 100 + 200.
         assert_eq!(est.rto(b), ms(300));
+    }
+
+    #[test]
+    fn probe_timeout_rules() {
+        let b = RtoBounds::new(ms(1), DEFAULT_MAX_RTO);
+        let mut est = RttEstimator::new(INITIAL_RTO, b);
+        let pto = |est: &RttEstimator, lone| est.probe_timeout(lone, ms(200), ms(10), b);
+        assert_eq!(pto(&est, false), None);
+        est.on_sample(ms(100), b);
+        // RTO 300 ms: two round trips, 200 ms; a lone segment waits for a
+        // delayed ACK too (150 + 200), which the RTO caps.
+        assert_eq!(pto(&est, false), Some(ms(200)));
+        assert_eq!(pto(&est, true), Some(ms(300)));
+        // A very short path: the floor (under the default 200 ms minimum
+        // RTO; with a 1 ms one the RTO, 1.1 ms, caps it).
+        let d = RtoBounds::default();
+        let mut short = RttEstimator::new(INITIAL_RTO, d);
+        short.on_sample(Duration::from_micros(100), d);
+        assert_eq!(short.probe_timeout(false, ms(200), ms(10), d), Some(ms(10)));
+        let mut short = RttEstimator::new(INITIAL_RTO, b);
+        short.on_sample(Duration::from_micros(100), b);
+        assert_eq!(pto(&short, false), Some(Duration::from_micros(1100)));
+        // Backed off, the RTO still caps it.
+        let mut slow = RttEstimator::new(INITIAL_RTO, b);
+        for _ in 0..20 {
+            slow.on_sample(ms(1000), b);
+        }
+        assert_eq!(pto(&slow, false), Some(slow.rto(b)));
     }
 
     #[test]

@@ -156,6 +156,11 @@ pub struct wirestate_tcp_stats {
     /// retransmits proved spurious because the path reorders; back to 3
     /// after a retransmission timeout.
     pub reordering: u32,
+    /// Tail loss probes sent: after two round trips without an ACK, one
+    /// segment sent to draw one instead of waiting for the RTO.
+    pub tail_loss_probes: u64,
+    /// Tail loss probes that repaired a loss.
+    pub tail_loss_recoveries: u64,
 }
 
 fn nanos(d: core::time::Duration) -> u64 {
@@ -184,6 +189,8 @@ impl From<Stats> for wirestate_tcp_stats {
             send_mss: s.send_mss,
             undos: s.undos,
             reordering: s.reordering,
+            tail_loss_probes: s.tail_loss_probes,
+            tail_loss_recoveries: s.tail_loss_recoveries,
         }
     }
 }

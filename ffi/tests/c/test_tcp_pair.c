@@ -304,9 +304,11 @@ static void getters(tcp_link *l) {
     memset(&st, 0, sizeof st);
     st.undos = 12345; /* must be overwritten */
     st.reordering = 0;
+    st.tail_loss_probes = 777; /* must be overwritten */
     CHECK_OK(wirestate_tcp_endpoint_stats(l->ep[0], id, &st));
     CHECK(st.undos == 0);
     CHECK(st.reordering == 3);
+    CHECK(st.tail_loss_probes == 0 && st.tail_loss_recoveries == 0);
     CHECK(st.bytes_sent == 5);
     CHECK(st.bytes_acked == 5);
     CHECK(st.has_srtt);

@@ -128,6 +128,13 @@ pub struct Stats {
     /// (capped at 127, used up to half the segments in flight, back to 3
     /// after a retransmission timeout).
     pub reordering: u32,
+    /// Tail loss probes sent (RFC 8985): after two round trips without an
+    /// ACK, one segment sent to draw one, instead of waiting for the RTO;
+    /// saturates at `u32::MAX`.
+    pub tail_loss_probes: u64,
+    /// Tail loss probes that repaired a loss (the peer had not received
+    /// the segment the probe resent); saturates at `u32::MAX`.
+    pub tail_loss_recoveries: u64,
 }
 
 /// The counters every connection keeps (the estimates are read live, the

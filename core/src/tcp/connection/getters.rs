@@ -45,6 +45,8 @@ impl Connection {
             peer_window: self.snd_wnd,
             send_mss: self.send_mss(),
             reordering,
+            tail_loss_probes: l.tail_loss_probes.into(),
+            tail_loss_recoveries: l.tail_loss_recoveries.into(),
         }
     }
 

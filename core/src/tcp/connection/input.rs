@@ -364,6 +364,7 @@ impl Connection {
             self.on_new_ack(now, seg, ack);
             self.take_sack(seg);
         } else if ack == self.snd_una {
+            self.check_tail_probe(now, seg, ack, false);
             let newly_sacked = self.take_sack(seg);
             let outstanding = self.snd_max != self.snd_una;
             // With SACK, a duplicate is an ACK that reports data not SACKed
@@ -420,6 +421,7 @@ impl Connection {
         self.check_undo(seg, ack);
         let rtt = self.rtt.srtt().unwrap_or(self.rto());
         self.recovery_on_new_ack(now, ack, data, rtt);
+        self.check_tail_probe(now, seg, ack, true);
         // RFC 6298 §5.2 and §5.3: stop the timer when all is acknowledged,
         // otherwise restart it.
         self.timers.stop(Timer::Retransmit);

@@ -43,6 +43,24 @@ pub(super) struct LossCounters {
     pub dup_acks: u32,
     /// Congestion responses undone as spurious.
     pub undos: u32,
+    /// Tail loss probes sent.
+    pub tail_loss_probes: u32,
+    /// Tail loss probes that repaired a loss.
+    pub tail_loss_recoveries: u32,
+}
+
+/// A tail loss probe awaiting the ACK that settles it (see `probe.rs`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct TailProbe {
+    /// `SND.MAX` after the probe: the episode ends with an ACK this far.
+    pub end: SeqNumber,
+    /// Whether the probe resent the last segment (rather than new data).
+    pub retransmitted: bool,
+    /// Our timestamp clock when it was sent.
+    pub ts: u32,
+    /// Bytes the probe may send past the congestion window: one segment
+    /// while a probe of new data is being built, zero otherwise.
+    pub allowance: u32,
 }
 
 /// A congestion response (fast recovery or a retransmission timeout) that
@@ -114,6 +132,8 @@ pub(super) struct LossState {
     /// duplicate-ACK threshold, `DUP_THRESH` until a fast retransmit
     /// proves spurious (see `Connection::dup_thresh`).
     pub reordering: u8,
+    /// The tail loss probe of the current episode, if one was sent.
+    pub tail_probe: Option<TailProbe>,
 }
 
 impl LossState {
@@ -137,6 +157,7 @@ impl LossState {
             undo: None,
             unanswered_probes: 0,
             reordering: DUP_THRESH as u8,
+            tail_probe: None,
         }
     }
 }

@@ -96,6 +96,7 @@ mod loss;
 mod options;
 pub(crate) use options::ts_clock;
 mod output;
+mod probe;
 mod recovery;
 pub mod state;
 mod timeout;
@@ -165,8 +166,10 @@ impl Flags {
     const KEEPALIVE: u16 = 1 << 4;
     /// Send a RST (without ACK) carrying the loss state's `rst_seq`.
     const RST: u16 = 1 << 5;
-    /// Every owed-segment bit above.
-    const OWED: u16 = (1 << 6) - 1;
+    /// Send a tail loss probe (see `probe.rs`).
+    const TAIL_PROBE: u16 = 1 << 13;
+    /// Every owed-segment bit.
+    const OWED: u16 = ((1 << 6) - 1) | Self::TAIL_PROBE;
 
     /// Opened by a listener (passive open).
     const PASSIVE: u16 = 1 << 6;
@@ -184,6 +187,9 @@ impl Flags {
     /// [`RttSampler`](crate::tcp::RttSampler) that would cost the sampler
     /// four bytes of padding on its own).
     const TIMING: u16 = 1 << 12;
+    // (Bit 13 is `TAIL_PROBE`, among the owed segments above.)
+    /// The retransmission timer holds a probe timeout, not the RTO.
+    const PTO: u16 = 1 << 14;
 
     const fn has(self, bit: u16) -> bool {
         self.0 & bit != 0
@@ -720,8 +726,16 @@ impl Connection {
             return;
         }
         if self.snd_max != self.snd_una {
-            self.timers
-                .set_if_stopped(Timer::Retransmit, now + self.rto());
+            if !self.timers.is_armed(Timer::Retransmit) || self.flags.has(Flags::PTO) {
+                // A tail loss probe first, when one is allowed, its timeout
+                // counted from the latest transmission (see `probe.rs`).
+                let (after, probe) = match self.probe_timeout() {
+                    Some(pto) => (pto, true),
+                    None => (self.rto(), false),
+                };
+                self.timers.set(Timer::Retransmit, now + after);
+                self.flags.put(Flags::PTO, probe);
+            }
             if let Some(limit) = self.config.user_timeout {
                 self.timers.set_if_stopped(Timer::UserTimeout, now + limit);
             }

@@ -94,8 +94,28 @@ impl Connection {
             let seq = self.snd_una - 1u32;
             return Some(self.emit(now, buf, seq, TcpFlags::ACK, None));
         }
+        // A tail loss probe: new data past the congestion window, through
+        // `send_data`, or else the last segment again (see `probe.rs`).
+        let mut new_data_probe = false;
+        if self.flags.take(Flags::TAIL_PROBE) {
+            new_data_probe = self.prepare_new_data_probe(now);
+            if !new_data_probe {
+                if let Some(n) = self.send_last_as_probe(now, buf) {
+                    return Some(n);
+                }
+            }
+        }
         if let Some(n) = self.send_data(now, buf) {
+            if new_data_probe {
+                self.new_data_probe_done(true);
+            }
             return Some(n);
+        }
+        if new_data_probe {
+            self.new_data_probe_done(false);
+            if let Some(n) = self.send_last_as_probe(now, buf) {
+                return Some(n);
+            }
         }
         if self.flags.has(Flags::ACK) {
             // A bare ACK carries the highest sequence number sent: after a
@@ -116,7 +136,7 @@ impl Connection {
 
     /// Resends up to `max` bytes starting at `seq` (already sent once),
     /// with the FIN if it follows them and was sent before.
-    fn retransmit_at(
+    pub(super) fn retransmit_at(
         &mut self,
         now: Instant,
         buf: &mut [u8],
@@ -174,6 +194,7 @@ impl Connection {
 
     /// New data (or a retransmission after a timeout) from `SND.NXT`, and
     /// the FIN when the data before it is out.
+    #[inline(always)]
     fn send_data(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         if !matches!(
             self.state,
@@ -325,8 +346,10 @@ impl Connection {
             self.void_rtt_sample();
             self.count_retransmission(0);
         }
-        self.timers
-            .set_if_stopped(Timer::Retransmit, now + self.rto());
+        if !self.timers.is_armed(Timer::Retransmit) {
+            self.timers.set(Timer::Retransmit, now + self.rto());
+            self.flags.off(Flags::PTO);
+        }
         self.finish(buf, &repr, None)
     }
 

@@ -167,15 +167,29 @@ impl Connection {
     /// by fast retransmits undone as spurious. Never more than half the
     /// segments in flight, so that a real loss still gets enough duplicate
     /// ACKs to be repaired without waiting for the timer.
+    ///
+    /// With SACK, on a path not seen to reorder, fewer than four segments
+    /// outstanding and nothing new that could be sent, it is one less than
+    /// the segments outstanding (early retransmit, RFC 5827): they cannot
+    /// bring three duplicates.
     pub(super) fn dup_thresh(&self) -> usize {
         let learned = self
             .loss
             .get()
             .map_or(DUP_THRESH, |l| usize::from(l.reordering));
+        let mss = self.send_mss().max(1);
         if learned <= DUP_THRESH {
+            if self.opts.sack() {
+                let outstanding = self.snd_max.distance_from(self.snd_una) as usize;
+                let stuck = self.send.len() <= outstanding || self.snd_wnd as usize <= outstanding;
+                let segments = outstanding.div_ceil(mss);
+                if stuck && segments < DUP_THRESH + 1 {
+                    return segments.saturating_sub(1).max(1);
+                }
+            }
             return DUP_THRESH;
         }
-        let in_flight = self.flight_size() / self.send_mss().max(1);
+        let in_flight = self.flight_size() / mss;
         learned.min((in_flight / 2).max(DUP_THRESH))
     }
 
@@ -281,6 +295,7 @@ impl Connection {
         // repairing a loss: back to three until reordering shows again (an
         // undone timeout restores it).
         loss.reordering = DUP_THRESH as u8;
+        loss.tail_probe = None;
         if loss.rto_count >= 2 {
             loss.scoreboard.clear();
         }
@@ -318,7 +333,7 @@ impl Connection {
         } else {
             self.flight_size()
         };
-        (self.cc.window() + self.limited_transmit()).saturating_sub(used)
+        (self.cc.window() + self.limited_transmit() + self.probe_allowance()).saturating_sub(used)
     }
 
     /// Limited transmit (RFC 3042): before recovery, each duplicate ACK

@@ -36,6 +36,10 @@ impl Connection {
     /// RFC 6298 §5.4–§5.6: retransmit the earliest unacknowledged segment,
     /// back the timer off, and give up after the configured number of tries.
     fn on_retransmit_timeout(&mut self, now: Instant) {
+        if self.flags.has(Flags::PTO) {
+            self.flags.off(Flags::PTO);
+            return self.on_probe_timeout(now);
+        }
         let limit = match self.state {
             State::SynSent => self.config.syn_retries,
             State::SynReceived => self.config.synack_retries,
@@ -76,6 +80,7 @@ impl Connection {
             self.flags.on(Flags::SYN);
         }
         self.timers.set(Timer::Retransmit, now + self.rto());
+        self.flags.off(Flags::PTO);
     }
 
     /// RFC 9293 §3.8.6.1: probe a zero window, backing off like the RTO.

@@ -9,6 +9,7 @@ mod data;
 mod handshake;
 #[cfg(feature = "sim")]
 mod pair;
+mod probe;
 mod recovery;
 mod reordering;
 mod robust;

@@ -347,6 +347,25 @@ pub(super) fn established_ts() -> Connection {
     conn
 }
 
+/// [`established_ts`] with SACK as well.
+pub(super) fn established_sack_ts() -> Connection {
+    let mut conn = client(Config {
+        sack: true,
+        timestamps: true,
+        congestion: crate::tcp::CongestionAlgorithm::NewReno,
+        ..plain()
+    });
+    let syn = output(&mut conn, at(0)).unwrap();
+    let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
+    synack.mss = Some(1000);
+    synack.sack_permitted = true;
+    synack.ts = Some((1000, syn.ts.unwrap().0));
+    input(&mut conn, at(10), &synack);
+    drain(&mut conn, at(10));
+    events(&mut conn);
+    conn
+}
+
 /// An ACK from the peer with timestamps: `tsecr` is what it echoes.
 pub(super) fn ack_ts(ack: u32, tsecr: u32) -> Seg {
     Seg {

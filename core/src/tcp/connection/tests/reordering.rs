@@ -3,7 +3,7 @@
 //! the late one, half the segments in flight caps it, and a retransmission
 //! timeout sets it back to three.
 
-use super::recovery::{ack_ts, established_ts};
+use super::recovery::{ack_ts, established_sack_ts, established_ts};
 use super::*;
 
 /// Payload of a full segment with the timestamp option (see
@@ -47,6 +47,28 @@ fn clean_round(conn: &mut Connection, now: Instant, n: usize) {
     let una = conn.snd_una.get();
     let first = send_round(conn, now, n);
     input(conn, now + ms(1), &ack_ts(una + n as u32 * SEG, first));
+}
+
+/// With SACK: the first segment of a round of 12 arrives after
+/// `overtaken` others, each SACKed as it comes, then everything is
+/// acknowledged echoing the original. Returns whether fast retransmit
+/// started.
+fn sack_round(conn: &mut Connection, now: Instant, overtaken: u32) -> bool {
+    let una = conn.snd_una.get();
+    let first = send_round(conn, now, 12);
+    let before = conn.stats().fast_retransmits;
+    for k in 1..=overtaken {
+        let sack = Seg {
+            sack: alloc::vec![(una + SEG, una + (k + 1) * SEG)],
+            ..ack_ts(una, first)
+        };
+        input(conn, now + ms(5), &sack);
+    }
+    let started = conn.stats().fast_retransmits > before;
+    drain(conn, now + ms(5));
+    input(conn, now + ms(6), &ack_ts(una + 12 * SEG, first));
+    assert_eq!(conn.unacknowledged(), 0);
+    started
 }
 
 /// Grows the window (slow start, no loss) until `n` segments fit.
@@ -161,44 +183,13 @@ fn a_real_fast_retransmit_leaves_the_threshold() {
 /// threshold also decides when SACKed data marks the first segment lost.
 #[test]
 fn with_sack_the_threshold_counts_sacked_segments() {
-    let mut conn = client(Config {
-        sack: true,
-        timestamps: true,
-        congestion: crate::tcp::CongestionAlgorithm::NewReno,
-        ..plain()
-    });
-    let syn = output(&mut conn, at(0)).unwrap();
-    let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
-    synack.mss = Some(1000);
-    synack.sack_permitted = true;
-    synack.ts = Some((1000, syn.ts.unwrap().0));
-    input(&mut conn, at(10), &synack);
-    drain(&mut conn, at(10));
+    let mut conn = established_sack_ts();
     open_window(&mut conn, at(100), 24);
-    // The first segment of a round of 12 arrives after `overtaken` others,
-    // each SACKed as it comes; returns whether fast retransmit started.
-    let round = |conn: &mut Connection, now: Instant, overtaken: u32| {
-        let una = conn.snd_una.get();
-        let first = send_round(conn, now, 12);
-        let before = conn.stats().fast_retransmits;
-        for k in 1..=overtaken {
-            let sack = Seg {
-                sack: alloc::vec![(una + SEG, una + (k + 1) * SEG)],
-                ..ack_ts(una, first)
-            };
-            input(conn, now + ms(5), &sack);
-        }
-        let started = conn.stats().fast_retransmits > before;
-        drain(conn, now + ms(5));
-        input(conn, now + ms(6), &ack_ts(una + 12 * SEG, first));
-        assert_eq!(conn.unacknowledged(), 0);
-        started
-    };
-    assert!(round(&mut conn, at(200), 5));
+    assert!(sack_round(&mut conn, at(200), 5));
     assert_eq!(conn.stats().reordering, 6);
     clean_round(&mut conn, at(250), 12);
-    assert!(!round(&mut conn, at(300), 5));
-    assert!(round(&mut conn, at(400), 6));
+    assert!(!sack_round(&mut conn, at(300), 5));
+    assert!(sack_round(&mut conn, at(400), 6));
 }
 
 /// With a threshold of six learned, limited transmit lets five new
@@ -228,4 +219,23 @@ fn limited_transmit_follows_the_learned_threshold() {
     input(&mut conn, at(310), &ack_ts(una, tsecr));
     assert_eq!(output(&mut conn, at(310)).unwrap().seq, una);
     assert_eq!(conn.stats().fast_retransmits, 2);
+}
+
+/// A path seen to reorder keeps the full threshold even with two segments
+/// out: early retransmit would misread the same reordering as a loss.
+#[test]
+fn no_early_retransmit_once_reordering_was_seen() {
+    let mut conn = established_sack_ts();
+    open_window(&mut conn, at(100), 24);
+    assert!(sack_round(&mut conn, at(200), 5));
+    clean_round(&mut conn, at(250), 12);
+    let una = conn.snd_una.get();
+    let first = send_round(&mut conn, at(300), 2);
+    let sack = Seg {
+        sack: alloc::vec![(una + SEG, una + 2 * SEG)],
+        ..ack_ts(una, first)
+    };
+    input(&mut conn, at(310), &sack);
+    assert_eq!(conn.stats().fast_retransmits, 1);
+    expect_nothing(&mut conn, at(310));
 }
