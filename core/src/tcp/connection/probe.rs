@@ -144,15 +144,16 @@ impl Connection {
         let data = (self.snd_max.distance_from(self.snd_una) as usize).min(self.send.len());
         let len = data.min(self.send_mss());
         let seq = self.snd_una + (data - len);
+        let n = self.retransmit_at(now, buf, seq, len)?;
         let end = self.snd_max;
-        self.loss().tail_probe = Some(TailProbe {
+        let loss = self.loss();
+        loss.tail_probe = Some(TailProbe {
             end,
             retransmitted: true,
             ts,
             allowance: 0,
         });
-        let n = self.retransmit_at(now, buf, seq, len)?;
-        bump(&mut self.loss().counters.tail_loss_probes);
+        bump(&mut loss.counters.tail_loss_probes);
         Some(n)
     }
 

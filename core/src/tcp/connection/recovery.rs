@@ -265,8 +265,10 @@ impl Connection {
             // Duplicate ACKs, not a timeout, made the response: the
             // original arrived after this many segments sent behind it.
             // The threshold grows past that, so that the same reordering
-            // no longer passes for a loss.
-            let overtaken = loss.dup_acks.saturating_add(1);
+            // no longer passes for a loss, and to at least four, which
+            // also ends early retransmit on this path (RFC 5827 §6: an
+            // early retransmit undone was reordering by one or two).
+            let overtaken = loss.dup_acks.saturating_add(1).max(DUP_THRESH as u16 + 1);
             let learned = u8::try_from(overtaken)
                 .unwrap_or(u8::MAX)
                 .min(MAX_REORDERING);

@@ -239,3 +239,32 @@ fn no_early_retransmit_once_reordering_was_seen() {
     assert_eq!(conn.stats().fast_retransmits, 1);
     expect_nothing(&mut conn, at(310));
 }
+
+/// An early retransmit undone as spurious was reordering by a segment or
+/// two: it raises the threshold to four, which ends early retransmit on
+/// the path.
+#[test]
+fn an_undone_early_retransmit_ends_early_retransmit() {
+    let mut conn = established_sack_ts();
+    let two_out = |conn: &mut Connection, now: Instant| {
+        let una = conn.snd_una.get();
+        let first = send_round(conn, now, 2);
+        let sack = Seg {
+            sack: alloc::vec![(una + SEG, una + 2 * SEG)],
+            ..ack_ts(una, first)
+        };
+        let before = conn.stats().fast_retransmits;
+        input(conn, now + ms(5), &sack);
+        let started = conn.stats().fast_retransmits > before;
+        drain(conn, now + ms(5));
+        // The first arrives after all, late: the ACK echoes it.
+        input(conn, now + ms(6), &ack_ts(una + 2 * SEG, first));
+        assert_eq!(conn.unacknowledged(), 0);
+        started
+    };
+    assert!(two_out(&mut conn, at(100)));
+    assert_eq!(conn.stats().undos, 1);
+    assert_eq!(conn.stats().reordering, 4);
+    clean_round(&mut conn, at(150), 2);
+    assert!(!two_out(&mut conn, at(200)));
+}
