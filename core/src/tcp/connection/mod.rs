@@ -83,7 +83,9 @@
 //! - `options`: what the SYNs negotiated (MSS, window scale, timestamps, SACK);
 //! - `input`: segment arrival, RFC 9293 §3.10.7;
 //! - `output`: building segments — SYNs, data, FIN, ACKs, RSTs, probes;
-//! - `recovery`: duplicate ACKs, fast retransmit and fast recovery;
+//! - `recovery`: duplicate ACKs, fast retransmit and fast recovery, undo of
+//!   spurious responses, the reordering-aware threshold, limited transmit;
+//! - `probe`: tail loss probes (RFC 8985 §7) and early retransmit (RFC 5827);
 //! - `loss`: the state only loss, retransmission or a hostile peer calls
 //!   for, allocated the first time it is needed;
 //! - `timeout`: what each timer does when it fires.
