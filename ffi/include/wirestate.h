@@ -595,8 +595,8 @@ typedef struct wirestate_tcp_stats {
     uint32_t peer_window;
     // Payload bytes in a full segment we send.
     size_t send_mss;
-    // Congestion responses undone because the original transmission
-    // turned out to have arrived (needs timestamps).
+    // Congestion responses undone because the retransmission proved
+    // unneeded (from timestamps, or without them from D-SACK blocks).
     uint64_t undos;
     // The duplicate-ACK threshold in segments: 3, or more once fast
     // retransmits proved spurious because the path reorders; back to 3

@@ -149,8 +149,8 @@ pub struct wirestate_tcp_stats {
     pub peer_window: u32,
     /// Payload bytes in a full segment we send.
     pub send_mss: usize,
-    /// Congestion responses undone because the original transmission
-    /// turned out to have arrived (needs timestamps).
+    /// Congestion responses undone because the retransmission proved
+    /// unneeded (from timestamps, or without them from D-SACK blocks).
     pub undos: u64,
     /// The duplicate-ACK threshold in segments: 3, or more once fast
     /// retransmits proved spurious because the path reorders; back to 3

@@ -107,9 +107,10 @@ pub struct Stats {
     /// Duplicate ACKs received; saturates at `u32::MAX`.
     pub dup_acks: u64,
     /// Congestion responses (fast recovery or a timeout) undone because the
-    /// ACK that followed showed the original transmission had arrived, so
-    /// the retransmission was not needed (RFC 3522 detection; needs
-    /// timestamps); saturates at `u32::MAX`.
+    /// retransmission proved unneeded: the ACK that followed echoed the
+    /// original's timestamp (RFC 3522), or without timestamps the peer
+    /// reported every retransmission as a duplicate with D-SACK
+    /// (RFC 3708); saturates at `u32::MAX`.
     pub undos: u64,
     /// Smoothed round-trip time, once measured.
     pub srtt: Option<crate::time::Duration>,

@@ -363,8 +363,10 @@ impl Connection {
         if ack.gt(self.snd_una) {
             self.on_new_ack(now, seg, ack);
             self.take_sack(seg);
+            self.check_dsack_undo(seg, ack);
         } else if ack == self.snd_una {
             self.check_tail_probe(now, seg, ack, false);
+            self.check_dsack_undo(seg, ack);
             let newly_sacked = self.take_sack(seg);
             let outstanding = self.snd_max != self.snd_una;
             // With SACK, a duplicate is an ACK that reports data not SACKed

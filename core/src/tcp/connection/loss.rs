@@ -66,7 +66,9 @@ pub(super) struct TailProbe {
 /// A congestion response (fast recovery or a retransmission timeout) that
 /// may yet prove spurious: what it changed, kept until the first ACK to
 /// cover the first byte it retransmitted says whether that retransmission
-/// was needed (Eifel detection, RFC 3522, with timestamps).
+/// was needed (Eifel detection, RFC 3522, with timestamps), or without
+/// timestamps until D-SACK blocks report every retransmission as a
+/// duplicate (RFC 3708) or the next response replaces it.
 #[derive(Debug, Clone)]
 pub(super) struct Undo {
     /// The window before the response.
@@ -78,11 +80,21 @@ pub(super) struct Undo {
     pub ts: u32,
     /// `SND.UNA` when the response began: the first byte retransmitted.
     pub marker: SeqNumber,
+    /// `SND.MAX` when the response began: the episode's retransmissions
+    /// lie between `marker` and this.
+    pub high: SeqNumber,
     /// Whether the response was a retransmission timeout (which also
     /// rewound `SND.NXT`).
     pub timeout: bool,
     /// The reordering estimate before the response (a timeout resets it).
     pub reordering: u8,
+    /// Without timestamps: segments retransmitted since the response began
+    /// that the peer has not yet reported, with a D-SACK block, as received
+    /// twice. When every one has been, none was needed (RFC 3708).
+    pub unreported: u16,
+    /// Without timestamps: every retransmission was reported as a
+    /// duplicate while recovery still ran; undo when it ends.
+    pub all_reported: bool,
 }
 
 /// The state of a connection that has met trouble (see the module doc).

@@ -686,6 +686,7 @@ impl Connection {
         let counters = &mut self.loss().counters;
         event::bump(&mut counters.retransmits);
         counters.bytes_retransmitted += bytes as u64;
+        self.undo_count_retransmission();
     }
 
     /// Times the segment just sent, which ends at `snd_nxt`, unless one is

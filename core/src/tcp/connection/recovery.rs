@@ -21,6 +21,9 @@
 //! reordered or delayed). The window, `ssthresh` and the algorithm's state
 //! then go back to what they were; after a timeout, sending resumes at
 //! `SND.MAX` instead of going back over data the peer holds (RFC 4015).
+//! Without timestamps, with SACK, the peer's D-SACK blocks are the
+//! evidence instead (RFC 3708): once every segment the response resent has
+//! been reported received twice, none was needed.
 //!
 //! An undone fast retransmit also measures the path: the duplicate ACKs
 //! before it count the segments that overtook the late one. The
@@ -121,6 +124,14 @@ impl Connection {
             // A full ACK: everything outstanding at the loss is delivered.
             self.cc.on_exit_recovery(self.flight_size());
             self.flags.off(Flags::SACK_RECOVERY);
+            let all_reported = self
+                .loss
+                .get()
+                .and_then(|l| l.undo.as_ref())
+                .is_some_and(|u| u.all_reported);
+            if all_reported {
+                self.undo_response();
+            }
         } else if self.flags.has(Flags::SACK_RECOVERY) {
             // RFC 6675 keeps the window at ssthresh; `pipe` does the rest.
             let una = self.snd_una;
@@ -218,25 +229,81 @@ impl Connection {
     }
 
     /// Keeps what a congestion response is about to change, so that it can
-    /// be undone if it proves spurious: only with timestamps (the evidence
-    /// comes from them), and only for the first response of an episode
-    /// (a timeout during fast recovery keeps the state from before both).
+    /// be undone if it proves spurious: with timestamps or SACK (the
+    /// evidence comes from the echo, or from D-SACK blocks), and only for
+    /// the first response of an episode (a timeout during fast recovery, or
+    /// a second timeout, keeps the state from before both). A record left
+    /// from an earlier episode is replaced.
     pub(super) fn keep_for_undo(&mut self, now: Instant, timeout: bool) {
-        if !self.opts.timestamps() {
+        if !self.opts.timestamps() && !self.opts.sack() {
             return;
         }
         let ts = super::options::ts_clock(now, self.ts_offset());
-        let (una, window) = (self.snd_una, self.cc.clone());
+        let (una, high, window) = (self.snd_una, self.snd_max, self.cc.clone());
+        let same_episode = self.cc.in_recovery();
         let loss = self.loss.make(una, self.config.congestion);
-        if loss.undo.is_none() {
+        if loss.undo.is_none() || !(same_episode || loss.rto_count > 0) {
             loss.undo = Some(Undo {
                 window,
                 growth: loss.growth,
                 ts,
                 marker: una,
+                high,
                 timeout,
                 reordering: loss.reordering,
+                unreported: 0,
+                all_reported: false,
             });
+        }
+    }
+
+    /// A segment was retransmitted: without timestamps, one more the peer
+    /// must report as a duplicate before the response can be undone.
+    pub(super) fn undo_count_retransmission(&mut self) {
+        if self.opts.timestamps() {
+            return;
+        }
+        if let Some(undo) = self.loss.get_mut().and_then(|l| l.undo.as_mut()) {
+            undo.unreported = undo.unreported.saturating_add(1);
+        }
+    }
+
+    /// Without timestamps, RFC 3708's detection: a D-SACK block (the
+    /// first block, ending at or below the ACK or inside the second) for
+    /// data the response may have retransmitted (outstanding when it
+    /// began) reports one retransmission as received twice. Once all have
+    /// been, the response is undone, at once or when recovery ends. (A
+    /// path that duplicates packets can fake such a report, as it can for
+    /// Linux, which counts D-SACKs the same way.)
+    pub(super) fn check_dsack_undo(&mut self, seg: &TcpRepr<'_>, ack: SeqNumber) {
+        if self.opts.timestamps() {
+            return;
+        }
+        let Some(undo) = self.loss.get().and_then(|l| l.undo.as_ref()) else {
+            return;
+        };
+        let Some((left, right)) = seg.sack_ranges[0] else {
+            return;
+        };
+        let (left, right) = (SeqNumber::new(left), SeqNumber::new(right));
+        let inside_second = seg.sack_ranges[1]
+            .is_some_and(|(l, r)| SeqNumber::new(l).le(left) && right.le(SeqNumber::new(r)));
+        let dsack = right.le(ack) || inside_second;
+        if !dsack || left.lt(undo.marker) || right.gt(undo.high) || undo.unreported == 0 {
+            return;
+        }
+        let in_recovery = self.cc.in_recovery();
+        let Some(undo) = self.loss.get_mut().and_then(|l| l.undo.as_mut()) else {
+            return;
+        };
+        undo.unreported -= 1;
+        if undo.unreported > 0 {
+            return;
+        }
+        if in_recovery {
+            undo.all_reported = true;
+        } else {
+            self.undo_response();
         }
     }
 
@@ -249,15 +316,30 @@ impl Connection {
         let Some(loss) = self.loss.get_mut() else {
             return;
         };
+        if !self.opts.timestamps() {
+            // D-SACK blocks decide instead (`check_dsack_undo`).
+            return;
+        }
         let Some(undo) = loss.undo.take_if(|u| ack.gt(u.marker)) else {
             return;
         };
         let spurious = seg
             .timestamp
             .is_some_and(|(_, tsecr)| (tsecr.wrapping_sub(undo.ts) as i32) < 0);
-        if !spurious {
-            return;
+        if spurious {
+            loss.undo = Some(undo);
+            self.undo_response();
         }
+    }
+
+    /// Undoes the response kept in the loss state's undo record.
+    fn undo_response(&mut self) {
+        let Some(loss) = self.loss.get_mut() else {
+            return;
+        };
+        let Some(undo) = loss.undo.take() else {
+            return;
+        };
         loss.growth = undo.growth;
         bump(&mut loss.counters.undos);
         loss.reordering = undo.reordering;

@@ -6,6 +6,7 @@
 
 mod close;
 mod data;
+mod dsack_undo;
 mod handshake;
 #[cfg(feature = "sim")]
 mod pair;

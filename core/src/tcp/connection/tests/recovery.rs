@@ -46,7 +46,7 @@ fn fast_retransmit_and_newreno_partial_ack() {
 
 /// The peer's pure ACK of the first data byte (`ISS + 1`), carrying SACK
 /// blocks given as offsets from it.
-fn sack_ack(blocks: &[(u32, u32)]) -> Seg {
+pub(super) fn sack_ack(blocks: &[(u32, u32)]) -> Seg {
     let first = ISS + 1;
     Seg {
         sack: blocks
@@ -59,7 +59,7 @@ fn sack_ack(blocks: &[(u32, u32)]) -> Seg {
 
 /// An established connection whose peer allowed SACK, NewReno window
 /// arithmetic for round numbers.
-fn established_sack() -> Connection {
+pub(super) fn established_sack() -> Connection {
     let mut conn = client(Config {
         sack: true,
         congestion: crate::tcp::CongestionAlgorithm::NewReno,
