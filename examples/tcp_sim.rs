@@ -39,6 +39,7 @@ usage: tcp_sim [options]
   --queue BYTES      bottleneck queue (default 256 KiB)
   --mtu N            IP MTU (default 1500)
   --newreno          NewReno instead of CUBIC
+  --no-timestamps    leave the timestamp option out (RFC 7323)
   --seed N           seed for the link and the data (default 1)
   --max-time S       give up after S virtual seconds (default 3600)
   --quiet            print only the summary line";
@@ -49,6 +50,7 @@ struct Options {
     link: LinkConfig,
     mtu: usize,
     newreno: bool,
+    timestamps: bool,
     seed: u64,
     max_time: f64,
     quiet: bool,
@@ -66,6 +68,7 @@ fn parse_args() -> Result<Options, String> {
         },
         mtu: 1500,
         newreno: false,
+        timestamps: true,
         seed: 1,
         max_time: 3600.0,
         quiet: false,
@@ -94,6 +97,7 @@ fn parse_args() -> Result<Options, String> {
             "--queue" => o.link.queue_limit = num(&value("--queue")?)? as usize,
             "--mtu" => o.mtu = num(&value("--mtu")?)? as usize,
             "--newreno" => o.newreno = true,
+            "--no-timestamps" => o.timestamps = false,
             "--seed" => o.seed = num(&value("--seed")?)?,
             "--max-time" => o.max_time = float(&value("--max-time")?)?,
             "--quiet" => o.quiet = true,
@@ -312,6 +316,7 @@ fn main() -> ExitCode {
     let config = EndpointConfig {
         connection: Config {
             mtu: o.mtu,
+            timestamps: o.timestamps,
             congestion: if o.newreno {
                 wirestate::tcp::CongestionAlgorithm::NewReno
             } else {

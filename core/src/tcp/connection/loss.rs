@@ -95,6 +95,10 @@ pub(super) struct Undo {
     /// Without timestamps: every retransmission was reported as a
     /// duplicate while recovery still ran; undo when it ends.
     pub all_reported: bool,
+    /// The duplicate ACKs in a row when `SND.UNA` first moved past
+    /// `marker`: the segments that overtook the first one retransmitted,
+    /// should it prove to have been late rather than lost.
+    pub overtaken: u16,
 }
 
 /// The state of a connection that has met trouble (see the module doc).

@@ -100,6 +100,11 @@ impl Connection {
     ) {
         let in_recovery = self.cc.in_recovery();
         if let Some(loss) = self.loss.get_mut() {
+            if let Some(undo) = &mut loss.undo {
+                if undo.overtaken == 0 && ack.gt(undo.marker) {
+                    undo.overtaken = loss.dup_acks;
+                }
+            }
             loss.dup_acks = 0;
             // A recovery point this far behind is long passed (windows are
             // at most 1 GiB), but left there it would look ahead of
@@ -253,6 +258,7 @@ impl Connection {
                 reordering: loss.reordering,
                 unreported: 0,
                 all_reported: false,
+                overtaken: 0,
             });
         }
     }
@@ -350,7 +356,11 @@ impl Connection {
             // no longer passes for a loss, and to at least four, which
             // also ends early retransmit on this path (RFC 5827 §6: an
             // early retransmit undone was reordering by one or two).
-            let overtaken = loss.dup_acks.saturating_add(1).max(DUP_THRESH as u16 + 1);
+            let overtaken = loss
+                .dup_acks
+                .max(undo.overtaken)
+                .saturating_add(1)
+                .max(DUP_THRESH as u16 + 1);
             let learned = u8::try_from(overtaken)
                 .unwrap_or(u8::MAX)
                 .min(MAX_REORDERING);

@@ -19,17 +19,32 @@ fn dsack(upto: u32, dup: (u32, u32)) -> Seg {
 /// fast retransmit of it; then the original arrives and everything is
 /// acknowledged, ending recovery.
 fn reordered_first() -> Connection {
+    overtaken_first(3)
+}
+
+/// [`reordered_first`] with segment 0 overtaken by `overtaken` others.
+fn overtaken_first(overtaken: u32) -> Connection {
     let mut conn = established_sack();
     conn.send(&pattern(10_000)).unwrap();
     assert_eq!(drain(&mut conn, at(10)).len(), 10);
-    for k in 1..=3 {
+    for k in 1..=overtaken {
         input(&mut conn, at(30), &sack_ack(&[(1000, (k + 1) * 1000)]));
     }
-    assert_eq!(output(&mut conn, at(30)).unwrap().seq, L);
+    assert_eq!(drain(&mut conn, at(30))[0].seq, L);
     assert_eq!(conn.stats().fast_retransmits, 1);
     assert_eq!(conn.ssthresh(), 5000);
     input(&mut conn, at(40), &Seg::new(PEER_ISS + 1, L + 10_000, ACK));
     conn
+}
+
+/// The threshold learns from D-SACK undos too: six segments overtook the
+/// late one, so it becomes seven.
+#[test]
+fn a_d_sack_undo_teaches_the_threshold() {
+    let mut conn = overtaken_first(6);
+    input(&mut conn, at(45), &dsack(10_000, (0, 1000)));
+    assert_eq!(conn.stats().undos, 1);
+    assert_eq!(conn.stats().reordering, 7);
 }
 
 #[test]
