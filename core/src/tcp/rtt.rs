@@ -154,9 +154,7 @@ impl RttEstimator {
     /// The tail loss probe timeout (RFC 8985 §7.2, with Linux's choices):
     /// two smoothed round trips, or for a `lone` segment one and a half
     /// plus `delayed_ack` if that is longer; at least `floor`, and never
-    /// past the RTO. `None` before the first sample. Worked in whole
-    /// microseconds, as the estimator keeps them: it is computed for every
-    /// segment sent while a probe is armed.
+    /// past the RTO. `None` before the first sample.
     pub fn probe_timeout(
         &self,
         lone: bool,
@@ -164,6 +162,20 @@ impl RttEstimator {
         floor: Duration,
         bounds: RtoBounds,
     ) -> Option<Duration> {
+        self.probe_timeout_micros(lone, delayed_ack, floor, bounds)
+            .map(Duration::from_micros)
+    }
+
+    /// [`RttEstimator::probe_timeout`] in whole microseconds, as the
+    /// estimator keeps them: it is worked out for every segment sent while
+    /// a probe is armed, and a `Duration` costs divisions to build.
+    pub(crate) fn probe_timeout_micros(
+        &self,
+        lone: bool,
+        delayed_ack: Duration,
+        floor: Duration,
+        bounds: RtoBounds,
+    ) -> Option<u64> {
         if !self.has_sample() {
             return None;
         }
@@ -173,9 +185,7 @@ impl RttEstimator {
             pto = pto.max(srtt + srtt / 2 + u64::from(micros(delayed_ack)));
         }
         let rto = (u64::from(self.base_rto) << self.backoff).min(u64::from(bounds.max));
-        Some(Duration::from_micros(
-            pto.max(u64::from(micros(floor))).min(rto),
-        ))
+        Some(pto.max(u64::from(micros(floor))).min(rto))
     }
 
     /// How many times in a row the retransmission timer has fired.

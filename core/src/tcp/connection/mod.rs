@@ -732,11 +732,11 @@ impl Connection {
             if !self.timers.is_armed(Timer::Retransmit) || self.flags.has(Flags::PTO) {
                 // A tail loss probe first, when one is allowed, its timeout
                 // counted from the latest transmission (see `probe.rs`).
-                let (after, probe) = match self.probe_timeout() {
-                    Some(pto) => (pto, true),
-                    None => (self.rto(), false),
+                let (at, probe) = match self.probe_deadline(now) {
+                    Some(at) => (at, true),
+                    None => (now + self.rto(), false),
                 };
-                self.timers.set(Timer::Retransmit, now + after);
+                self.timers.set(Timer::Retransmit, at);
                 self.flags.put(Flags::PTO, probe);
             }
             if let Some(limit) = self.config.user_timeout {

@@ -53,9 +53,9 @@ const WORST_DELAYED_ACK: Duration = Duration::from_millis(200);
 const MIN_PTO: Duration = Duration::from_millis(10);
 
 impl Connection {
-    /// The probe timeout to arm instead of the RTO, if a probe is allowed
-    /// now.
-    pub(super) fn probe_timeout(&self) -> Option<Duration> {
+    /// When the probe timer should fire if armed at `now`, if a probe is
+    /// allowed now.
+    pub(super) fn probe_deadline(&self, now: Instant) -> Option<Instant> {
         if !self.opts.sack()
             || !matches!(
                 self.state,
@@ -79,8 +79,12 @@ impl Connection {
         // Never later than the RTO would fire: then the probe goes out
         // instead of the timeout's retransmission, and the RTO comes one
         // RTO later (as Linux does).
-        self.rtt
-            .probe_timeout(lone, WORST_DELAYED_ACK, MIN_PTO, self.rto_bounds())
+        let micros =
+            self.rtt
+                .probe_timeout_micros(lone, WORST_DELAYED_ACK, MIN_PTO, self.rto_bounds())?;
+        Some(Instant::from_nanos(
+            now.as_nanos().saturating_add(micros.saturating_mul(1000)),
+        ))
     }
 
     /// The retransmission timer fired while it held a probe timeout.
@@ -88,10 +92,10 @@ impl Connection {
         if self.snd_max == self.snd_una {
             return;
         }
-        let pto = self.probe_timeout();
+        let allowed = self.probe_deadline(now).is_some();
         // From here the RTO runs, from this moment (RFC 8985 §7.3).
         self.timers.set(Timer::Retransmit, now + self.rto());
-        if pto.is_none() {
+        if !allowed {
             // Recovery started, or the window closed, after the probe was
             // armed: no probe, just the RTO.
             return;
