@@ -1,7 +1,7 @@
 //! Tail loss probes and early retransmit: losses at the end of a burst,
 //! with too few segments behind them for three duplicate ACKs.
 
-use super::recovery::{ack_ts, established_sack_ts};
+use super::recovery::{ack_ts, established_sack, established_sack_ts};
 use super::*;
 
 /// Payload of a full segment with the timestamp option.
@@ -90,17 +90,7 @@ fn a_probe_the_peer_did_not_need_leaves_the_window() {
 #[test]
 fn without_timestamps_a_d_sack_or_later_data_decides() {
     for dsack in [true, false] {
-        let mut conn = client(Config {
-            sack: true,
-            congestion: crate::tcp::CongestionAlgorithm::NewReno,
-            ..plain()
-        });
-        output(&mut conn, at(0)).unwrap();
-        let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
-        synack.mss = Some(1000);
-        synack.sack_permitted = true;
-        input(&mut conn, at(10), &synack);
-        drain(&mut conn, at(10));
+        let mut conn = established_sack();
         const L: u32 = ISS + 1;
         conn.send(&pattern(3000)).unwrap();
         assert_eq!(drain(&mut conn, at(100)).len(), 3);
