@@ -18,12 +18,15 @@
 
 use core::fmt;
 use core::net::IpAddr;
-use core::ops;
 
 use super::checksum::{self, ChecksumMode};
 use super::ip::IpProtocol;
 use super::tcp_option::{TcpOption, TcpOptions, kind};
 use super::{Error, Field, read_u16, read_u32, write_u16, write_u32};
+
+#[path = "tcp_flags.rs"]
+mod flags;
+pub use flags::Flags;
 
 /// Byte ranges of the fixed header fields.
 pub mod field {
@@ -54,115 +57,6 @@ pub const HEADER_LEN: usize = field::URGENT.end;
 pub const MAX_HEADER_LEN: usize = 60;
 /// The most option bytes a header can carry.
 pub const MAX_OPTIONS_LEN: usize = MAX_HEADER_LEN - HEADER_LEN;
-
-/// The TCP control bits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Flags(u8);
-
-impl Flags {
-    /// No more data from the sender.
-    pub const FIN: Flags = Flags(0x01);
-    /// Synchronize sequence numbers.
-    pub const SYN: Flags = Flags(0x02);
-    /// Reset the connection.
-    pub const RST: Flags = Flags(0x04);
-    /// Push.
-    pub const PSH: Flags = Flags(0x08);
-    /// The acknowledgment number is significant.
-    pub const ACK: Flags = Flags(0x10);
-    /// The urgent pointer is significant.
-    pub const URG: Flags = Flags(0x20);
-    /// ECN echo (RFC 3168).
-    pub const ECE: Flags = Flags(0x40);
-    /// Congestion window reduced (RFC 3168).
-    pub const CWR: Flags = Flags(0x80);
-
-    /// No flag set.
-    pub const fn empty() -> Flags {
-        Flags(0)
-    }
-
-    /// The flags from the control-bits byte.
-    pub const fn from_bits(bits: u8) -> Flags {
-        Flags(bits)
-    }
-
-    /// The control-bits byte.
-    pub const fn bits(self) -> u8 {
-        self.0
-    }
-
-    /// Whether every flag in `other` is set.
-    pub const fn contains(self, other: Flags) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// Whether any flag in `other` is set.
-    pub const fn intersects(self, other: Flags) -> bool {
-        self.0 & other.0 != 0
-    }
-
-    /// Whether no flag is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
-    /// Sets the flags in `other`.
-    pub fn insert(&mut self, other: Flags) {
-        self.0 |= other.0
-    }
-
-    /// Clears the flags in `other`.
-    pub fn remove(&mut self, other: Flags) {
-        self.0 &= !other.0
-    }
-}
-
-impl ops::BitOr for Flags {
-    type Output = Flags;
-    fn bitor(self, rhs: Flags) -> Flags {
-        Flags(self.0 | rhs.0)
-    }
-}
-
-impl ops::BitOrAssign for Flags {
-    fn bitor_assign(&mut self, rhs: Flags) {
-        self.0 |= rhs.0
-    }
-}
-
-impl ops::BitAnd for Flags {
-    type Output = Flags;
-    fn bitand(self, rhs: Flags) -> Flags {
-        Flags(self.0 & rhs.0)
-    }
-}
-
-impl fmt::Debug for Flags {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const NAMES: [&str; 8] = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
-        if self.0 == 0 {
-            return f.write_str("(none)");
-        }
-        let mut first = true;
-        for (bit, name) in NAMES.iter().enumerate() {
-            if self.0 & (1 << bit) != 0 {
-                if !first {
-                    f.write_str("|")?;
-                }
-                f.write_str(name)?;
-                first = false;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Display for Flags {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-}
 
 /// A read/write view of a TCP segment in a byte buffer.
 ///
@@ -242,7 +136,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// The control bits.
     pub fn flags(&self) -> Flags {
-        Flags(self.buffer.as_ref()[field::FLAGS])
+        Flags::from_bits(self.buffer.as_ref()[field::FLAGS])
     }
 
     /// FIN is set.
@@ -371,7 +265,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
 
     /// Sets the control bits.
     pub fn set_flags(&mut self, flags: Flags) {
-        self.buffer.as_mut()[field::FLAGS] = flags.0
+        self.buffer.as_mut()[field::FLAGS] = flags.bits()
     }
 
     /// Sets the window field.
@@ -680,7 +574,7 @@ impl<'a> Repr<'a> {
             let fixed = (u64::from(self.src_port) << 16 | u64::from(self.dst_port))
                 + u64::from(self.seq)
                 + u64::from(self.ack)
-                + ((header_len as u64 / 4) << 28 | u64::from(self.flags.0) << 16)
+                + ((header_len as u64 / 4) << 28 | u64::from(self.flags.bits()) << 16)
                 + u64::from(self.window)
                 + u64::from(self.urgent);
             let len = (header_len + payload_len) as u32;

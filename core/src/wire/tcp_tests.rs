@@ -680,7 +680,7 @@ fn header_checksum_from_values_matches_the_bytes() {
                     dst_port: 0xfffe,
                     seq: 0xffff_ffff,
                     ack: 0xfffe_ffff,
-                    flags: Flags(0xff),
+                    flags: Flags::from_bits(0xff),
                     window: 0xffff,
                     urgent: 0xfff0,
                     mss: (bits & 1 != 0).then_some(0xffff),

@@ -97,14 +97,7 @@ impl Connection {
         }
         // Unsent data (or FIN) with nothing in flight: no ACK will come to
         // clock it out, so a timer must, or it waits for the peer forever.
-        let sender = matches!(
-            self.state,
-            State::Established
-                | State::CloseWait
-                | State::FinWait1
-                | State::Closing
-                | State::LastAck
-        );
+        let sender = self.state.transmits_data();
         let unsent = self.send.sequence_len() > outstanding;
         if sender
             && unsent

@@ -196,14 +196,7 @@ impl Connection {
     /// the FIN when the data before it is out.
     #[inline(always)]
     fn send_data(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
-        if !matches!(
-            self.state,
-            State::Established
-                | State::CloseWait
-                | State::FinWait1
-                | State::Closing
-                | State::LastAck
-        ) {
+        if !self.state.transmits_data() {
             return None;
         }
         let retransmission = self.snd_nxt.lt(self.snd_max);

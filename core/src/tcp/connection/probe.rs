@@ -38,7 +38,7 @@
 
 use super::event::bump;
 use super::loss::TailProbe;
-use super::{Connection, Flags, State};
+use super::{Connection, Flags};
 use crate::tcp::seq::SeqNumber;
 use crate::tcp::timer::Timer;
 use crate::time::{Duration, Instant};
@@ -57,14 +57,7 @@ impl Connection {
     /// allowed now.
     pub(super) fn probe_deadline(&self, now: Instant) -> Option<Instant> {
         if !self.opts.sack()
-            || !matches!(
-                self.state,
-                State::Established
-                    | State::CloseWait
-                    | State::FinWait1
-                    | State::Closing
-                    | State::LastAck
-            )
+            || !self.state.transmits_data()
             || self.cc.in_recovery()
             || self.snd_wnd == 0
         {

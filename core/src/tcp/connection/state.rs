@@ -224,6 +224,19 @@ impl State {
             State::SynSent | State::SynReceived | State::Established | State::CloseWait
         )
     }
+
+    /// Whether our data or FIN may go out (again): synchronized, with our
+    /// FIN not yet acknowledged.
+    pub(crate) const fn transmits_data(self) -> bool {
+        matches!(
+            self,
+            State::Established
+                | State::CloseWait
+                | State::FinWait1
+                | State::Closing
+                | State::LastAck
+        )
+    }
 }
 
 impl fmt::Display for State {
@@ -245,5 +258,7 @@ mod tests {
         assert!(!State::SynReceived.is_synchronized());
         assert!(State::FinWait2.can_receive() && !State::CloseWait.can_receive());
         assert!(State::CloseWait.can_send() && !State::FinWait1.can_send());
+        assert!(State::LastAck.transmits_data() && !State::FinWait2.transmits_data());
+        assert!(!State::SynReceived.transmits_data() && !State::TimeWait.transmits_data());
     }
 }

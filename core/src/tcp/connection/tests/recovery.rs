@@ -5,10 +5,7 @@ use super::*;
 
 #[test]
 fn fast_retransmit_and_newreno_partial_ack() {
-    let mut conn = established(Config {
-        congestion: crate::tcp::CongestionAlgorithm::NewReno,
-        ..plain()
-    });
+    let mut conn = established(newreno());
     conn.send(&pattern(10_000)).unwrap();
     assert_eq!(drain(&mut conn, at(10)).len(), 10);
     // Segments 1 and 3 are lost; the rest produce duplicate ACKs.
@@ -57,22 +54,37 @@ pub(super) fn sack_ack(blocks: &[(u32, u32)]) -> Seg {
     }
 }
 
-/// An established connection whose peer allowed SACK, NewReno window
-/// arithmetic for round numbers.
-pub(super) fn established_sack() -> Connection {
-    let mut conn = client(Config {
-        sack: true,
+/// [`plain`] with NewReno, for window arithmetic in round numbers.
+fn newreno() -> Config {
+    Config {
         congestion: crate::tcp::CongestionAlgorithm::NewReno,
         ..plain()
+    }
+}
+
+/// A client connection with NewReno and an MSS of 1000, established by a
+/// peer that agrees to SACK and timestamps as asked (its clock at 1000).
+fn established_newreno(sack: bool, timestamps: bool) -> Connection {
+    let mut conn = client(Config {
+        sack,
+        timestamps,
+        ..newreno()
     });
-    output(&mut conn, at(0)).unwrap();
+    let syn = output(&mut conn, at(0)).unwrap();
     let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
     synack.mss = Some(1000);
-    synack.sack_permitted = true;
+    synack.sack_permitted = sack;
+    synack.ts = syn.ts.map(|(tsval, _)| (1000, tsval));
     input(&mut conn, at(10), &synack);
     drain(&mut conn, at(10));
     events(&mut conn);
     conn
+}
+
+/// An established connection whose peer allowed SACK, NewReno window
+/// arithmetic for round numbers.
+pub(super) fn established_sack() -> Connection {
+    established_newreno(true, false)
 }
 
 #[test]
@@ -332,38 +344,12 @@ fn paws_duplicates_are_reported_with_dsack() {
 /// peer's clock is at 1000. Data segments carry 988 bytes (1000 minus the
 /// timestamp option).
 pub(super) fn established_ts() -> Connection {
-    let mut conn = client(Config {
-        timestamps: true,
-        congestion: crate::tcp::CongestionAlgorithm::NewReno,
-        ..plain()
-    });
-    let syn = output(&mut conn, at(0)).unwrap();
-    let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
-    synack.mss = Some(1000);
-    synack.ts = Some((1000, syn.ts.unwrap().0));
-    input(&mut conn, at(10), &synack);
-    drain(&mut conn, at(10));
-    events(&mut conn);
-    conn
+    established_newreno(false, true)
 }
 
 /// [`established_ts`] with SACK as well.
 pub(super) fn established_sack_ts() -> Connection {
-    let mut conn = client(Config {
-        sack: true,
-        timestamps: true,
-        congestion: crate::tcp::CongestionAlgorithm::NewReno,
-        ..plain()
-    });
-    let syn = output(&mut conn, at(0)).unwrap();
-    let mut synack = Seg::new(PEER_ISS, ISS + 1, SYN | ACK);
-    synack.mss = Some(1000);
-    synack.sack_permitted = true;
-    synack.ts = Some((1000, syn.ts.unwrap().0));
-    input(&mut conn, at(10), &synack);
-    drain(&mut conn, at(10));
-    events(&mut conn);
-    conn
+    established_newreno(true, true)
 }
 
 /// An ACK from the peer with timestamps: `tsecr` is what it echoes.
@@ -505,10 +491,7 @@ fn with_sack_only_new_sack_information_makes_a_duplicate() {
 /// fast retransmit, and ssthresh is half the flight without those two.
 #[test]
 fn limited_transmit_sends_new_data_on_the_first_duplicates() {
-    let mut conn = established(Config {
-        congestion: crate::tcp::CongestionAlgorithm::NewReno,
-        ..plain()
-    });
+    let mut conn = established(newreno());
     conn.send(&pattern(14_000)).unwrap();
     assert_eq!(drain(&mut conn, at(10)).len(), 10);
     let dup = Seg::new(PEER_ISS + 1, ISS + 1, ACK);
@@ -530,10 +513,7 @@ fn limited_transmit_sends_new_data_on_the_first_duplicates() {
 /// Limited transmit stays inside the peer's window.
 #[test]
 fn limited_transmit_respects_the_peer_window() {
-    let mut conn = established(Config {
-        congestion: crate::tcp::CongestionAlgorithm::NewReno,
-        ..plain()
-    });
+    let mut conn = established(newreno());
     let small = Seg {
         window: 10_000,
         ..Seg::new(PEER_ISS + 1, ISS + 1, ACK)
