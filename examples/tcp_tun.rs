@@ -63,6 +63,7 @@ struct Options {
     msl: Duration,
     buffer: usize,
     ranges: usize,
+    timestamps: bool,
     time_limit: Option<Duration>,
     trace: bool,
     quiet: bool,
@@ -91,6 +92,7 @@ fn parse_args() -> Result<Options, String> {
         msl: Duration::from_millis(500),
         buffer: 4 << 20,
         ranges: 32,
+        timestamps: true,
         time_limit: None,
         trace: false,
         quiet: false,
@@ -128,6 +130,7 @@ fn parse_args() -> Result<Options, String> {
             "--msl" => o.msl = millis(&value("--msl")?)?,
             "--buffer" => o.buffer = num(&value("--buffer")?)? as usize,
             "--ranges" => o.ranges = num(&value("--ranges")?)? as usize,
+            "--no-timestamps" => o.timestamps = false,
             "--time-limit" => o.time_limit = Some(millis(&value("--time-limit")?)? * 1000),
             "--trace" => o.trace = true,
             "--quiet" => o.quiet = true,
@@ -418,6 +421,7 @@ mod linux {
                 send_buffer: o.buffer,
                 recv_buffer: o.buffer,
                 max_reassembly_ranges: o.ranges,
+                timestamps: o.timestamps,
                 ..Config::default()
             },
             ..EndpointConfig::default()

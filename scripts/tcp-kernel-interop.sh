@@ -12,6 +12,9 @@
 #      by the example, IMPAIRED_MB each way, after which the kernel must
 #      have received D-SACK blocks for the duplicated segments and the
 #      userspace endpoint must have undone spurious congestion responses
+#   6. 2 impaired again with the userspace endpoint's timestamps off: it
+#      must still undo spurious fast retransmits, now from the kernel's
+#      D-SACK blocks alone (RFC 3708)
 #
 # Every transfer is checked with sha256. Needs root and /dev/net/tun;
 # otherwise it says SKIP and exits 0.
@@ -243,6 +246,16 @@ for names, values in zip(lines[0::2], lines[1::2]):
         pass "impaired runs: the userspace endpoint undid $undone spurious congestion responses"
     else
         fail "impaired runs: the userspace endpoint undid no congestion response"
+    fi
+    # Without timestamps the echo says nothing about which copy arrived:
+    # the undos can only come from the kernel's D-SACK blocks.
+    user_to_kernel impaired-no-timestamps in-g "$IMPAIRED_MB" 5004 240 $IMPAIR --seed 13 --no-timestamps
+    undone="$(grep -o '[0-9]* responses undone' "$WORK/impaired-no-timestamps.tun.out" | awk '{s += $1} END {print s + 0}')"
+    if ((undone > 0)); then
+        pass "impaired run without timestamps: the userspace endpoint undid $undone spurious" \
+            "congestion responses from the kernel's D-SACK blocks"
+    else
+        fail "impaired run without timestamps: the userspace endpoint undid no congestion response"
     fi
     # The same over IPv6.
     KERNEL_IP=$KERNEL_IP6 USER_IP=$USER_IP6
