@@ -104,28 +104,21 @@ fn sack_recovery_resends_only_the_holes() {
     conn.send(&pattern(10_000)).unwrap();
     input(&mut conn, at(31), &sack_ack(&[(4000, 5000), (1000, 3000)]));
     // Third duplicate: recovery, and the first hole goes out at once.
-    let first = drain(&mut conn, at(31));
-    assert_eq!(
-        first
+    // What goes out at `now`, as (offset from the first byte, length).
+    let sent = |conn: &mut Connection, now| -> Vec<(u32, usize)> {
+        drain(conn, now)
             .iter()
             .map(|s| (s.seq - L, s.payload.len()))
-            .collect::<Vec<_>>(),
-        [(0, 1000)]
-    );
+            .collect()
+    };
+    assert_eq!(sent(&mut conn, at(31)), [(0, 1000)]);
     assert_eq!((conn.ssthresh(), conn.cwnd()), (5000, 5000));
     // Segment 5 SACKed: pipe = 10000 − 4000 SACKed − 1000 lost = 5000, no room.
     input(&mut conn, at(32), &sack_ack(&[(4000, 6000), (1000, 3000)]));
     expect_nothing(&mut conn, at(32));
     // Segment 6: room for one segment, which is the second hole.
     input(&mut conn, at(33), &sack_ack(&[(4000, 7000), (1000, 3000)]));
-    let second = drain(&mut conn, at(33));
-    assert_eq!(
-        second
-            .iter()
-            .map(|s| (s.seq - L, s.payload.len()))
-            .collect::<Vec<_>>(),
-        [(3000, 1000)]
-    );
+    assert_eq!(sent(&mut conn, at(33)), [(3000, 1000)]);
     // Segment 7: no holes left, so new data.
     input(&mut conn, at(34), &sack_ack(&[(4000, 8000), (1000, 3000)]));
     let fresh = drain(&mut conn, at(34));

@@ -71,6 +71,25 @@ fn sack_round(conn: &mut Connection, now: Instant, overtaken: u32) -> bool {
     started
 }
 
+/// A connection with timestamps that has learned a threshold of
+/// `overtaken + 1`: a round of `round` segments whose first arrived after
+/// `overtaken` others, then a clean round of `clean` segments to move
+/// `SND.UNA` past the recovery point.
+fn taught(round: usize, overtaken: usize, clean: usize) -> Connection {
+    let mut conn = established_ts();
+    open_window(&mut conn, at(100), 24);
+    let first = send_round(&mut conn, at(200), round);
+    assert!(reorder_first(
+        &mut conn,
+        at(210),
+        (round as u32, first),
+        overtaken
+    ));
+    assert_eq!(conn.stats().reordering as usize, overtaken + 1);
+    clean_round(&mut conn, at(250), clean);
+    conn
+}
+
 /// Grows the window (slow start, no loss) until `n` segments fit.
 fn open_window(conn: &mut Connection, now: Instant, n: usize) {
     while conn.cwnd() < n * SEG as usize {
@@ -113,13 +132,8 @@ fn an_undone_fast_retransmit_teaches_the_threshold() {
 
 #[test]
 fn the_threshold_stays_below_half_the_flight() {
-    let mut conn = established_ts();
-    open_window(&mut conn, at(100), 24);
-    let first = send_round(&mut conn, at(200), 20);
     // Nine segments overtake the first: the threshold becomes ten.
-    assert!(reorder_first(&mut conn, at(210), (20, first), 9));
-    assert_eq!(conn.stats().reordering, 10);
-    clean_round(&mut conn, at(250), 8);
+    let mut conn = taught(20, 9, 8);
     // With eight segments in flight, four duplicates are enough.
     let una = conn.snd_una.get();
     let first = send_round(&mut conn, at(300), 8);
@@ -134,12 +148,7 @@ fn the_threshold_stays_below_half_the_flight() {
 #[test]
 fn a_timeout_resets_the_threshold_unless_undone() {
     for spurious in [false, true] {
-        let mut conn = established_ts();
-        open_window(&mut conn, at(100), 24);
-        let first = send_round(&mut conn, at(200), 12);
-        assert!(reorder_first(&mut conn, at(210), (12, first), 7));
-        assert_eq!(conn.stats().reordering, 8);
-        clean_round(&mut conn, at(250), 12);
+        let mut conn = taught(12, 7, 12);
         // Another round times out.
         let una = conn.snd_una.get();
         let original = send_round(&mut conn, at(300), 4);
@@ -196,12 +205,7 @@ fn with_sack_the_threshold_counts_sacked_segments() {
 /// segments out on the five duplicates before the sixth starts recovery.
 #[test]
 fn limited_transmit_follows_the_learned_threshold() {
-    let mut conn = established_ts();
-    open_window(&mut conn, at(100), 24);
-    let first = send_round(&mut conn, at(200), 12);
-    assert!(reorder_first(&mut conn, at(210), (12, first), 5));
-    assert_eq!(conn.stats().reordering, 6);
-    clean_round(&mut conn, at(250), 12);
+    let mut conn = taught(12, 5, 12);
     // More data than the window holds.
     let una = conn.snd_una.get();
     let window = (conn.cwnd() / SEG as usize) as u32;
