@@ -446,7 +446,7 @@ fn main() -> ExitCode {
         for (name, side) in [("client", &a), ("server", &b)] {
             let s = &side.stats;
             println!(
-                "{name}: {} segments sent, {} retransmitted ({} bytes), {} RTOs, {} fast retransmits, {} responses undone, {} dup ACKs, {} tail loss probes ({} repaired), reordering {}, srtt {:?}, cwnd {}",
+                "{name}: {} segments sent, {} retransmitted ({} bytes), {} RTOs, {} fast retransmits, {} responses undone, {} dup ACKs, {} tail loss probes ({} repaired), {} lost retransmissions, reordering {}, srtt {:?}, cwnd {}",
                 s.segments_sent,
                 s.retransmits,
                 s.bytes_retransmitted,
@@ -456,6 +456,7 @@ fn main() -> ExitCode {
                 s.dup_acks,
                 s.tail_loss_probes,
                 s.tail_loss_recoveries,
+                s.lost_retransmissions,
                 s.reordering,
                 s.srtt,
                 s.cwnd

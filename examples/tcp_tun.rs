@@ -476,7 +476,7 @@ mod linux {
         println!(
             "{what}: {} bytes in ({:.1} MB/s), {} bytes out ({:.1} MB/s) in {secs:.3} s; {} segments sent, \
              {} retransmitted ({} bytes), {} RTOs, {} fast retransmits, {} responses undone, {} dup ACKs, \
-             {} tail loss probes ({} repaired), reordering {}, srtt {:?}, cwnd {}{}",
+             {} tail loss probes ({} repaired), {} lost retransmissions, reordering {}, srtt {:?}, cwnd {}{}",
             app.bytes_in,
             rate(app.bytes_in),
             app.bytes_out,
@@ -490,6 +490,7 @@ mod linux {
             s.dup_acks,
             s.tail_loss_probes,
             s.tail_loss_recoveries,
+            s.lost_retransmissions,
             s.reordering,
             s.srtt,
             s.cwnd,

@@ -607,6 +607,10 @@ typedef struct wirestate_tcp_stats {
     uint64_t tail_loss_probes;
     // Tail loss probes that repaired a loss.
     uint64_t tail_loss_recoveries;
+    // Times SACK recovery found one of its retransmissions lost (later
+    // data arrived, it did not) and sent it again without waiting for
+    // the RTO.
+    uint64_t lost_retransmissions;
 } wirestate_tcp_stats;
 
 // One event, filled by `wirestate_tcp_endpoint_poll_event`. Fields that do

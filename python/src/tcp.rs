@@ -619,8 +619,9 @@ impl TcpEndpoint {
     /// `reordering` (the duplicate-ACK threshold, in segments: 3, or more
     /// once the path was seen to reorder), `tail_loss_probes` and
     /// `tail_loss_recoveries` (probes sent instead of waiting for the RTO,
-    /// and those that repaired a loss), and the `state`. Not kept in
-    /// TIME-WAIT.
+    /// and those that repaired a loss), `lost_retransmissions` (times SACK
+    /// recovery found a retransmission lost and sent it again without
+    /// waiting for the RTO), and the `state`. Not kept in TIME-WAIT.
     fn stats<'py>(&self, py: Python<'py>, c: u64) -> PyResult<Bound<'py, PyDict>> {
         let conn = self.conn(py, c)?;
         let s = conn.stats();
@@ -646,6 +647,7 @@ impl TcpEndpoint {
         d.set_item("reordering", s.reordering)?;
         d.set_item("tail_loss_probes", s.tail_loss_probes)?;
         d.set_item("tail_loss_recoveries", s.tail_loss_recoveries)?;
+        d.set_item("lost_retransmissions", s.lost_retransmissions)?;
         d.set_item("unacknowledged", conn.unacknowledged())?;
         d.set_item("readable", conn.readable())?;
         d.set_item("writable", conn.writable())?;

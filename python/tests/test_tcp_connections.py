@@ -45,13 +45,14 @@ def test_stats_dict():
         "state", "srtt", "rto", "cwnd", "ssthresh", "peer_window", "send_mss", "segments_sent",
         "segments_received", "bytes_sent", "bytes_received", "bytes_acked", "bytes_retransmitted",
         "retransmits", "timeouts", "fast_retransmits", "dup_acks", "undos", "reordering",
-        "tail_loss_probes", "tail_loss_recoveries",
+        "tail_loss_probes", "tail_loss_recoveries", "lost_retransmissions",
         "unacknowledged", "readable", "writable",
     ):
         assert key in s, key
     assert s["undos"] == 0
     assert s["reordering"] == 3
     assert s["tail_loss_probes"] == 0 and s["tail_loss_recoveries"] == 0
+    assert s["lost_retransmissions"] == 0
     assert s["state"] == "ESTABLISHED"
     assert s["bytes_sent"] == s["bytes_acked"] == 5000
     assert s["retransmits"] == 0 and s["ssthresh"] is None

@@ -161,6 +161,10 @@ pub struct wirestate_tcp_stats {
     pub tail_loss_probes: u64,
     /// Tail loss probes that repaired a loss.
     pub tail_loss_recoveries: u64,
+    /// Times SACK recovery found one of its retransmissions lost (later
+    /// data arrived, it did not) and sent it again without waiting for
+    /// the RTO.
+    pub lost_retransmissions: u64,
 }
 
 fn nanos(d: core::time::Duration) -> u64 {
@@ -191,6 +195,7 @@ impl From<Stats> for wirestate_tcp_stats {
             reordering: s.reordering,
             tail_loss_probes: s.tail_loss_probes,
             tail_loss_recoveries: s.tail_loss_recoveries,
+            lost_retransmissions: s.lost_retransmissions,
         }
     }
 }

@@ -309,6 +309,7 @@ static void getters(tcp_link *l) {
     CHECK(st.undos == 0);
     CHECK(st.reordering == 3);
     CHECK(st.tail_loss_probes == 0 && st.tail_loss_recoveries == 0);
+    CHECK(st.lost_retransmissions == 0);
     CHECK(st.bytes_sent == 5);
     CHECK(st.bytes_acked == 5);
     CHECK(st.has_srtt);

@@ -136,6 +136,11 @@ pub struct Stats {
     /// Tail loss probes that repaired a loss (the peer had not received
     /// the segment the probe resent); saturates at `u32::MAX`.
     pub tail_loss_recoveries: u64,
+    /// Times SACK recovery found one of its retransmissions lost (data
+    /// sent after it was SACKed while its bytes stayed missing) and sent
+    /// them again instead of waiting for the RTO; saturates at
+    /// `u32::MAX`.
+    pub lost_retransmissions: u64,
 }
 
 /// The counters every connection keeps (the estimates are read live, the

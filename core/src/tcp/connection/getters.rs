@@ -47,6 +47,7 @@ impl Connection {
             reordering,
             tail_loss_probes: l.tail_loss_probes.into(),
             tail_loss_recoveries: l.tail_loss_recoveries.into(),
+            lost_retransmissions: l.lost_retransmissions.into(),
         }
     }
 

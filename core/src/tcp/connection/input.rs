@@ -364,10 +364,16 @@ impl Connection {
             self.on_new_ack(now, seg, ack);
             self.take_sack(seg);
             self.check_dsack_undo(seg, ack);
+            if self.flags.has(Flags::SACK_RECOVERY) {
+                self.detect_lost_retransmissions();
+            }
         } else if ack == self.snd_una {
             self.check_tail_probe(now, seg, ack, false);
             self.check_dsack_undo(seg, ack);
             let newly_sacked = self.take_sack(seg);
+            if newly_sacked > 0 && self.flags.has(Flags::SACK_RECOVERY) {
+                self.detect_lost_retransmissions();
+            }
             let outstanding = self.snd_max != self.snd_una;
             // With SACK, a duplicate is an ACK that reports data not SACKed
             // before (RFC 6675 §2): a copy of an ACK made by the path, or one

@@ -22,6 +22,7 @@
 use alloc::boxed::Box;
 
 use super::SCOREBOARD_RANGES;
+use super::lost_retransmit::Resent;
 use crate::tcp::congestion::{Algorithm, Growth, Window};
 use crate::tcp::scoreboard::{DUP_THRESH, Scoreboard};
 use crate::tcp::seq::SeqNumber;
@@ -47,6 +48,8 @@ pub(super) struct LossCounters {
     pub tail_loss_probes: u32,
     /// Tail loss probes that repaired a loss.
     pub tail_loss_recoveries: u32,
+    /// Times retransmissions were found lost during SACK recovery.
+    pub lost_retransmissions: u32,
 }
 
 /// A tail loss probe awaiting the ACK that settles it (see `probe.rs`).
@@ -118,6 +121,9 @@ pub(super) struct LossState {
     pub rexmit_next: SeqNumber,
     /// What the peer reported holding past `SND.UNA` (RFC 6675).
     pub scoreboard: Scoreboard<SCOREBOARD_RANGES>,
+    /// This SACK recovery's retransmissions, until they arrive or prove
+    /// lost (see `lost_retransmit.rs`).
+    pub resent: Resent,
     /// Duplicate ACKs in a row (saturating).
     pub dup_acks: u16,
     /// Retransmission timeouts in a row (SYN retries included); see
@@ -162,6 +168,7 @@ impl LossState {
             recover: snd_una - 1u32,
             rexmit_next: snd_una,
             scoreboard: Scoreboard::new(),
+            resent: Resent::default(),
             dup_acks: 0,
             rto_count: 0,
             challenge_count: 0,

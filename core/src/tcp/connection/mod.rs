@@ -95,6 +95,7 @@ pub mod event;
 mod getters;
 mod input;
 mod loss;
+mod lost_retransmit;
 mod options;
 pub(crate) use options::ts_clock;
 mod output;

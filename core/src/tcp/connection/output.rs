@@ -68,8 +68,7 @@ impl Connection {
     fn transmit_synchronized(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         if self.flags.take(Flags::RETRANSMIT) {
             if let Some((seq, len)) = self.next_sack_retransmission(true) {
-                self.loss().rexmit_next = seq + len;
-                if let Some(n) = self.retransmit_at(now, buf, seq, len) {
+                if let Some(n) = self.resend_hole(now, buf, seq, len) {
                     return Some(n);
                 }
             } else if let Some(n) = self.retransmit_first(now, buf) {
@@ -82,9 +81,9 @@ impl Connection {
             }
         }
         if let Some((seq, len)) = self.next_sack_retransmission(false) {
-            // RFC 6675 §5 (NextSeg rule 1): the first hole not yet resent.
-            self.loss().rexmit_next = seq + len;
-            if let Some(n) = self.retransmit_at(now, buf, seq, len) {
+            // RFC 6675 §5 (NextSeg rule 1): the first hole not yet resent
+            // (after any retransmission found lost).
+            if let Some(n) = self.resend_hole(now, buf, seq, len) {
                 return Some(n);
             }
         }

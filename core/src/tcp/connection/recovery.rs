@@ -222,6 +222,7 @@ impl Connection {
         if sack && !loss.scoreboard.is_empty() {
             self.flags.on(Flags::SACK_RECOVERY);
             loss.rexmit_next = una;
+            loss.resent.clear();
         } else {
             self.flags.off(Flags::SACK_RECOVERY);
             // RFC 5681 §3.2 step 3: one segment for each duplicate that
@@ -383,6 +384,7 @@ impl Connection {
         let (una, max) = (self.snd_una, self.snd_max);
         let loss = self.loss();
         loss.rexmit_next = una;
+        loss.resent.clear();
         loss.dup_acks = 0;
         loss.recover = max;
         // A timeout may mean the threshold kept duplicate ACKs from
@@ -417,7 +419,12 @@ impl Connection {
             }
             _ => 0,
         };
-        outstanding.saturating_sub(sacked).saturating_sub(lost)
+        // Retransmissions found lost are not in the network either.
+        let lost_again = loss.resent.unsent(self.snd_una, scoreboard);
+        outstanding
+            .saturating_sub(sacked)
+            .saturating_sub(lost)
+            .saturating_sub(lost_again)
     }
 
     /// Room the congestion window leaves for more data.
@@ -453,15 +460,38 @@ impl Connection {
     }
 
     /// During SACK recovery: the next hole to resend, `(start, length)`,
-    /// when the window has room for it (or regardless, with `force`).
+    /// when the window has room for it (or regardless, with `force`):
+    /// first what a lost retransmission left missing, then the first hole
+    /// not resent yet.
     pub(super) fn next_sack_retransmission(&self, force: bool) -> Option<(SeqNumber, usize)> {
         if !self.flags.has(Flags::SACK_RECOVERY) || (!force && self.cwnd_room() == 0) {
             return None;
         }
         let loss = self.loss.get()?;
-        let (start, len) = loss
-            .scoreboard
-            .next_hole(loss.rexmit_next.max(self.snd_una))?;
-        Some((start, len.min(self.send_mss())))
+        let (una, mss) = (self.snd_una, self.send_mss());
+        if let Some(again) = loss.resent.next(una, &loss.scoreboard, mss) {
+            return Some(again);
+        }
+        let (start, len) = loss.scoreboard.next_hole(loss.rexmit_next.max(una))?;
+        Some((start, len.min(mss)))
+    }
+
+    /// Sends the SACK recovery retransmission `next_sack_retransmission`
+    /// chose, and remembers it until it arrives or proves lost.
+    pub(super) fn resend_hole(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        seq: SeqNumber,
+        len: usize,
+    ) -> Option<usize> {
+        let max = self.snd_max;
+        let loss = self.loss();
+        let end = seq + len;
+        // A lost retransmission sent again lies below the holes not yet
+        // resent; it must not move their start back.
+        loss.rexmit_next = loss.rexmit_next.max(end);
+        loss.resent.push(seq, end, max);
+        self.retransmit_at(now, buf, seq, len)
     }
 }

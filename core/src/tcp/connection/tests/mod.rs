@@ -8,6 +8,7 @@ mod close;
 mod data;
 mod dsack_undo;
 mod handshake;
+mod lost_retransmit;
 #[cfg(feature = "sim")]
 mod pair;
 mod probe;
