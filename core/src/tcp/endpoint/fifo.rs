@@ -39,6 +39,12 @@ impl IdQueue {
         self.ids.push(id);
     }
 
+    /// The queued ids, front first.
+    #[inline]
+    pub(super) fn as_slice(&self) -> &[ConnId] {
+        &self.ids[self.head..]
+    }
+
     /// Drops the front, if any.
     #[inline]
     pub(super) fn pop_front(&mut self) {

@@ -31,6 +31,8 @@
 //! queue. Connections whose `Incoming` event has not been polled yet count
 //! against its accept backlog. A SYN that finds either full is dropped.
 
+#[cfg(test)]
+mod deadline_tests;
 mod entry;
 mod fifo;
 mod maps;
@@ -582,9 +584,10 @@ impl Endpoint {
 
     /// Runs the timers that are due.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.settle_deadlines();
         while let Some(id) = self.schedule.pop_due(&mut self.conns, now) {
             // The schedule cleared this connection's deadline; `touch`
-            // hands it the next one.
+            // queues it, and its next one is recorded from the queue.
             if let Some(entry) = self.conns.get_mut(id) {
                 entry.conn.handle_timeout(now);
                 self.touch(id);
@@ -623,6 +626,7 @@ impl Endpoint {
     ///
     /// Takes `&mut self` because it discards stale entries of its heap.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
+        self.settle_deadlines();
         match (self.schedule.next(&mut self.conns), self.time_wait.next()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -685,8 +689,23 @@ impl Endpoint {
         (&mut self.by_tuple, pairs)
     }
 
-    /// After anything happened to a connection: collect its events, queue
-    /// it for output, and record its next deadline.
+    /// Records the deadlines of the connections in the output queue, which
+    /// may have moved since they joined it: before the schedule is read.
+    fn settle_deadlines(&mut self) {
+        for &id in self.dirty.as_slice() {
+            if let Some(entry) = self.conns.get_mut(id) {
+                entry.reschedule(&mut self.schedule, id);
+            }
+        }
+        self.schedule.tidy(&mut self.conns);
+    }
+
+    /// After anything happened to a connection: collect its events and
+    /// queue it for output. Its deadline is recorded when it leaves the
+    /// output queue, or before the schedule is read if that comes first
+    /// (`settle_deadlines`), not after every segment and call: a
+    /// connection's timers change with nearly every one, and a burst of
+    /// segments then costs one update.
     fn touch(&mut self, id: ConnId) {
         let Some(entry) = self.conns.get_mut(id) else {
             return;
@@ -717,8 +736,6 @@ impl Endpoint {
             entry.dirty = true;
             self.dirty.push_back(id);
         }
-        entry.reschedule(&mut self.schedule, id);
-        self.schedule.tidy(&mut self.conns);
     }
 
     /// After a connection's output was drained: drop it once it is closed

@@ -57,17 +57,18 @@ impl Endpoint {
                 return None;
             }
             if let Some(n) = entry.conn.poll_transmit(now, &mut buf[ip_len..]) {
-                // Sending arms timers (retransmission, persist).
-                entry.reschedule(&mut self.schedule, id);
                 if !entry.conn.may_transmit() {
                     // That was the last segment for now: done with this
                     // connection as the next call would be on finding
-                    // nothing, without that call.
+                    // nothing, without that call. Sending arms timers
+                    // (retransmission, persist): its deadline is recorded
+                    // as it leaves the queue.
+                    entry.reschedule(&mut self.schedule, id);
                     entry.dirty = false;
                     let ended = ended(&entry.conn);
                     self.leave_output_queue(id, ended);
+                    self.schedule.tidy(&mut self.conns);
                 }
-                self.schedule.tidy(&mut self.conns);
                 return Some(self.finish_packet(buf, with_ip, local, remote, n));
             }
             // Finding nothing to send can arm a timer too (the persist

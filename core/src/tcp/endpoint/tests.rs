@@ -6,18 +6,18 @@ use crate::wire::TcpPacket;
 use alloc::vec;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-const A: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 7, 0, 1));
-const B: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 7, 0, 2));
+pub(super) const A: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 7, 0, 1));
+pub(super) const B: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 7, 0, 2));
 
-fn addr(ip: IpAddr, port: u16) -> SocketAddr {
+pub(super) fn addr(ip: IpAddr, port: u16) -> SocketAddr {
     SocketAddr::new(ip, port)
 }
 
-fn endpoint(config: EndpointConfig, seed: u8) -> Endpoint {
+pub(super) fn endpoint(config: EndpointConfig, seed: u8) -> Endpoint {
     Endpoint::new(config, [seed; 16]).unwrap()
 }
 
-fn packets(ep: &mut Endpoint, now: Instant) -> Vec<Vec<u8>> {
+pub(super) fn packets(ep: &mut Endpoint, now: Instant) -> Vec<Vec<u8>> {
     let mut buf = vec![0u8; 2000];
     let mut out = Vec::new();
     while let Some(t) = ep.poll_transmit(now, &mut buf) {
@@ -32,7 +32,7 @@ fn events(ep: &mut Endpoint) -> Vec<(ConnId, Event)> {
 
 /// Moves packets both ways until both are quiet, then jumps to the next
 /// timer; stops when nothing is left to do or at `until`.
-fn run(a: &mut Endpoint, b: &mut Endpoint, now: &mut Instant, until: Instant) {
+pub(super) fn run(a: &mut Endpoint, b: &mut Endpoint, now: &mut Instant, until: Instant) {
     loop {
         let mut moved = false;
         for p in packets(a, *now) {
