@@ -279,6 +279,12 @@ mod tests {
     }
 
     #[test]
+    fn records_stay_small() {
+        // Part of the loss state every connection in trouble carries.
+        assert!(core::mem::size_of::<Resent>() <= 112);
+    }
+
+    #[test]
     fn same_send_point_shares_a_record_and_a_full_table_merges_late() {
         let mut r = Resent::default();
         r.push(s(1000), s(2000), s(9000));
