@@ -112,8 +112,9 @@ pub(super) struct LossState {
     /// from the first loss, or in congestion avoidance without one (which
     /// only a window grown past 4 GiB reaches).
     pub growth: Growth,
-    /// The NewReno `recover` point (RFC 6582 §3.2), once a recovery or
-    /// timeout set it; before that, just behind `SND.UNA` as it was when
+    /// The NewReno `recover` point (RFC 6582 §3.2) as `SND.MAX`, one past
+    /// the highest sequence number sent, once a recovery or timeout set
+    /// it; before that, just behind `SND.UNA` as it was when
     /// this state was made. It never falls more than a quarter of the
     /// sequence space behind `SND.UNA` (see `recovery_on_new_ack`).
     pub recover: SeqNumber,

@@ -172,8 +172,10 @@ impl Connection {
         // RFC 6582 §3.2 step 2 (and RFC 6675 §5): enter recovery on the
         // third duplicate (or the threshold reordering taught), or when
         // SACKs show the first segment is lost — unless the duplicates may
-        // be echoes of a recovery that just ended.
-        if (dup_acks as usize >= thresh || lost) && self.snd_una.gt(self.recover()) {
+        // be echoes of a recovery that just ended: the cumulative ACK must
+        // cover more than the highest sequence number sent when it began
+        // (step 1), that is reach `recover`, which is one past it.
+        if (dup_acks as usize >= thresh || lost) && self.snd_una.ge(self.recover()) {
             self.enter_recovery(now, thresh);
         }
     }

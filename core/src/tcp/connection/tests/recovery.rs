@@ -521,3 +521,61 @@ fn limited_transmit_respects_the_peer_window() {
     input(&mut conn, at(30), &small);
     assert_eq!(output(&mut conn, at(30)).unwrap().seq, ISS + 1);
 }
+
+/// RFC 6582 §3.2 step 1: duplicate ACKs start a new fast retransmit once
+/// the cumulative ACK covers more than `recover`, the highest sequence
+/// number sent when the last recovery began: once it reaches `SND.MAX` as
+/// it was then. The first segment sent during that recovery starts right
+/// there; when it is lost, the duplicates acknowledge exactly that point,
+/// and the loss must still be repaired at once rather than by the RTO.
+#[test]
+fn a_loss_right_at_the_last_recovery_point_starts_a_new_recovery() {
+    const L: u32 = ISS + 1;
+    let at_ack = |ack: u32, blocks: &[(u32, u32)]| Seg {
+        ack: L + ack,
+        ..sack_ack(blocks)
+    };
+    let sent = |conn: &mut Connection, now| -> Vec<u32> {
+        drain(conn, now).iter().map(|s| s.seq - L).collect()
+    };
+    let mut conn = established_sack();
+    conn.send(&pattern(40_000)).unwrap();
+    assert_eq!(sent(&mut conn, at(10)).len(), 10);
+    // The first segment is lost: limited transmit sends 10000 and 11000,
+    // the third duplicate resends it, with SND.MAX at 12000.
+    for (end, out) in [(2000, 10_000), (3000, 11_000), (4000, 0)] {
+        input(&mut conn, at(30), &sack_ack(&[(1000, end)]));
+        assert_eq!(sent(&mut conn, at(30)), [out]);
+    }
+    // More SACKs let out 12000 and 13000; then the retransmission
+    // arrives: everything up to the recovery point is acknowledged.
+    for end in (5000..=10_000).step_by(1000) {
+        input(&mut conn, at(40), &sack_ack(&[(1000, end)]));
+        drain(&mut conn, at(40));
+    }
+    input(&mut conn, at(50), &at_ack(12_000, &[]));
+    assert!(!conn.cc.in_recovery());
+    let mut high = 14_000;
+    for seq in sent(&mut conn, at(50)) {
+        high = high.max(seq + 1000);
+    }
+    // 12000 is lost; everything after it arrives, each segment drawing a
+    // duplicate ACK (limited transmit sends one more for each). By the
+    // second, three segments above it are SACKed (RFC 6675 `IsLost`) and
+    // it is resent.
+    let mut resent_on = None;
+    for dup in 1..=3 {
+        input(&mut conn, at(60), &at_ack(12_000, &[(13_000, high)]));
+        let out = sent(&mut conn, at(60));
+        if out.contains(&12_000) {
+            resent_on = Some(dup);
+            break;
+        }
+        for seq in out {
+            high = high.max(seq + 1000);
+        }
+    }
+    assert_eq!(resent_on, Some(2));
+    let stats = conn.stats();
+    assert_eq!((stats.fast_retransmits, stats.timeouts), (2, 0));
+}
