@@ -340,6 +340,13 @@ impl Connection {
             return Flow::Drop;
         }
         let old_window = self.snd_wnd;
+        // What was delivered before this ACK, for the rate reduction of a
+        // SACK recovery it continues or starts (nothing to count without a
+        // loss state: no recovery has ever begun).
+        let before = self
+            .loss
+            .get()
+            .map(|l| (self.snd_una, l.scoreboard.sacked_bytes()));
         let in_range = self.snd_una.le(ack);
         if let Some(loss) = self.loss.get_mut() {
             // The peer is there: zero-window probes count again from zero.
@@ -392,6 +399,10 @@ impl Connection {
             if outstanding && duplicate {
                 self.on_duplicate_ack(now);
             }
+        }
+        if self.flags.has(Flags::SACK_RECOVERY) {
+            let (una, sacked) = before.unwrap_or((self.snd_una, 0));
+            self.prr_on_ack(una, sacked);
         }
         if self.snd_wnd > 0 && self.timers.is_armed(Timer::Persist) {
             // The window opened: leave persist mode, and send again from

@@ -23,6 +23,7 @@ use alloc::boxed::Box;
 
 use super::SCOREBOARD_RANGES;
 use super::lost_retransmit::Resent;
+use super::prr::Prr;
 use crate::tcp::congestion::{Algorithm, Growth, Window};
 use crate::tcp::scoreboard::{DUP_THRESH, Scoreboard};
 use crate::tcp::seq::SeqNumber;
@@ -125,6 +126,8 @@ pub(super) struct LossState {
     /// This SACK recovery's retransmissions, until they arrive or prove
     /// lost (see `lost_retransmit.rs`).
     pub resent: Resent,
+    /// The current SACK recovery's rate reduction (see `prr.rs`).
+    pub prr: Prr,
     /// Duplicate ACKs in a row (saturating).
     pub dup_acks: u16,
     /// Retransmission timeouts in a row (SYN retries included); see
@@ -170,6 +173,7 @@ impl LossState {
             rexmit_next: snd_una,
             scoreboard: Scoreboard::new(),
             resent: Resent::default(),
+            prr: Prr::default(),
             dup_acks: 0,
             rto_count: 0,
             challenge_count: 0,

@@ -100,6 +100,7 @@ mod options;
 pub(crate) use options::ts_clock;
 mod output;
 mod probe;
+mod prr;
 mod recovery;
 pub mod state;
 mod timeout;

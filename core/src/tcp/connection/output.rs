@@ -464,6 +464,7 @@ impl Connection {
         );
         self.stats.segments_sent += 1;
         self.stats.bytes_sent += len as u64;
+        self.prr_sent(len);
         header_len + len
     }
 }

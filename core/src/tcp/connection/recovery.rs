@@ -11,8 +11,9 @@
 //! RFC 6675: the window drops to `ssthresh` without inflation, the sender
 //! estimates the data still in the network (`pipe`: outstanding bytes,
 //! minus SACKed ones, minus holes presumed lost and not yet resent) and
-//! sends while `pipe` is below the window — first the holes, in order, then
-//! new data.
+//! sends first the holes, in order, then new data — as much as
+//! proportional rate reduction allows (RFC 6937, `prr.rs`), which brings
+//! `pipe` down to `ssthresh` over the round trip instead of at once.
 //!
 //! With timestamps, a response to a loss that was not one is undone
 //! (Eifel detection, RFC 3522): the first ACK to cover the first byte
@@ -34,6 +35,7 @@
 
 use super::event::bump;
 use super::loss::Undo;
+use super::prr::Prr;
 use super::{Connection, Flags};
 use crate::tcp::scoreboard::{DUP_THRESH, Scoreboard};
 use crate::tcp::seq::SeqNumber;
@@ -214,7 +216,8 @@ impl Connection {
     fn enter_recovery(&mut self, now: Instant, thresh: usize) {
         // RFC 5681 §3.2 step 2: what limited transmit sent past the window
         // does not count in the flight that sets ssthresh.
-        let flight = self.flight_size().min(self.cc.window());
+        let outstanding = self.flight_size();
+        let flight = outstanding.min(self.cc.window());
         let (una, max, sack) = (self.snd_una, self.snd_max, self.opts.sack());
         self.keep_for_undo(now, false);
         let loss = self.loss.make(self.snd_una, self.config.congestion);
@@ -225,6 +228,7 @@ impl Connection {
             self.flags.on(Flags::SACK_RECOVERY);
             loss.rexmit_next = una;
             loss.resent.clear();
+            loss.prr = Prr::start(outstanding);
         } else {
             self.flags.off(Flags::SACK_RECOVERY);
             // RFC 5681 §3.2 step 3: one segment for each duplicate that
@@ -429,14 +433,14 @@ impl Connection {
             .saturating_sub(lost_again)
     }
 
-    /// Room the congestion window leaves for more data.
+    /// Room the congestion window leaves for more data; during SACK
+    /// recovery, what proportional rate reduction allows (see `prr.rs`).
     pub(super) fn cwnd_room(&self) -> usize {
-        let used = if self.flags.has(Flags::SACK_RECOVERY) {
-            self.pipe()
-        } else {
-            self.flight_size()
-        };
-        (self.cc.window() + self.limited_transmit() + self.probe_allowance()).saturating_sub(used)
+        if self.flags.has(Flags::SACK_RECOVERY) {
+            return self.loss.get().map_or(0, |l| l.prr.room(self.pipe()));
+        }
+        (self.cc.window() + self.limited_transmit() + self.probe_allowance())
+            .saturating_sub(self.flight_size())
     }
 
     /// Limited transmit (RFC 3042): before recovery, each duplicate ACK

@@ -12,6 +12,7 @@ mod lost_retransmit;
 #[cfg(feature = "sim")]
 mod pair;
 mod probe;
+mod prr;
 mod recovery;
 mod reordering;
 mod robust;
