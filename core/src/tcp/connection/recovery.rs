@@ -373,6 +373,14 @@ impl Connection {
                 .min(MAX_REORDERING);
             loss.reordering = loss.reordering.max(learned);
         }
+        if self.opts.sack() {
+            // The response was not needed, so neither is the guard it set
+            // against the duplicates of its own retransmissions: with SACK
+            // a duplicate must report new data, which those cannot. Left
+            // in place, a real loss below the old recovery point would
+            // wait for the RTO.
+            loss.recover = self.snd_una;
+        }
         self.cc.undo(&undo.window);
         self.flags.off(Flags::SACK_RECOVERY);
         if undo.timeout && self.snd_nxt.lt(self.snd_max) {

@@ -579,3 +579,44 @@ fn a_loss_right_at_the_last_recovery_point_starts_a_new_recovery() {
     let stats = conn.stats();
     assert_eq!((stats.fast_retransmits, stats.timeouts), (2, 0));
 }
+
+/// A fast retransmit undone on a partial ACK (the original of the first
+/// segment arrived, its timestamp echoed) leaves `SND.UNA` short of the
+/// recovery point it set. With SACK, a real loss just after it must still
+/// start fast retransmit: the guard against the response's own duplicates
+/// went with the response.
+#[test]
+fn a_loss_after_an_undone_response_is_still_fast_retransmitted() {
+    const L: u32 = ISS + 1;
+    const SEG: u32 = 988;
+    let mut conn = established_sack_ts();
+    conn.send(&pattern(10 * SEG as usize)).unwrap();
+    let sent = drain(&mut conn, at(100));
+    assert_eq!(sent.len(), 10);
+    let original = sent[0].ts.unwrap().0;
+    // Segment 0 is late: segments 1 to 3 are SACKed first.
+    let sack_ts = |ack: u32, blocks: &[(u32, u32)]| Seg {
+        sack: blocks
+            .iter()
+            .map(|&(a, b)| (L + a * SEG, L + b * SEG))
+            .collect(),
+        ..ack_ts(L + ack * SEG, original)
+    };
+    for k in 2..=4 {
+        input(&mut conn, at(150), &sack_ts(0, &[(1, k)]));
+    }
+    assert_eq!(drain(&mut conn, at(150))[0].seq, L);
+    assert_eq!(conn.stats().fast_retransmits, 1);
+    // The original arrives; segment 5 is lost. The ACK up to 5 echoes the
+    // original's timestamp: the response is undone.
+    input(&mut conn, at(160), &sack_ts(5, &[(6, 8)]));
+    assert_eq!(conn.stats().undos, 1);
+    assert!(!conn.cc.in_recovery());
+    drain(&mut conn, at(160));
+    // 6 to 9 arrive: segment 5 is resent at once.
+    input(&mut conn, at(170), &sack_ts(5, &[(6, 9)]));
+    let out = drain(&mut conn, at(170));
+    assert_eq!(out.first().map(|s| s.seq), Some(L + 5 * SEG), "{out:?}");
+    assert_eq!(conn.stats().fast_retransmits, 2);
+    assert_eq!(conn.stats().timeouts, 0);
+}
