@@ -369,10 +369,12 @@ impl Connection {
         }
         if ack.gt(self.snd_una) {
             self.on_new_ack(now, seg, ack);
-            self.take_sack(seg);
+            let newly_sacked = self.take_sack(seg);
             self.check_dsack_undo(seg, ack);
             if self.flags.has(Flags::SACK_RECOVERY) {
                 self.detect_lost_retransmissions();
+            } else if newly_sacked > 0 {
+                self.on_sack_past_new_ack(now);
             }
         } else if ack == self.snd_una {
             self.check_tail_probe(now, seg, ack, false);

@@ -182,6 +182,22 @@ impl Connection {
         }
     }
 
+    /// An ACK that moved `SND.UNA` also SACKed new data past it, outside
+    /// recovery. It is no duplicate, but its SACK blocks may already show
+    /// the segment at the new `SND.UNA` lost (RFC 6675 `IsLost`); on a
+    /// small window every later segment may have been SACKed by then, and
+    /// no duplicate would ever come to start the fast retransmit (Linux
+    /// too looks at every ACK that SACKs new data).
+    pub(super) fn on_sack_past_new_ack(&mut self, now: Instant) {
+        if self.cc.in_recovery() || !self.state.transmits_data() {
+            return;
+        }
+        let (mss, thresh) = (self.send_mss(), self.dup_thresh());
+        if self.scoreboard().is_lost(self.snd_una, mss, thresh) && self.snd_una.ge(self.recover()) {
+            self.enter_recovery(now, thresh);
+        }
+    }
+
     /// The duplicate-ACK threshold (RFC 6675 `DupThresh`): three, or more
     /// on a path that has reordered segments by more than that, as proven
     /// by fast retransmits undone as spurious. Never more than half the

@@ -620,3 +620,24 @@ fn a_loss_after_an_undone_response_is_still_fast_retransmitted() {
     assert_eq!(conn.stats().fast_retransmits, 2);
     assert_eq!(conn.stats().timeouts, 0);
 }
+
+/// An ACK that moves `SND.UNA` can already SACK enough data past it to
+/// show the next segment lost. When nothing else is in flight no
+/// duplicate ACK will follow, so that ACK itself must start the fast
+/// retransmit, or the loss waits for a probe or the RTO.
+#[test]
+fn an_advancing_ack_whose_sacks_show_a_loss_starts_recovery() {
+    const L: u32 = ISS + 1;
+    let mut conn = established_sack();
+    conn.send(&pattern(5000)).unwrap();
+    assert_eq!(drain(&mut conn, at(10)).len(), 5);
+    // Segment 0 arrives, 1 is lost, 2 to 4 arrive: one ACK says it all.
+    let seg = Seg {
+        ack: L + 1000,
+        ..sack_ack(&[(2000, 5000)])
+    };
+    input(&mut conn, at(30), &seg);
+    let out = drain(&mut conn, at(30));
+    assert_eq!(out.first().map(|s| s.seq), Some(L + 1000), "{out:?}");
+    assert_eq!(conn.stats().fast_retransmits, 1);
+}
