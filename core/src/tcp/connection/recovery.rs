@@ -168,18 +168,26 @@ impl Connection {
             }
             return;
         }
-        let mss = self.send_mss();
         let thresh = self.dup_thresh();
-        let lost = self.opts.sack() && self.scoreboard().is_lost(self.snd_una, mss, thresh);
-        // RFC 6582 §3.2 step 2 (and RFC 6675 §5): enter recovery on the
-        // third duplicate (or the threshold reordering taught), or when
-        // SACKs show the first segment is lost — unless the duplicates may
-        // be echoes of a recovery that just ended: the cumulative ACK must
-        // cover more than the highest sequence number sent when it began
-        // (step 1), that is reach `recover`, which is one past it.
-        if (dup_acks as usize >= thresh || lost) && self.snd_una.ge(self.recover()) {
+        if self.recovery_due(usize::from(dup_acks), thresh) {
             self.enter_recovery(now, thresh);
         }
+    }
+
+    /// RFC 6582 §3.2 step 2 (and RFC 6675 §5): recovery starts on the
+    /// third duplicate in a row (or the threshold reordering taught), or
+    /// when SACKs show the segment at `SND.UNA` lost — unless the ACKs may
+    /// be echoes of a recovery that just ended: the cumulative ACK must
+    /// cover more than the highest sequence number sent when it began
+    /// (step 1), that is reach `recover`, which is one past it.
+    fn recovery_due(&self, dup_acks: usize, thresh: usize) -> bool {
+        let lost = || {
+            self.opts.sack()
+                && self
+                    .scoreboard()
+                    .is_lost(self.snd_una, self.send_mss(), thresh)
+        };
+        (dup_acks >= thresh || lost()) && self.snd_una.ge(self.recover())
     }
 
     /// An ACK that moved `SND.UNA` also SACKed new data past it, outside
@@ -192,8 +200,8 @@ impl Connection {
         if self.cc.in_recovery() || !self.state.transmits_data() {
             return;
         }
-        let (mss, thresh) = (self.send_mss(), self.dup_thresh());
-        if self.scoreboard().is_lost(self.snd_una, mss, thresh) && self.snd_una.ge(self.recover()) {
+        let thresh = self.dup_thresh();
+        if self.recovery_due(0, thresh) {
             self.enter_recovery(now, thresh);
         }
     }
