@@ -37,6 +37,18 @@ fn first_segment_resent() -> Connection {
     conn
 }
 
+/// From [`first_segment_resent`]: the peer SACKs up to 14000, two
+/// segments past where the first segment's copy went out, one short of
+/// proving it lost. Returns what went out meanwhile.
+fn one_short_of_proof(conn: &mut Connection) -> Vec<(u32, usize)> {
+    let mut out = Vec::new();
+    for end in [11_000, 12_000, 13_000, 14_000] {
+        input(conn, at(50), &sack_ack(&[(1000, end)]));
+        out.extend(sent(conn, at(50)));
+    }
+    out
+}
+
 /// RFC 6675 resends each hole once; the retransmission of the first
 /// segment is lost too. Data sent after it arrives: two segments' worth
 /// SACKed past the point it went out is not yet proof (DupThresh is three),
@@ -46,11 +58,7 @@ fn first_segment_resent() -> Connection {
 fn a_lost_retransmission_is_sent_again_once_dupthresh_later_data_is_sacked() {
     let mut conn = first_segment_resent();
     let (ssthresh, cwnd) = (conn.ssthresh(), conn.cwnd());
-    let mut out = Vec::new();
-    for end in [11_000, 12_000, 13_000, 14_000] {
-        input(&mut conn, at(50), &sack_ack(&[(1000, end)]));
-        out.extend(sent(&mut conn, at(50)));
-    }
+    let out = one_short_of_proof(&mut conn);
     // Only new data: 12000 and 13000 SACKed are two segments past 12000.
     assert!(out.iter().all(|&(seq, _)| seq >= 14_000), "{out:?}");
     assert_eq!(conn.stats().lost_retransmissions, 0);
@@ -95,10 +103,7 @@ fn a_retransmission_that_arrived_is_not_sent_again() {
 #[test]
 fn a_retransmission_sent_again_is_watched_again() {
     let mut conn = first_segment_resent();
-    for end in [11_000, 12_000, 13_000, 14_000] {
-        input(&mut conn, at(50), &sack_ack(&[(1000, end)]));
-        drain(&mut conn, at(50));
-    }
+    one_short_of_proof(&mut conn);
     // The second copy goes out first, so data sent from here on is sent
     // after it.
     let max = conn.snd_max.distance_from(SeqNumber::new(L));
@@ -128,10 +133,7 @@ fn a_retransmission_sent_again_is_watched_again() {
 #[test]
 fn a_lost_retransmission_leaves_pipe() {
     let mut conn = first_segment_resent();
-    for end in [11_000, 12_000, 13_000, 14_000] {
-        input(&mut conn, at(50), &sack_ack(&[(1000, end)]));
-        drain(&mut conn, at(50));
-    }
+    one_short_of_proof(&mut conn);
     let before = conn.pipe();
     input(&mut conn, at(51), &sack_ack(&[(1000, 15_000)]));
     // 1000 SACKed, and the lost copy's 1000 out of the network.
