@@ -54,8 +54,13 @@ fn clean_round(conn: &mut Connection, now: Instant, n: usize) {
 /// acknowledged echoing the original. Returns whether fast retransmit
 /// started.
 fn sack_round(conn: &mut Connection, now: Instant, overtaken: u32) -> bool {
+    sack_round_of(conn, now, 12, overtaken)
+}
+
+/// [`sack_round`] with a round of `round` segments.
+fn sack_round_of(conn: &mut Connection, now: Instant, round: u32, overtaken: u32) -> bool {
     let una = conn.snd_una.get();
-    let first = send_round(conn, now, 12);
+    let first = send_round(conn, now, round as usize);
     let before = conn.stats().fast_retransmits;
     for k in 1..=overtaken {
         let sack = Seg {
@@ -66,7 +71,7 @@ fn sack_round(conn: &mut Connection, now: Instant, overtaken: u32) -> bool {
     }
     let started = conn.stats().fast_retransmits > before;
     drain(conn, now + ms(5));
-    input(conn, now + ms(6), &ack_ts(una + 12 * SEG, first));
+    input(conn, now + ms(6), &ack_ts(una + round * SEG, first));
     assert_eq!(conn.unacknowledged(), 0);
     started
 }
@@ -250,22 +255,8 @@ fn no_early_retransmit_once_reordering_was_seen() {
 #[test]
 fn an_undone_early_retransmit_ends_early_retransmit() {
     let mut conn = established_sack_ts();
-    let two_out = |conn: &mut Connection, now: Instant| {
-        let una = conn.snd_una.get();
-        let first = send_round(conn, now, 2);
-        let sack = Seg {
-            sack: alloc::vec![(una + SEG, una + 2 * SEG)],
-            ..ack_ts(una, first)
-        };
-        let before = conn.stats().fast_retransmits;
-        input(conn, now + ms(5), &sack);
-        let started = conn.stats().fast_retransmits > before;
-        drain(conn, now + ms(5));
-        // The first arrives after all, late: the ACK echoes it.
-        input(conn, now + ms(6), &ack_ts(una + 2 * SEG, first));
-        assert_eq!(conn.unacknowledged(), 0);
-        started
-    };
+    // Two segments out, the first overtaken by the second.
+    let two_out = |conn: &mut Connection, now: Instant| sack_round_of(conn, now, 2, 1);
     assert!(two_out(&mut conn, at(100)));
     assert_eq!(conn.stats().undos, 1);
     assert_eq!(conn.stats().reordering, 4);
