@@ -78,7 +78,9 @@ pub struct Config {
     /// How long an acknowledgment may be delayed, or `None` to acknowledge
     /// every segment at once. Default 40 ms, Linux's minimum; RFC 9293
     /// §3.8.6.3 caps it at 0.5 s. A full-sized segment pair is always
-    /// acknowledged at once whatever this says.
+    /// acknowledged at once whatever this says. The peer's FIN in
+    /// ESTABLISHED waits too, for the application's reply or FIN to carry
+    /// the ACK; with `None` it is acknowledged at once.
     pub delayed_ack: Option<Duration>,
     /// The RTO before any round-trip sample. Default 1 s (RFC 6298 §2.1).
     pub initial_rto: Duration,

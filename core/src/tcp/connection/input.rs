@@ -563,20 +563,47 @@ impl Connection {
         }
         self.flags.on(Flags::PEER_FIN);
         self.rcv_nxt += 1u32;
-        self.flags.on(Flags::ACK);
-        self.timers.stop(Timer::DelayedAck);
         self.events.push(Event::PeerFinished);
         match self.state {
-            State::SynReceived | State::Established => self.set_state(State::CloseWait),
+            State::SynReceived | State::Established => {
+                self.set_state(State::CloseWait);
+                self.ack_fin_in_close_wait(now);
+            }
             State::FinWait1 => {
+                self.ack_now();
                 if self.send.fin_acked() {
                     self.enter_time_wait(now);
                 } else {
                     self.set_state(State::Closing);
                 }
             }
-            State::FinWait2 => self.enter_time_wait(now),
-            _ => {}
+            State::FinWait2 => {
+                self.ack_now();
+                self.enter_time_wait(now);
+            }
+            _ => self.ack_now(),
         }
+    }
+
+    /// The ACK for a FIN that moved the connection to CLOSE-WAIT. An
+    /// application that sees the end of the stream usually closes at once,
+    /// so with delayed ACKs on the ACK waits for the application's own FIN
+    /// and rides on it, as Linux does: a passive close then takes three
+    /// segments instead of four. The delayed-ACK timer bounds the wait when
+    /// the application stays quiet. An ACK already owed at once (the FIN
+    /// filled a hole, or came after data out of order) still goes at once.
+    fn ack_fin_in_close_wait(&mut self, now: Instant) {
+        match self.config.delayed_ack {
+            Some(delay) if !self.flags.has(Flags::ACK) => {
+                self.timers.set_if_stopped(Timer::DelayedAck, now + delay);
+            }
+            _ => self.ack_now(),
+        }
+    }
+
+    /// Acknowledge with the next segment, whatever is pending.
+    fn ack_now(&mut self) {
+        self.flags.on(Flags::ACK);
+        self.timers.stop(Timer::DelayedAck);
     }
 }

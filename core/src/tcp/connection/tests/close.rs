@@ -63,6 +63,84 @@ fn passive_close_through_close_wait_and_last_ack() {
     assert!(conn.is_closed());
 }
 
+/// `plain()` with the delayed-ACK timer on, at 40 ms.
+fn delaying() -> Config {
+    Config {
+        delayed_ack: Some(ms(40)),
+        ..plain()
+    }
+}
+
+#[test]
+fn a_fin_in_established_is_acknowledged_on_our_own_fin() {
+    let mut conn = established(delaying());
+    input(&mut conn, at(20), &Seg::new(P, L, ACK | FIN));
+    assert_eq!(conn.state(), State::CloseWait);
+    // The ACK waits for the application's answer ...
+    expect_nothing(&mut conn, at(20));
+    assert_eq!(conn.poll_timeout(), Some(at(60)));
+    // ... which closes: one segment carries our FIN and the ACK of theirs.
+    conn.close(at(25)).unwrap();
+    let fin = output(&mut conn, at(25)).unwrap();
+    assert_eq!((fin.seq, fin.ack, fin.flags), (L, P + 1, ACK | FIN));
+    expect_nothing(&mut conn, at(25));
+    assert_eq!(conn.timer(Timer::DelayedAck), None);
+    input(&mut conn, at(30), &Seg::new(P + 1, L + 1, ACK));
+    assert_eq!(conn.state(), State::Closed);
+}
+
+#[test]
+fn a_fin_left_unanswered_is_acknowledged_by_the_delayed_ack_timer() {
+    let mut conn = established(delaying());
+    input(&mut conn, at(20), &Seg::new(P, L, ACK | FIN));
+    assert_eq!(events(&mut conn), [Event::PeerFinished]);
+    expect_nothing(&mut conn, at(20));
+    conn.handle_timeout(at(60));
+    let ack = output(&mut conn, at(60)).unwrap();
+    assert_eq!((ack.seq, ack.ack, ack.flags), (L, P + 1, ACK));
+    // A reply sent before the timer carries the ACK instead.
+    let mut conn = established(delaying());
+    input(&mut conn, at(20), &Seg::new(P, L, ACK | FIN));
+    conn.send(b"reply").unwrap();
+    let seg = output(&mut conn, at(21)).unwrap();
+    assert_eq!((seg.ack, seg.payload.as_slice()), (P + 1, &b"reply"[..]));
+    assert_eq!(conn.timer(Timer::DelayedAck), None);
+}
+
+#[test]
+fn a_fin_that_completes_held_data_is_acknowledged_at_once() {
+    let mut conn = established(delaying());
+    input(
+        &mut conn,
+        at(15),
+        &Seg::new(P + 3, L, ACK | FIN).data(b"def"),
+    );
+    assert_eq!(output(&mut conn, at(15)).unwrap().ack, P);
+    input(&mut conn, at(16), &Seg::new(P, L, ACK).data(b"abc"));
+    assert_eq!(conn.state(), State::CloseWait);
+    assert_eq!(output(&mut conn, at(16)).unwrap().ack, P + 7);
+}
+
+#[test]
+fn a_fin_after_our_own_is_acknowledged_at_once() {
+    // FIN-WAIT-2 → TIME-WAIT: nothing of ours is left to carry the ACK.
+    let mut conn = established(delaying());
+    conn.close(at(10)).unwrap();
+    output(&mut conn, at(10)).unwrap();
+    input(&mut conn, at(15), &Seg::new(P, L + 1, ACK));
+    assert_eq!(conn.state(), State::FinWait2);
+    input(&mut conn, at(20), &Seg::new(P, L + 1, ACK | FIN));
+    assert_eq!(conn.state(), State::TimeWait);
+    assert_eq!(output(&mut conn, at(20)).unwrap().ack, P + 1);
+    // FIN-WAIT-1 → CLOSING, the FINs crossing.
+    let mut conn = established(delaying());
+    conn.close(at(10)).unwrap();
+    output(&mut conn, at(10)).unwrap();
+    input(&mut conn, at(15), &Seg::new(P, L, ACK | FIN));
+    assert_eq!(conn.state(), State::Closing);
+    assert_eq!(output(&mut conn, at(15)).unwrap().ack, P + 1);
+}
+
 #[test]
 fn simultaneous_close_through_closing() {
     let mut conn = established(plain());
