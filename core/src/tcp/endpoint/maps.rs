@@ -59,7 +59,10 @@ pub(super) trait PairOf {
 pub(super) struct Tuples {
     table: HashTable<(u64, ConnId)>,
     hash: TupleHash,
-    last: Option<(AddrPair, ConnId)>,
+    /// The last pair found or added, its id and its hash: removing that
+    /// id (a connection usually ends on a segment of its own) costs no
+    /// second hash either.
+    last: Option<(AddrPair, ConnId, u64)>,
 }
 
 impl Tuples {
@@ -74,7 +77,7 @@ impl Tuples {
     /// The connection of `key`, or what adding one for it needs.
     #[inline]
     pub(super) fn get(&mut self, pairs: &impl PairOf, key: &AddrPair) -> Result<ConnId, Vacant> {
-        if let Some((k, id)) = self.last {
+        if let Some((k, id, _)) = self.last {
             if k == *key {
                 return Ok(id);
             }
@@ -85,7 +88,7 @@ impl Tuples {
         });
         match found {
             Some(&(_, id)) => {
-                self.last = Some((*key, id));
+                self.last = Some((*key, id, hash));
                 Ok(id)
             }
             None => Err(Vacant { key: *key, hash }),
@@ -103,7 +106,7 @@ impl Tuples {
         remote: IpAddr,
         remote_port: u16,
     ) -> Result<ConnId, Vacant> {
-        if let Some((k, id)) = &self.last {
+        if let Some((k, id, _)) = &self.last {
             if k.is(local, local_port, remote, remote_port) {
                 return Ok(*id);
             }
@@ -118,7 +121,7 @@ impl Tuples {
     /// the remembered pair: the next segment is most likely for it (the
     /// handshake's second and third).
     pub(super) fn insert(&mut self, vacant: Vacant, id: ConnId) {
-        self.last = Some((vacant.key, id));
+        self.last = Some((vacant.key, id, vacant.hash));
         self.table
             .insert_unique(vacant.hash, (vacant.hash, id), |&(h, _)| h);
     }
@@ -126,10 +129,14 @@ impl Tuples {
     /// Removes connection `id`, whose pair is `key`. Slots are matched by
     /// id, so the pair of `id` need not be reachable any more.
     pub(super) fn remove(&mut self, id: ConnId, key: &AddrPair) {
-        if self.last.is_some_and(|(_, last)| last == id) {
-            self.last = None;
-        }
-        if let Ok(entry) = self.table.find_entry(self.hash.of(key), |&(_, e)| e == id) {
+        let hash = match self.last {
+            Some((_, last, hash)) if last == id => {
+                self.last = None;
+                hash
+            }
+            _ => self.hash.of(key),
+        };
+        if let Ok(entry) = self.table.find_entry(hash, |&(_, e)| e == id) {
             entry.remove();
         }
     }
@@ -285,7 +292,15 @@ mod tests {
         assert_eq!(t.get(&pairs, &key(b, a)), Ok(ConnId(2)));
         assert_eq!(t.len(), 2003);
         add(&mut t, &mut pairs, key(a, b), 5);
-        assert_eq!(t.last, Some((key(a, b), ConnId(5))));
+        assert_eq!(t.last, Some((key(a, b), ConnId(5), hash.of(&key(a, b)))));
+        assert_eq!(t.get(&pairs, &key(a, b)), Ok(ConnId(5)));
+        // An id other than the remembered one is found by its pair's hash;
+        // the remembered one by the hash kept with it (below).
+        t.remove(ConnId(2), &key(b, a));
+        pairs.0.remove(&2);
+        assert_eq!(t.len(), 2003);
+        assert!(t.get(&pairs, &key(b, a)).is_err());
+        add(&mut t, &mut pairs, key(b, a), 2);
         assert_eq!(t.get(&pairs, &key(a, b)), Ok(ConnId(5)));
         // Slots go by id: removal works after the pair itself is gone,
         // and another id with the same pair is left alone.
