@@ -125,11 +125,11 @@ impl Endpoint {
     }
 }
 
-/// Whether [`Endpoint::after_output`] may have something to do for `conn`
-/// (compact it in TIME-WAIT, or drop it once closed): checked where the
-/// entry is at hand, so the call is made only then.
+/// Whether `conn` is done with the output queue for good, so that
+/// [`Endpoint::after_output`] may have something to do for it (compact it
+/// in TIME-WAIT, or drop it once closed): checked where the entry is at
+/// hand, so the call is made only then.
 #[inline]
-/// Whether `conn` is done with the output queue for good.
 fn ended(conn: &Connection) -> bool {
     matches!(conn.state(), State::TimeWait | State::Closed)
 }
