@@ -60,8 +60,14 @@ impl Connection {
     /// Skipping it changes nothing: with no data and no FIN left to send,
     /// finding nothing arms no timer either.
     pub(crate) fn may_transmit(&self) -> bool {
-        self.flags.has(Flags::OWED | Flags::SACK_RECOVERY)
-            || self.send.len() > self.flight_size()
+        self.flags.has(Flags::OWED | Flags::SACK_RECOVERY) || self.has_unsent()
+    }
+
+    /// Whether data or a FIN waits past `SND.NXT`: without either,
+    /// `send_data` has nothing to do (a bare ACK skips it).
+    #[inline]
+    fn has_unsent(&self) -> bool {
+        self.send.len() > self.flight_size()
             || (self.send.fin_offset().is_some() && !self.fin_sent())
     }
 
@@ -195,7 +201,7 @@ impl Connection {
     /// the FIN when the data before it is out.
     #[inline(always)]
     fn send_data(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
-        if !self.state.transmits_data() {
+        if !self.state.transmits_data() || !self.has_unsent() {
             return None;
         }
         let retransmission = self.snd_nxt.lt(self.snd_max);
