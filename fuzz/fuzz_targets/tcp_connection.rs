@@ -363,6 +363,10 @@ impl World {
             Start::FinWait2 => {
                 self.a.close(a, self.now).unwrap();
                 self.exchange();
+                // B, now in CLOSE-WAIT, acknowledges the FIN on its
+                // delayed-ACK timer (40 ms), waiting for a FIN of its own.
+                self.tick(Duration::from_millis(50));
+                self.exchange();
             }
             Start::CloseWait => {
                 self.b.close(b, self.now).unwrap();
