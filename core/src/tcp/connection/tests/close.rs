@@ -71,6 +71,14 @@ fn delaying() -> Config {
     }
 }
 
+/// An established connection that has closed and sent its FIN, at 10 ms.
+fn our_fin_sent(config: Config) -> Connection {
+    let mut conn = established(config);
+    conn.close(at(10)).unwrap();
+    output(&mut conn, at(10)).unwrap();
+    conn
+}
+
 #[test]
 fn a_fin_in_established_is_acknowledged_on_our_own_fin() {
     let mut conn = established(delaying());
@@ -124,18 +132,14 @@ fn a_fin_that_completes_held_data_is_acknowledged_at_once() {
 #[test]
 fn a_fin_after_our_own_is_acknowledged_at_once() {
     // FIN-WAIT-2 → TIME-WAIT: nothing of ours is left to carry the ACK.
-    let mut conn = established(delaying());
-    conn.close(at(10)).unwrap();
-    output(&mut conn, at(10)).unwrap();
+    let mut conn = our_fin_sent(delaying());
     input(&mut conn, at(15), &Seg::new(P, L + 1, ACK));
     assert_eq!(conn.state(), State::FinWait2);
     input(&mut conn, at(20), &Seg::new(P, L + 1, ACK | FIN));
     assert_eq!(conn.state(), State::TimeWait);
     assert_eq!(output(&mut conn, at(20)).unwrap().ack, P + 1);
     // FIN-WAIT-1 → CLOSING, the FINs crossing.
-    let mut conn = established(delaying());
-    conn.close(at(10)).unwrap();
-    output(&mut conn, at(10)).unwrap();
+    let mut conn = our_fin_sent(delaying());
     input(&mut conn, at(15), &Seg::new(P, L, ACK | FIN));
     assert_eq!(conn.state(), State::Closing);
     assert_eq!(output(&mut conn, at(15)).unwrap().ack, P + 1);
@@ -157,9 +161,7 @@ fn simultaneous_close_through_closing() {
 
 #[test]
 fn fin_that_acknowledges_our_fin_goes_straight_to_time_wait() {
-    let mut conn = established(plain());
-    conn.close(at(10)).unwrap();
-    output(&mut conn, at(10)).unwrap();
+    let mut conn = our_fin_sent(plain());
     input(&mut conn, at(15), &Seg::new(P, L + 1, ACK | FIN));
     assert_eq!(conn.state(), State::TimeWait);
 }
@@ -182,9 +184,7 @@ fn out_of_order_fin_waits_for_the_data_before_it() {
 
 #[test]
 fn time_wait_acknowledges_a_retransmitted_fin_and_restarts() {
-    let mut conn = established(plain());
-    conn.close(at(10)).unwrap();
-    output(&mut conn, at(10)).unwrap();
+    let mut conn = our_fin_sent(plain());
     input(&mut conn, at(15), &Seg::new(P, L + 1, ACK | FIN));
     drain(&mut conn, at(15));
     // Our ACK was lost; the FIN comes again 30 s later.
@@ -197,9 +197,7 @@ fn time_wait_acknowledges_a_retransmitted_fin_and_restarts() {
 
 #[test]
 fn fin_retransmitted_on_timeout() {
-    let mut conn = established(plain());
-    conn.close(at(10)).unwrap();
-    output(&mut conn, at(10)).unwrap();
+    let mut conn = our_fin_sent(plain());
     let t = conn.poll_timeout().unwrap();
     conn.handle_timeout(t);
     let again = output(&mut conn, t).unwrap();
