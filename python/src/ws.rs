@@ -304,12 +304,11 @@ impl Connection {
                 last,
                 total,
             } = e
+                && !*streaming
             {
-                if !*streaming {
-                    match feed(py, assembly, kind, data, first, last, total)? {
-                        Some(message) => return Ok(Some(message)),
-                        None => continue,
-                    }
+                match feed(py, assembly, kind, data, first, last, total)? {
+                    Some(message) => return Ok(Some(message)),
+                    None => continue,
                 }
             }
             return Ok(Some(event_object(py, e)?));

@@ -242,10 +242,10 @@ impl Config {
         if self.msl.is_zero() {
             return Err(ConfigError::Msl);
         }
-        if let Some(k) = self.keepalive {
-            if k.interval.is_zero() || k.probes == 0 {
-                return Err(ConfigError::Keepalive);
-            }
+        if let Some(k) = self.keepalive
+            && (k.interval.is_zero() || k.probes == 0)
+        {
+            return Err(ConfigError::Keepalive);
         }
         Ok(())
     }

@@ -70,10 +70,10 @@ impl<const MAX: usize> Scoreboard<MAX> {
         ranges.drain(..gone);
         if ranges.is_empty() {
             self.ranges = None;
-        } else if let Some(first) = ranges.first_mut() {
-            if first.0.lt(snd_una) {
-                first.0 = snd_una;
-            }
+        } else if let Some(first) = ranges.first_mut()
+            && first.0.lt(snd_una)
+        {
+            first.0 = snd_una;
         }
     }
 

@@ -602,18 +602,18 @@ impl<'a> Repr<'a> {
             && self.window_scale.is_none()
             && !self.sack_permitted
             && self.sack_ranges.iter().all(Option::is_none);
-        if let (Some((tsval, tsecr)), true) = (self.timestamp, timestamps_only) {
-            if let Some((head, rest)) = out.split_first_chunk_mut::<12>() {
-                const HEAD: [u8; 4] = [kind::NOP, kind::NOP, kind::TIMESTAMP, 10];
-                head[..4].copy_from_slice(&HEAD);
-                head[4..8].copy_from_slice(&tsval.to_be_bytes());
-                head[8..].copy_from_slice(&tsecr.to_be_bytes());
-                // Nearly always empty: skip the call to fill nothing.
-                if !rest.is_empty() {
-                    rest.fill(0);
-                }
-                return u64::from(u32::from_be_bytes(HEAD)) + u64::from(tsval) + u64::from(tsecr);
+        if let (Some((tsval, tsecr)), true) = (self.timestamp, timestamps_only)
+            && let Some((head, rest)) = out.split_first_chunk_mut::<12>()
+        {
+            const HEAD: [u8; 4] = [kind::NOP, kind::NOP, kind::TIMESTAMP, 10];
+            head[..4].copy_from_slice(&HEAD);
+            head[4..8].copy_from_slice(&tsval.to_be_bytes());
+            head[8..].copy_from_slice(&tsecr.to_be_bytes());
+            // Nearly always empty: skip the call to fill nothing.
+            if !rest.is_empty() {
+                rest.fill(0);
             }
+            return u64::from(u32::from_be_bytes(HEAD)) + u64::from(tsval) + u64::from(tsecr);
         }
         // Each option padded to four bytes with NOPs in front, written in
         // fixed-size pieces (no per-option dispatch, no variable copies).

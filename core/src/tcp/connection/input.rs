@@ -102,10 +102,10 @@ impl Connection {
             if !flags.contains(TcpFlags::ACK) {
                 // A retransmitted SYN: echo its timestamp, not the first
                 // one's, so the peer's RTT sample is not inflated.
-                if let (true, Some((tsval, _))) = (self.opts.timestamps(), seg.timestamp) {
-                    if (tsval.wrapping_sub(self.ts_recent) as i32) > 0 {
-                        self.ts_recent = tsval;
-                    }
+                if let (true, Some((tsval, _))) = (self.opts.timestamps(), seg.timestamp)
+                    && (tsval.wrapping_sub(self.ts_recent) as i32) > 0
+                {
+                    self.ts_recent = tsval;
                 }
                 self.flags.on(Flags::SYN);
                 return;
@@ -124,22 +124,22 @@ impl Connection {
         }
         // The FIN-WAIT-2 limit is on silence: a peer still sending keeps
         // the connection.
-        if self.state == State::FinWait2 {
-            if let Some(limit) = self.config.fin_wait2_timeout {
-                self.timers.set(Timer::Linger, now + limit);
-            }
+        if self.state == State::FinWait2
+            && let Some(limit) = self.config.fin_wait2_timeout
+        {
+            self.timers.set(Timer::Linger, now + limit);
         }
 
         // PAWS (RFC 7323 §5.3): a timestamp older than the last one seen
         // means an old duplicate; acknowledge and drop it.
-        if self.opts.timestamps() && !rst {
-            if let Some((tsval, _)) = seg.timestamp {
-                if (tsval.wrapping_sub(self.ts_recent) as i32) < 0 {
-                    self.flags.on(Flags::ACK);
-                    self.note_old_duplicate(data_seq, seg.payload.len());
-                    return;
-                }
-            }
+        if self.opts.timestamps()
+            && !rst
+            && let Some((tsval, _)) = seg.timestamp
+            && (tsval.wrapping_sub(self.ts_recent) as i32) < 0
+        {
+            self.flags.on(Flags::ACK);
+            self.note_old_duplicate(data_seq, seg.payload.len());
+            return;
         }
 
         // First: is the segment in the window?
@@ -170,12 +170,12 @@ impl Connection {
         }
 
         // RFC 7323 §4.3: remember the timestamp to echo.
-        if self.opts.timestamps() {
-            if let Some((tsval, _)) = seg.timestamp {
-                if seq.le(self.last_ack_sent) && (tsval.wrapping_sub(self.ts_recent) as i32) >= 0 {
-                    self.ts_recent = tsval;
-                }
-            }
+        if self.opts.timestamps()
+            && let Some((tsval, _)) = seg.timestamp
+            && seq.le(self.last_ack_sent)
+            && (tsval.wrapping_sub(self.ts_recent) as i32) >= 0
+        {
+            self.ts_recent = tsval;
         }
 
         // Second: RST.
@@ -321,10 +321,10 @@ impl Connection {
     }
 
     pub(super) fn arm_keepalive(&mut self, now: Instant) {
-        if let Some(k) = self.config.keepalive {
-            if matches!(self.state, State::Established | State::CloseWait) {
-                self.timers.set(Timer::Keepalive, now + k.idle);
-            }
+        if let Some(k) = self.config.keepalive
+            && matches!(self.state, State::Established | State::CloseWait)
+        {
+            self.timers.set(Timer::Keepalive, now + k.idle);
         }
     }
 

@@ -75,10 +75,11 @@ impl Resent {
         // Only lost retransmissions are resent below the holes not yet
         // resent, in order, skipping what was SACKed: one that overlaps the
         // range has covered everything in it up to its end.
-        if let Some((from, to)) = self.relost {
-            if start.lt(to) && from.lt(end) {
-                self.relost = end.lt(to).then_some((end, to));
-            }
+        if let Some((from, to)) = self.relost
+            && start.lt(to)
+            && from.lt(end)
+        {
+            self.relost = end.lt(to).then_some((end, to));
         }
         let len = usize::from(self.len);
         if len > 0 && (self.records[len - 1].after == after || len == RECORDS) {

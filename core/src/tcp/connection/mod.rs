@@ -482,10 +482,10 @@ impl Connection {
     /// window's segment size.
     fn on_options_settled(&mut self, syn: &TcpRepr<'_>, peer_mss: u16) {
         self.cc.set_mss(self.opts.send_mss(peer_mss));
-        if self.opts.timestamps() {
-            if let Some((tsval, _)) = syn.timestamp {
-                self.ts_recent = tsval;
-            }
+        if self.opts.timestamps()
+            && let Some((tsval, _)) = syn.timestamp
+        {
+            self.ts_recent = tsval;
         }
         // Acknowledge the first few segments at once, so the peer's slow
         // start is not held back by delayed ACKs.

@@ -81,10 +81,10 @@ impl Connection {
                 return Some(n);
             }
         }
-        if self.flags.take(Flags::PROBE) {
-            if let Some(n) = self.send_probe(now, buf) {
-                return Some(n);
-            }
+        if self.flags.take(Flags::PROBE)
+            && let Some(n) = self.send_probe(now, buf)
+        {
+            return Some(n);
         }
         if let Some((seq, len)) = self.next_sack_retransmission(false) {
             // RFC 6675 §5 (NextSeg rule 1): the first hole not yet resent
@@ -104,10 +104,8 @@ impl Connection {
         let mut new_data_probe = false;
         if self.flags.take(Flags::TAIL_PROBE) {
             new_data_probe = self.prepare_new_data_probe(now);
-            if !new_data_probe {
-                if let Some(n) = self.send_last_as_probe(now, buf) {
-                    return Some(n);
-                }
+            if !new_data_probe && let Some(n) = self.send_last_as_probe(now, buf) {
+                return Some(n);
             }
         }
         if let Some(n) = self.send_data(now, buf) {
@@ -429,11 +427,11 @@ impl Connection {
             let mut slots = repr.sack_ranges.iter_mut();
             let mut max = self.max_sack_blocks();
             // A duplicate's range goes first (D-SACK, RFC 2883), once.
-            if let Some((l, r)) = self.loss.get_mut().and_then(|l| l.dsack.take()) {
-                if let Some(slot) = slots.next() {
-                    *slot = Some((l.get(), r.get()));
-                    max -= 1;
-                }
+            if let Some((l, r)) = self.loss.get_mut().and_then(|l| l.dsack.take())
+                && let Some(slot) = slots.next()
+            {
+                *slot = Some((l.get(), r.get()));
+                max -= 1;
             }
             if self.recv.has_holes() {
                 let blocks = self.recv.sack_blocks(self.rcv_nxt, max);

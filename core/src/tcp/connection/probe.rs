@@ -63,10 +63,10 @@ impl Connection {
         {
             return None;
         }
-        if let Some(loss) = self.loss.get() {
-            if loss.rto_count > 0 || loss.tail_probe.is_some() {
-                return None;
-            }
+        if let Some(loss) = self.loss.get()
+            && (loss.rto_count > 0 || loss.tail_probe.is_some())
+        {
+            return None;
         }
         let lone = self.snd_max.distance_from(self.snd_una) as usize <= self.send_mss();
         // Never later than the RTO would fire: then the probe goes out

@@ -111,10 +111,10 @@ impl Connection {
     /// recovery.
     #[inline]
     pub(super) fn prr_sent(&mut self, bytes: usize) {
-        if self.flags.has(Flags::SACK_RECOVERY) {
-            if let Some(loss) = self.loss.get_mut() {
-                loss.prr.sent(bytes);
-            }
+        if self.flags.has(Flags::SACK_RECOVERY)
+            && let Some(loss) = self.loss.get_mut()
+        {
+            loss.prr.sent(bytes);
         }
     }
 }

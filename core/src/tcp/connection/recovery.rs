@@ -102,10 +102,11 @@ impl Connection {
     ) {
         let in_recovery = self.cc.in_recovery();
         if let Some(loss) = self.loss.get_mut() {
-            if let Some(undo) = &mut loss.undo {
-                if undo.overtaken == 0 && ack.gt(undo.marker) {
-                    undo.overtaken = loss.dup_acks;
-                }
+            if let Some(undo) = &mut loss.undo
+                && undo.overtaken == 0
+                && ack.gt(undo.marker)
+            {
+                undo.overtaken = loss.dup_acks;
             }
             loss.dup_acks = 0;
             // A recovery point this far behind is long passed (windows are

@@ -77,10 +77,10 @@ impl Tuples {
     /// The connection of `key`, or what adding one for it needs.
     #[inline]
     pub(super) fn get(&mut self, pairs: &impl PairOf, key: &AddrPair) -> Result<ConnId, Vacant> {
-        if let Some((k, id, _)) = self.last {
-            if k == *key {
-                return Ok(id);
-            }
+        if let Some((k, id, _)) = self.last
+            && k == *key
+        {
+            return Ok(id);
         }
         let hash = self.hash.of(key);
         let found = self.table.find(hash, |&(h, id)| {
@@ -106,10 +106,10 @@ impl Tuples {
         remote: IpAddr,
         remote_port: u16,
     ) -> Result<ConnId, Vacant> {
-        if let Some((k, id, _)) = &self.last {
-            if k.is(local, local_port, remote, remote_port) {
-                return Ok(*id);
-            }
+        if let Some((k, id, _)) = &self.last
+            && k.is(local, local_port, remote, remote_port)
+        {
+            return Ok(*id);
         }
         self.get(
             pairs,

@@ -367,11 +367,11 @@ impl Endpoint {
             let Ok(p) = Ipv4Packet::new_checked(packet) else {
                 return;
             };
-            if let Ok(ip) = Ipv4Repr::parse(&p, self.checksums()) {
-                if ip.protocol == IpProtocol::TCP {
-                    let (src, dst) = (IpAddr::V4(ip.src_addr), IpAddr::V4(ip.dst_addr));
-                    self.segment(now, src, dst, p.into_payload());
-                }
+            if let Ok(ip) = Ipv4Repr::parse(&p, self.checksums())
+                && ip.protocol == IpProtocol::TCP
+            {
+                let (src, dst) = (IpAddr::V4(ip.src_addr), IpAddr::V4(ip.dst_addr));
+                self.segment(now, src, dst, p.into_payload());
             }
             return;
         }
@@ -614,11 +614,11 @@ impl Endpoint {
     /// polling the other events stays light.
     #[inline(never)]
     fn incoming_polled(&mut self, id: ConnId) {
-        if let Some(local) = self.conns.get(id).map(|e| e.conn.local()) {
-            if let Some(index) = self.listener_for(local) {
-                let l = &mut self.listeners[index];
-                l.unaccepted = l.unaccepted.saturating_sub(1);
-            }
+        if let Some(local) = self.conns.get(id).map(|e| e.conn.local())
+            && let Some(index) = self.listener_for(local)
+        {
+            let l = &mut self.listeners[index];
+            l.unaccepted = l.unaccepted.saturating_sub(1);
         }
     }
 
@@ -717,11 +717,11 @@ impl Endpoint {
                     entry.announced = true;
                     let half_open_of =
                         core::mem::replace(&mut entry.half_open_of, HalfOpenOf::Nobody);
-                    if let Some(addr) = half_open_of.addr(entry.conn.local()) {
-                        if let Some(l) = self.listeners.iter_mut().find(|l| l.addr == addr) {
-                            l.half_open = l.half_open.saturating_sub(1);
-                            l.unaccepted += 1;
-                        }
+                    if let Some(addr) = half_open_of.addr(entry.conn.local())
+                        && let Some(l) = self.listeners.iter_mut().find(|l| l.addr == addr)
+                    {
+                        l.half_open = l.half_open.saturating_sub(1);
+                        l.unaccepted += 1;
                     }
                     let remote = entry.conn.remote();
                     self.events.push_back((id, Event::Incoming { remote }));
@@ -752,10 +752,10 @@ impl Endpoint {
             return;
         }
         let (local, remote) = (entry.conn.local(), entry.conn.remote());
-        if let Some(addr) = entry.half_open_of.addr(local) {
-            if let Some(l) = self.listeners.iter_mut().find(|l| l.addr == addr) {
-                l.half_open = l.half_open.saturating_sub(1);
-            }
+        if let Some(addr) = entry.half_open_of.addr(local)
+            && let Some(l) = self.listeners.iter_mut().find(|l| l.addr == addr)
+        {
+            l.half_open = l.half_open.saturating_sub(1);
         }
         if let Some(entry) = self.conns.get_mut(id) {
             self.schedule.forget(&mut entry.timer);

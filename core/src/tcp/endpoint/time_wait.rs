@@ -101,10 +101,10 @@ impl TimeWaits {
 
     /// Makes `tsval` the timestamp the record of `id` echoes.
     pub(super) fn set_recent(&mut self, id: ConnId, tsval: u32) {
-        if let Some((record, _)) = self.records.get_mut(&id) {
-            if let Some((_, recent)) = &mut record.timestamps {
-                *recent = tsval;
-            }
+        if let Some((record, _)) = self.records.get_mut(&id)
+            && let Some((_, recent)) = &mut record.timestamps
+        {
+            *recent = tsval;
         }
     }
 

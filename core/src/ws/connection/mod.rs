@@ -315,12 +315,11 @@ impl Connection {
     /// Fails with [`Error::InvalidConfig`] or [`Error::InvalidHeader`] when the
     /// request cannot be written as valid HTTP.
     pub fn client(config: ClientConfig, seed: [u8; 16]) -> Result<Connection, Error> {
-        if let Some(c) = &config.config.compression {
-            if !(9..=15).contains(&c.server_max_window_bits)
-                || !(9..=15).contains(&c.client_max_window_bits)
-            {
-                return Err(Error::InvalidConfig);
-            }
+        if let Some(c) = &config.config.compression
+            && (!(9..=15).contains(&c.server_max_window_bits)
+                || !(9..=15).contains(&c.client_max_window_bits))
+        {
+            return Err(Error::InvalidConfig);
         }
         let mut conn = Connection::new(Role::Client, config.config.clone(), Opening::Done, seed);
         let request = opening::client_start(&mut conn, &config)?;

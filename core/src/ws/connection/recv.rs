@@ -223,11 +223,13 @@ impl Connection {
         direct: &mut Direct<'_>,
     ) -> Option<usize> {
         while !input.is_empty() && !self.rx.stopped {
-            if self.rx.hdr_len == 0 && self.rx.frame.is_none() && self.rx.message.is_none() {
-                if let Some(used) = self.whole_frame(input) {
-                    input = &input[used..];
-                    continue;
-                }
+            if self.rx.hdr_len == 0
+                && self.rx.frame.is_none()
+                && self.rx.message.is_none()
+                && let Some(used) = self.whole_frame(input)
+            {
+                input = &input[used..];
+                continue;
             }
             if let Some(frame) = self.rx.frame {
                 let n = usize::try_from(frame.remaining)
@@ -469,23 +471,23 @@ impl Connection {
                     self.rx.serial += 1;
                 }
             }
-            if let Some(m) = &self.rx.message {
-                if !m.compressed {
-                    if m.size.saturating_add(len) > self.config.max_message_size {
-                        return Err(self.fail(close::MESSAGE_TOO_BIG, "message too large"));
-                    }
-                    match m.kind {
-                        MessageKind::Text => self.tbufs.current().0.reserve(len.min(4 << 20)),
-                        // The input stops after this header so that the
-                        // caller can take the payload into a buffer of its
-                        // own: room here would go unused. (Reserved anyway,
-                        // it is a large allocation per connection, and one
-                        // that glibc's heap trimming can turn into page
-                        // faults on every message when connections come and
-                        // go.)
-                        MessageKind::Binary if self.rx.stops_after(&h) => {}
-                        MessageKind::Binary => self.bbufs.current().0.reserve(len.min(4 << 20)),
-                    }
+            if let Some(m) = &self.rx.message
+                && !m.compressed
+            {
+                if m.size.saturating_add(len) > self.config.max_message_size {
+                    return Err(self.fail(close::MESSAGE_TOO_BIG, "message too large"));
+                }
+                match m.kind {
+                    MessageKind::Text => self.tbufs.current().0.reserve(len.min(4 << 20)),
+                    // The input stops after this header so that the
+                    // caller can take the payload into a buffer of its
+                    // own: room here would go unused. (Reserved anyway,
+                    // it is a large allocation per connection, and one
+                    // that glibc's heap trimming can turn into page
+                    // faults on every message when connections come and
+                    // go.)
+                    MessageKind::Binary if self.rx.stops_after(&h) => {}
+                    MessageKind::Binary => self.bbufs.current().0.reserve(len.min(4 << 20)),
                 }
             }
         }
