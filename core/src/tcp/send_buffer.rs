@@ -18,6 +18,7 @@
 //! acknowledgment covers it.
 
 use super::ring::Ring;
+use crate::wire::checksum;
 
 /// Where the FIN of our direction stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +106,25 @@ impl SendBuffer {
         out[..a.len()].copy_from_slice(a);
         out[a.len()..a.len() + b.len()].copy_from_slice(b);
         a.len() + b.len()
+    }
+
+    /// [`copy_to`](Self::copy_to) that also returns the sum of the bytes
+    /// copied (as [`checksum::sum`] gives it), taken from the buffer rather
+    /// than read back from `out` (see `checksum::copy_and_sum`).
+    pub fn copy_to_summed(&self, offset: usize, out: &mut [u8]) -> (usize, u16) {
+        let (a, b) = self.peek(offset, out.len());
+        let first = checksum::copy_and_sum(&mut out[..a.len()], a);
+        if b.is_empty() {
+            return (a.len(), first);
+        }
+        let mut second = checksum::copy_and_sum(&mut out[a.len()..a.len() + b.len()], b);
+        if a.len() % 2 == 1 {
+            // The second slice starts halfway through a 16-bit word: its
+            // bytes sit in the other half of each word, and the one's
+            // complement sum of byte-swapped words is the swapped sum.
+            second = second.swap_bytes();
+        }
+        (a.len() + b.len(), checksum::combine(first, second))
     }
 
     /// Removes the first `n` units of sequence space after `SND.UNA`.
@@ -254,5 +274,33 @@ mod tests {
             acked += buf.ack(chunk.len());
         }
         assert_eq!(seen, data);
+    }
+
+    /// The sum taken while copying matches the sum of the bytes copied,
+    /// whether the range wraps around the ring after an odd or an even
+    /// number of bytes, and whatever its length.
+    #[test]
+    fn copy_summed_across_the_wrap() {
+        let data: Vec<u8> = (0..600u32).map(|i| (i * 37 + 11) as u8).collect();
+        for acked in 140..160 {
+            let mut buf = SendBuffer::new(300);
+            buf.write(&data[..300]);
+            buf.ack(acked);
+            buf.write(&data[300..300 + acked]);
+            let held = collect(&buf, 0, 300);
+            for offset in [0, 1, 2, 7, 64, 149] {
+                for max in [0, 1, 63, 64, 65, 129, 300] {
+                    let mut out = [0u8; 300];
+                    let (n, sum) = buf.copy_to_summed(offset, &mut out[..max]);
+                    let want = &held[offset.min(300)..(offset + max).min(300)];
+                    assert_eq!(&out[..n], want, "acked {acked} offset {offset} max {max}");
+                    assert_eq!(
+                        sum,
+                        checksum::sum(want),
+                        "acked {acked} offset {offset} max {max}"
+                    );
+                }
+            }
+        }
     }
 }

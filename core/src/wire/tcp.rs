@@ -528,8 +528,14 @@ impl<'a> Repr<'a> {
     ) {
         let start = self.header_len();
         let end = start + self.payload.len();
-        packet.buffer.as_mut()[start..end].copy_from_slice(self.payload);
-        self.emit_header(packet, self.payload.len(), src, dst, checksums)
+        let out = &mut packet.buffer.as_mut()[start..end];
+        let payload_sum = if checksums.fill {
+            Some(checksum::copy_and_sum(out, self.payload))
+        } else {
+            out.copy_from_slice(self.payload);
+            None
+        };
+        self.emit_header_summed(packet, self.payload.len(), payload_sum, src, dst, checksums)
     }
 
     /// Like [`Repr::emit`], but for a payload of `payload_len` bytes the
@@ -550,6 +556,22 @@ impl<'a> Repr<'a> {
         &self,
         packet: &mut Packet<T>,
         payload_len: usize,
+        src: IpAddr,
+        dst: IpAddr,
+        checksums: ChecksumMode,
+    ) {
+        self.emit_header_summed(packet, payload_len, None, src, dst, checksums);
+    }
+
+    /// [`Repr::emit_header`] given the payload's sum (as
+    /// [`checksum::sum`] gives it) when the caller took it while placing
+    /// the payload; `None` sums the payload in the buffer.
+    #[inline]
+    pub(crate) fn emit_header_summed<T: AsRef<[u8]> + AsMut<[u8]>>(
+        &self,
+        packet: &mut Packet<T>,
+        payload_len: usize,
+        payload_sum: Option<u16>,
         src: IpAddr,
         dst: IpAddr,
         checksums: ChecksumMode,
@@ -581,10 +603,10 @@ impl<'a> Repr<'a> {
             let pseudo = checksum::pseudo_header(&src, &dst, IpProtocol::TCP, len);
             let header = checksum::combine(pseudo, checksum::fold_words(fixed + options));
             let payload = &p.buffer[header_len..];
-            if payload.is_empty() {
-                !header
-            } else {
-                checksum::finish(header, payload)
+            match payload_sum {
+                _ if payload.is_empty() => !header,
+                Some(sum) => !checksum::combine(header, sum),
+                None => checksum::finish(header, payload),
             }
         } else {
             0

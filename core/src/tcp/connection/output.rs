@@ -453,15 +453,23 @@ impl Connection {
     fn finish(&mut self, buf: &mut [u8], repr: &TcpRepr<'_>, payload: Option<Payload>) -> usize {
         let header_len = repr.header_len();
         let mut len = 0;
+        let mut payload_sum = None;
         if let Some(p) = payload {
             let room = buf.len().saturating_sub(header_len);
-            len = self
-                .send
-                .copy_to(p.offset, &mut buf[header_len..header_len + p.len.min(room)]);
+            let out = &mut buf[header_len..header_len + p.len.min(room)];
+            if self.checksums().fill {
+                // Summed from the send buffer, not read back from `buf`.
+                let (n, sum) = self.send.copy_to_summed(p.offset, out);
+                len = n;
+                payload_sum = Some(sum);
+            } else {
+                len = self.send.copy_to(p.offset, out);
+            }
         }
-        repr.emit_header(
+        repr.emit_header_summed(
             &mut TcpPacket::new_unchecked(&mut *buf),
             len,
+            payload_sum,
             self.addrs.local_ip(),
             self.addrs.remote_ip(),
             self.checksums(),
