@@ -24,9 +24,6 @@
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-#[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
-use fearless_simd::{Level, Simd};
-
 use super::ip::IpProtocol;
 
 /// Whether to verify checksums on receive and compute them on send.
@@ -137,42 +134,19 @@ const BLOCK: usize = 64;
 /// fastest method for the CPU the code runs on.
 ///
 /// On x86 with the `std` feature, a CPU with AVX2 or AVX-512 (found once,
-/// at run time) runs [`wide_block_sum`] compiled for that instruction set
-/// (see [`dispatched_block_sum`]). Otherwise the loop is the one best for
-/// what the crate was compiled for (see [`compiled_block_sum`]).
+/// at run time) runs [`wide::block_sum`] compiled for that instruction set.
+/// Otherwise the loop is the one best for what the crate was compiled for
+/// (see [`compiled_block_sum`]).
 #[inline]
 fn block_sum(blocks: &[u8]) -> u64 {
     #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
     {
-        dispatched_block_sum(Level::new(), blocks)
+        wide::dispatched(fearless_simd::Level::new(), blocks)
     }
     #[cfg(not(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64"))))]
     {
         compiled_block_sum(blocks)
     }
-}
-
-/// [`block_sum`] with the instructions of `level`: AVX-512 or AVX2 where
-/// `level` offers them, [`compiled_block_sum`] otherwise.
-///
-/// On one x86-64 machine, 1,408 bytes took 9 ns with AVX-512 and 15 ns with
-/// AVX2, against 20 ns for the best loop with SSE2 alone.
-#[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
-#[inline]
-fn dispatched_block_sum(level: Level, blocks: &[u8]) -> u64 {
-    if let Some(avx512) = level.as_avx512() {
-        return avx512.vectorize(
-            #[inline(always)]
-            || wide_block_sum(blocks),
-        );
-    }
-    if let Some(avx2) = level.as_avx2() {
-        return avx2.vectorize(
-            #[inline(always)]
-            || wide_block_sum(blocks),
-        );
-    }
-    compiled_block_sum(blocks)
 }
 
 /// [`block_sum`] by the loop that is fastest for the instruction set the
@@ -271,44 +245,87 @@ pub(crate) fn copy_and_sum(dst: &mut [u8], src: &[u8]) -> u16 {
     sum(&src[..n])
 }
 
-/// [`block_sum`] for wide vectors (AVX2, AVX-512): one 32-bit total of
-/// 16-bit words, written as the plain loop the compiler's loop vectoriser
-/// turns into widening vector additions over as many lanes as a register
-/// holds, whatever the surrounding code. (The 32 lanes of
-/// [`lane_block_sum`] rely on the compiler packing them into registers
-/// itself, which it did only in some builds.)
-///
-/// Each word adds at most 0xffff, so 65,536 words (128 KiB) cannot
-/// overflow 32 bits; the total is moved into 64 bits after each such run.
-///
-/// Always inlined, so that each instruction set [`dispatched_block_sum`]
-/// runs it with gets its own copy compiled for it.
+/// [`block_sum`] for wide vectors (AVX2, AVX-512), chosen at run time.
 #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
-#[inline(always)]
-fn wide_block_sum(blocks: &[u8]) -> u64 {
-    // Whole vector steps only: the vectorised loop takes 128 bytes a step
-    // (four registers of 16 words at AVX-512) and would add what is left
-    // over one word at a time; that is at most one 64-byte block, summed
-    // here in 64-bit words instead.
-    let whole = blocks.len() - blocks.len() % WIDE_STEP;
-    let (steps, rest) = blocks.split_at(whole);
-    let mut total = 0u64;
-    for run in steps.chunks(WIDE_RUN) {
-        let mut sum = 0u32;
-        for word in run.chunks_exact(2) {
-            sum += u32::from(u16::from_ne_bytes([word[0], word[1]]));
-        }
-        total += u64::from(sum);
-    }
-    add_words(total, rest)
-}
+mod wide {
+    use fearless_simd::{Level, Simd};
 
-/// The bytes [`wide_block_sum`] adds into one 32-bit total: 65,536 words.
-#[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
-const WIDE_RUN: usize = 2 << 16;
-/// The bytes one step of the vectorised [`wide_block_sum`] loop takes.
-#[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
-const WIDE_STEP: usize = 2 * BLOCK;
+    use super::{BLOCK, add_words, compiled_block_sum};
+
+    /// The bytes [`block_sum`] adds into one 32-bit total: 65,536 words.
+    const RUN: usize = 2 << 16;
+    /// The bytes one step of the vectorised [`block_sum`] loop takes.
+    const STEP: usize = 2 * BLOCK;
+
+    /// [`super::block_sum`] with the instructions of `level`: AVX-512 or
+    /// AVX2 where `level` offers them, [`compiled_block_sum`] otherwise.
+    ///
+    /// On one x86-64 machine, 1,408 bytes took 9 ns with AVX-512 and 15 ns
+    /// with AVX2, against 20 ns for the best loop with SSE2 alone.
+    #[inline]
+    pub(super) fn dispatched(level: Level, blocks: &[u8]) -> u64 {
+        if let Some(avx512) = level.as_avx512() {
+            return avx512.vectorize(
+                #[inline(always)]
+                || block_sum(blocks),
+            );
+        }
+        if let Some(avx2) = level.as_avx2() {
+            return avx2.vectorize(
+                #[inline(always)]
+                || block_sum(blocks),
+            );
+        }
+        compiled_block_sum(blocks)
+    }
+
+    /// One 32-bit total of 16-bit words, written as the plain loop the
+    /// compiler's loop vectoriser turns into widening vector additions over
+    /// as many lanes as a register holds, whatever the surrounding code.
+    /// (The 32 lanes of `lane_block_sum` rely on the compiler packing them
+    /// into registers itself, which it did only in some builds.)
+    ///
+    /// Each word adds at most 0xffff, so 65,536 words (128 KiB) cannot
+    /// overflow 32 bits; the total is moved into 64 bits after each such
+    /// run.
+    ///
+    /// Always inlined, so that each instruction set [`dispatched`] runs it
+    /// with gets its own copy compiled for it.
+    #[inline(always)]
+    fn block_sum(blocks: &[u8]) -> u64 {
+        // Whole vector steps only: the vectorised loop takes 128 bytes a
+        // step (four registers of 16 words at AVX-512) and would add what
+        // is left over one word at a time; that is at most one 64-byte
+        // block, summed here in 64-bit words instead.
+        let whole = blocks.len() - blocks.len() % STEP;
+        let (steps, rest) = blocks.split_at(whole);
+        let mut total = 0u64;
+        for run in steps.chunks(RUN) {
+            let mut sum = 0u32;
+            for word in run.chunks_exact(2) {
+                sum += u32::from(u16::from_ne_bytes([word[0], word[1]]));
+            }
+            total += u64::from(sum);
+        }
+        add_words(total, rest)
+    }
+
+    /// The instruction sets this machine can run [`dispatched`] with: the
+    /// detected one, every lesser one it knows, and the baseline.
+    #[cfg(test)]
+    pub(super) fn levels() -> alloc::vec::Vec<Level> {
+        let mut levels = alloc::vec::Vec::new();
+        let detected = Level::new();
+        if let Some(avx512) = detected.as_avx512() {
+            levels.push(avx512.level());
+        }
+        if let Some(avx2) = detected.as_avx2() {
+            levels.push(avx2.level());
+        }
+        levels.push(Level::baseline());
+        levels
+    }
+}
 
 /// The last 1 to 7 bytes as a native word padded with zeros at the end,
 /// assembled in a register from 4-, 2- and 1-byte reads: a variable-length
@@ -490,8 +507,8 @@ mod tests {
             assert_eq!(split_block_sum(bytes), word_total(bytes));
             assert_eq!(block_sum(bytes) % 0xffff, word_total(bytes) % 0xffff);
             #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
-            for level in levels() {
-                let sum = dispatched_block_sum(level, bytes);
+            for level in wide::levels() {
+                let sum = wide::dispatched(level, bytes);
                 assert_eq!(sum % 0xffff, word_total(bytes) % 0xffff, "{level:?}");
             }
         }
@@ -501,8 +518,8 @@ mod tests {
         assert_eq!(lane_block_sum(&big), word_total(&big));
         assert_eq!(split_block_sum(&big), word_total(&big));
         #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
-        for level in levels() {
-            let sum = dispatched_block_sum(level, &big);
+        for level in wide::levels() {
+            let sum = wide::dispatched(level, &big);
             assert_eq!(sum % 0xffff, word_total(&big) % 0xffff, "{level:?}");
         }
         // High halves at their maximum and low ones at zero, and the other
@@ -531,22 +548,6 @@ mod tests {
                 assert_eq!(&short[..n], &src[..n]);
             }
         }
-    }
-
-    /// The instruction sets this machine can run [`dispatched_block_sum`]
-    /// with: the detected one, every lesser one it knows, and the baseline.
-    #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
-    fn levels() -> alloc::vec::Vec<Level> {
-        let mut levels = alloc::vec::Vec::new();
-        let detected = Level::new();
-        if let Some(avx512) = detected.as_avx512() {
-            levels.push(avx512.level());
-        }
-        if let Some(avx2) = detected.as_avx2() {
-            levels.push(avx2.level());
-        }
-        levels.push(Level::baseline());
-        levels
     }
 
     /// The plain integer total of a buffer's native 16-bit words.
