@@ -102,13 +102,13 @@ fn add64(acc: u64, word: u64) -> u64 {
 
 /// Sum of `data` in native byte order, folded to 16 bits.
 fn native_sum(data: &[u8]) -> u16 {
-    let whole = data.len() - data.len() % BLOCK;
-    let (blocks, rest) = data.split_at(whole);
-    let acc = if blocks.is_empty() {
-        0
-    } else {
-        block_sum(blocks)
-    };
+    let mut acc = 0u64;
+    let mut rest = data;
+    if rest.len() >= BLOCK {
+        let (blocks, tail) = rest.split_at(rest.len() - rest.len() % BLOCK);
+        acc = block_sum(blocks);
+        rest = tail;
+    }
     fold(add_words(acc, rest))
 }
 
@@ -137,7 +137,11 @@ const BLOCK: usize = 64;
 /// at run time) runs [`wide::block_sum`] compiled for that instruction set.
 /// Otherwise the loop is the one best for what the crate was compiled for
 /// (see [`compiled_block_sum`]).
-#[inline]
+///
+/// Kept out of line: most sums (headers without payload) never get here,
+/// and inlined, the loops and the dispatch made every short sum save and
+/// restore registers it does not use.
+#[inline(never)]
 fn block_sum(blocks: &[u8]) -> u64 {
     #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
     {
