@@ -1,6 +1,6 @@
-//! The endpoint's hash tables: compacted TIME-WAIT records by id (live
-//! connections sit in the slab, see `slab.rs`), and connection ids by
-//! address pair.
+//! The endpoint's hash tables: connection ids by address pair, and the
+//! hash for the endpoint's own ids (live connections sit in the slab, see
+//! `slab.rs`; compacted TIME-WAIT records in `time_wait.rs`).
 //!
 //! Ids are the endpoint's own numbers (slab slots and generations), so a
 //! fast multiplicative hash spreads them well and nobody outside can choose
@@ -12,14 +12,11 @@
 use core::hash::{BuildHasher, Hasher};
 use core::net::IpAddr;
 
-use hashbrown::{HashMap, HashTable};
+use hashbrown::HashTable;
 use siphasher::sip::SipHasher13;
 
 use super::ConnId;
 use crate::tcp::addr::AddrPair;
-
-/// Tables keyed by connection id.
-pub(super) type IdMap<V> = HashMap<ConnId, V, IdHash>;
 
 /// A pair that [`Tuples::get`] did not find, with its hash, so that adding
 /// it right after costs no second hash.
@@ -126,16 +123,28 @@ impl Tuples {
             .insert_unique(vacant.hash, (vacant.hash, id), |&(h, _)| h);
     }
 
+    /// The hash under which connection `id`, whose pair is `key`, is held:
+    /// the remembered one if `id` is the last found or added (a connection
+    /// entering TIME-WAIT just had a segment), else computed.
+    pub(super) fn hash_of(&self, id: ConnId, key: &AddrPair) -> u64 {
+        match self.last {
+            Some((_, last, hash)) if last == id => hash,
+            _ => self.hash.of(key),
+        }
+    }
+
     /// Removes connection `id`, whose pair is `key`. Slots are matched by
     /// id, so the pair of `id` need not be reachable any more.
     pub(super) fn remove(&mut self, id: ConnId, key: &AddrPair) {
-        let hash = match self.last {
-            Some((_, last, hash)) if last == id => {
-                self.last = None;
-                hash
-            }
-            _ => self.hash.of(key),
-        };
+        self.remove_hashed(id, self.hash_of(id, key));
+    }
+
+    /// Removes connection `id`, held under `hash` (see
+    /// [`hash_of`](Self::hash_of)).
+    pub(super) fn remove_hashed(&mut self, id: ConnId, hash: u64) {
+        if self.last.is_some_and(|(_, last, _)| last == id) {
+            self.last = None;
+        }
         if let Ok(entry) = self.table.find_entry(hash, |&(_, e)| e == id) {
             entry.remove();
         }
@@ -229,7 +238,7 @@ mod tests {
 
     #[test]
     fn tables_store_and_find() {
-        let mut ids: IdMap<u32> = IdMap::with_hasher(IdHash);
+        let mut ids = hashbrown::HashMap::with_hasher(IdHash);
         for i in 0..1000 {
             ids.insert(ConnId(i), i as u32);
         }

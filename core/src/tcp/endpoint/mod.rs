@@ -593,9 +593,7 @@ impl Endpoint {
                 self.touch(id);
             }
         }
-        while let Some(id) = self.time_wait.pop_due(now) {
-            self.finish_time_wait(id);
-        }
+        self.expire_time_waits(now);
     }
 
     // ----- output --------------------------------------------------------
