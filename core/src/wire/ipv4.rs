@@ -196,7 +196,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// Whether the header checksum is correct.
     pub fn verify_checksum(&self) -> bool {
-        checksum::verify(0, self.header())
+        checksum::verify_ip_header(self.header())
     }
 
     /// The payload: from the end of the header to the total length, both
