@@ -633,9 +633,13 @@ impl Endpoint {
 
     /// Writes the next IP packet to send into `buf`. Call until `None`.
     /// `buf` should hold the MTU.
+    ///
+    /// The check for an empty queue is inlined into the caller: every drain
+    /// ends with a call that finds nothing, and that one then costs a few
+    /// instructions instead of the whole output path's entry and exit.
+    #[inline]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
         if self.stateless.is_empty() && self.dirty.is_empty() {
-            // The call that ends every drain: nothing queued.
             return None;
         }
         self.transmit(now, buf, true)
@@ -643,6 +647,7 @@ impl Endpoint {
 
     /// Like [`poll_transmit`](Self::poll_transmit), but writes a bare TCP
     /// segment (for callers that build IP headers themselves).
+    #[inline]
     pub fn poll_transmit_segment(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
         if self.stateless.is_empty() && self.dirty.is_empty() {
             return None;

@@ -11,6 +11,8 @@ use crate::time::Instant;
 use crate::wire::{IpProtocol, IpRepr, Ipv4Packet, Ipv4Repr, TcpPacket, TcpRepr};
 
 impl Endpoint {
+    /// Out of line: see [`Endpoint::poll_transmit`].
+    #[inline(never)]
     pub(super) fn transmit(
         &mut self,
         now: Instant,
