@@ -535,7 +535,15 @@ impl<'a> Repr<'a> {
             out.copy_from_slice(self.payload);
             None
         };
-        self.emit_header_summed(packet, self.payload.len(), payload_sum, src, dst, checksums)
+        self.emit_header_summed(
+            packet,
+            self.header_len(),
+            self.payload.len(),
+            payload_sum,
+            src,
+            dst,
+            checksums,
+        )
     }
 
     /// Like [`Repr::emit`], but for a payload of `payload_len` bytes the
@@ -560,34 +568,52 @@ impl<'a> Repr<'a> {
         dst: IpAddr,
         checksums: ChecksumMode,
     ) {
-        self.emit_header_summed(packet, payload_len, None, src, dst, checksums);
+        self.emit_header_summed(
+            packet,
+            self.header_len(),
+            payload_len,
+            None,
+            src,
+            dst,
+            checksums,
+        );
     }
 
     /// [`Repr::emit_header`] given the payload's sum (as
     /// [`checksum::sum`] gives it) when the caller took it while placing
-    /// the payload; `None` sums the payload in the buffer.
+    /// the payload; `None` sums the payload in the buffer. `header_len` is
+    /// [`Repr::header_len`], which the caller has at hand already.
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn emit_header_summed<T: AsRef<[u8]> + AsMut<[u8]>>(
         &self,
         packet: &mut Packet<T>,
+        header_len: usize,
         payload_len: usize,
         payload_sum: Option<u16>,
         src: IpAddr,
         dst: IpAddr,
         checksums: ChecksumMode,
     ) {
-        let header_len = self.header_len();
+        debug_assert_eq!(header_len, self.header_len());
         let segment = &mut packet.buffer.as_mut()[..header_len + payload_len];
-        let mut p = Packet::new_unchecked(segment);
-        p.set_src_port(self.src_port);
-        p.set_dst_port(self.dst_port);
-        p.set_seq_number(self.seq);
-        p.set_ack_number(self.ack);
-        p.set_header_len(header_len);
-        p.set_flags(self.flags);
-        p.set_window_len(self.window);
-        p.set_urgent_at(self.urgent);
-        let options = self.emit_options(p.options_mut());
+        // The fixed header as one 20-byte array: its fields are written at
+        // known places, with none of the per-field length checks the
+        // setters of a `Packet` of any length make.
+        let Some((fixed, rest)) = segment.split_first_chunk_mut::<HEADER_LEN>() else {
+            return;
+        };
+        fixed[0..2].copy_from_slice(&self.src_port.to_be_bytes());
+        fixed[2..4].copy_from_slice(&self.dst_port.to_be_bytes());
+        fixed[4..8].copy_from_slice(&self.seq.to_be_bytes());
+        fixed[8..12].copy_from_slice(&self.ack.to_be_bytes());
+        fixed[12] = (((header_len / 4) as u8) & 0x0f) << 4;
+        fixed[13] = self.flags.bits();
+        fixed[14..16].copy_from_slice(&self.window.to_be_bytes());
+        fixed[16..18].copy_from_slice(&[0, 0]);
+        fixed[18..20].copy_from_slice(&self.urgent.to_be_bytes());
+        let (options_out, payload) = rest.split_at_mut((header_len - HEADER_LEN).min(rest.len()));
+        let options = self.emit_options(options_out);
         let value = if checksums.fill {
             // The header is summed from the values just written, as 32-bit
             // words, not read back: 8-byte reads over the 1-, 2- and 4-byte
@@ -602,7 +628,6 @@ impl<'a> Repr<'a> {
             let len = (header_len + payload_len) as u32;
             let pseudo = checksum::pseudo_header(&src, &dst, IpProtocol::TCP, len);
             let header = checksum::combine(pseudo, checksum::fold_words(fixed + options));
-            let payload = &p.buffer[header_len..];
             match payload_sum {
                 _ if payload.is_empty() => !header,
                 Some(sum) => !checksum::combine(header, sum),
@@ -611,7 +636,7 @@ impl<'a> Repr<'a> {
         } else {
             0
         };
-        p.set_checksum(value);
+        fixed[16..18].copy_from_slice(&value.to_be_bytes());
     }
 
     /// Writes the options; `out` is exactly `header_len() - 20` bytes.

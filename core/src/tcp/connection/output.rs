@@ -468,6 +468,7 @@ impl Connection {
         }
         repr.emit_header_summed(
             &mut TcpPacket::new_unchecked(&mut *buf),
+            header_len,
             len,
             payload_sum,
             self.addrs.local_ip(),
