@@ -633,13 +633,12 @@ impl Endpoint {
 
     /// Writes the next IP packet to send into `buf`. Call until `None`.
     /// `buf` should hold the MTU.
-    ///
-    /// The check for an empty queue is inlined into the caller: every drain
-    /// ends with a call that finds nothing, and that one then costs a few
-    /// instructions instead of the whole output path's entry and exit.
     #[inline]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
         if self.stateless.is_empty() && self.dirty.is_empty() {
+            // The call that ends every drain finds nothing: inlined into the
+            // caller, it costs a few instructions instead of the output
+            // path's entry and exit (`transmit` is out of line).
             return None;
         }
         self.transmit(now, buf, true)
