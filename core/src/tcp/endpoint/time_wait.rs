@@ -84,14 +84,21 @@ impl TimeWaits {
         self.by_id.is_empty()
     }
 
+    /// Whether `ticket` names the slot of `id` in `ring`, whose first
+    /// slot has the ticket `first`: the key test of `by_id`.
+    #[inline]
+    fn holds(ring: &VecDeque<Slot>, first: u64, id: ConnId, ticket: u64) -> bool {
+        ring.get(ticket.wrapping_sub(first) as usize)
+            .is_some_and(|s| s.id == id)
+    }
+
     /// The ring position of `id`'s record.
     #[inline]
     fn position(&self, id: ConnId) -> Option<usize> {
         let (ring, first) = (&self.ring, self.first);
-        let ticket = self.by_id.find(id_hash(id), |&t| {
-            ring.get(t.wrapping_sub(first) as usize)
-                .is_some_and(|s| s.id == id)
-        })?;
+        let ticket = self
+            .by_id
+            .find(id_hash(id), |&t| Self::holds(ring, first, id, t))?;
         Some(ticket.wrapping_sub(first) as usize)
     }
 
@@ -174,10 +181,7 @@ impl TimeWaits {
         let (ring, first) = (&self.ring, self.first);
         let ticket = self
             .by_id
-            .find_entry(id_hash(id), |&t| {
-                ring.get(t.wrapping_sub(first) as usize)
-                    .is_some_and(|s| s.id == id)
-            })
+            .find_entry(id_hash(id), |&t| Self::holds(ring, first, id, t))
             .ok()?
             .remove()
             .0;
@@ -231,16 +235,14 @@ impl TimeWaits {
         self.settle()
     }
 
-    /// The record whose wait is over at `now`, if any, removed: its id, its
-    /// address pair and the pair's hash.
-    pub(super) fn pop_due(&mut self, now: Instant) -> Option<(ConnId, AddrPair, u64)> {
+    /// The record whose wait is over at `now`, if any, removed: its id and
+    /// its address pair's hash.
+    pub(super) fn pop_due(&mut self, now: Instant) -> Option<(ConnId, u64)> {
         if self.settle()? > now {
             return None;
         }
-        let slot = *self.ring.front()?;
-        let gone = self.remove(slot.id);
-        debug_assert!(gone.is_some());
-        Some((slot.id, slot.record.addrs, slot.pair_hash))
+        let id = self.ring.front()?.id;
+        self.remove(id).map(|(_, pair_hash)| (id, pair_hash))
     }
 }
 
@@ -323,7 +325,7 @@ impl Endpoint {
 
     /// Ends the waits that are over at `now`.
     pub(super) fn expire_time_waits(&mut self, now: Instant) {
-        while let Some((id, _, pair_hash)) = self.time_wait.pop_due(now) {
+        while let Some((id, pair_hash)) = self.time_wait.pop_due(now) {
             self.by_tuple.remove_hashed(id, pair_hash);
             self.events.push_back((id, Event::Closed));
         }
@@ -358,7 +360,7 @@ mod tests {
     /// The id of the record due at `now`, checking that its pair's hash
     /// came back with it.
     fn due(t: &mut TimeWaits, now: Instant) -> Option<ConnId> {
-        let (id, _, hash) = t.pop_due(now)?;
+        let (id, hash) = t.pop_due(now)?;
         assert_eq!(hash, id.0);
         Some(id)
     }
