@@ -403,29 +403,34 @@ fn bulk_64k(c: &mut Criterion) {
 fn open_close(c: &mut Criterion) {
     let mut g = c.benchmark_group("tcp_open_close");
     g.throughput(Throughput::Elements(1));
+    // The pairs outlive the samples: criterion runs the closure below once
+    // per sample, and pairs made inside it would start every sample empty,
+    // so that no sample of a short run reached the port wrap (64,512
+    // cycles) and its TIME-WAIT expiry, and short and long runs measured
+    // different things.
+    let mut w = WPair::new(1500, SMALL_BUFFER);
+    let mut w_port = 1024u16;
     g.bench_function("wirestate", |b| {
-        let mut w = WPair::new(1500, SMALL_BUFFER);
-        let mut port = 1024u16;
         b.iter(|| {
-            port = if port == u16::MAX {
+            w_port = if w_port == u16::MAX {
                 // Every port is in TIME-WAIT: let the clock run past it.
                 w.now += Duration::from_secs(61);
                 w.a.handle_timeout(w.now);
                 w.b.handle_timeout(w.now);
                 1024
             } else {
-                port + 1
+                w_port + 1
             };
-            let (ca, cb) = w.open(port);
+            let (ca, cb) = w.open(w_port);
             w.close(ca, cb);
         });
     });
+    let mut s = SPair::new(1500, SMALL_BUFFER);
+    let mut s_port = 1024u16;
     g.bench_function("smoltcp", |b| {
-        let mut s = SPair::new(1500, SMALL_BUFFER);
-        let mut port = 1024u16;
         b.iter(|| {
-            port = if port == u16::MAX { 1024 } else { port + 1 };
-            let (ha, hb) = s.open(port);
+            s_port = if s_port == u16::MAX { 1024 } else { s_port + 1 };
+            let (ha, hb) = s.open(s_port);
             s.close(ha, hb);
         });
     });
