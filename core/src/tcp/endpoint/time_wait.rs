@@ -11,12 +11,13 @@
 //! a ring: compacting appends at the back and expiry reads from the front,
 //! both in sequence, and tens of thousands of closed connections cost the
 //! endpoint's timer heap nothing. A small table finds a record by its
-//! connection id; each record also keeps the hash of its address pair, so
+//! connection id, hashed so that the ids of one slab slot, compacted and
+//! expiring in turn, sit side by side in it; each record also keeps the hash of its address pair, so
 //! that dropping it from the endpoint's pair table needs no hashing.
 
 use hashbrown::HashTable;
 
-use super::maps::IdHash;
+use super::maps::id_hash;
 use super::{ConnId, Endpoint, Stateless};
 use crate::tcp::Timer;
 use crate::tcp::addr::AddrPair;
@@ -25,7 +26,6 @@ use crate::tcp::seq::SeqNumber;
 use crate::time::Instant;
 use crate::wire::{TcpFlags, TcpRepr};
 use alloc::collections::VecDeque;
-use core::hash::BuildHasher;
 
 /// What TIME-WAIT needs to remember.
 #[derive(Debug, Clone, Copy)]
@@ -67,12 +67,6 @@ pub(super) struct TimeWaits {
     first: u64,
     /// The ticket of every live slot, found by its id.
     by_id: HashTable<u64>,
-}
-
-/// The table's hash of an id.
-#[inline]
-fn id_hash(id: ConnId) -> u64 {
-    IdHash.hash_one(id)
 }
 
 impl TimeWaits {
