@@ -15,6 +15,7 @@ use hashbrown::HashTable;
 use siphasher::sip::SipHasher13;
 
 use super::ConnId;
+use super::time_wait::Moved;
 use crate::tcp::addr::AddrPair;
 
 /// A pair that [`Tuples::get`] did not find, with its hash, so that adding
@@ -25,40 +26,86 @@ pub(super) struct Vacant {
     hash: u64,
 }
 
-/// Where the table finds the address pair of an id it holds: the
-/// connection in the slab, or its TIME-WAIT record. Every id in the table
-/// has one until it is removed.
-pub(super) trait PairOf {
-    /// The address pair of `id`, if it is still there.
-    fn pair_of(&self, id: ConnId) -> Option<&AddrPair>;
+/// What the pair table holds for a pair: a connection in the slab, or the
+/// ticket of a compacted TIME-WAIT record (see `time_wait.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Held {
+    Live(ConnId),
+    Waiting(u64),
 }
 
-/// The connection ids by (local, remote) address pair, with the last pair
+/// Where the table finds the address pair of what it holds: the
+/// connection in the slab, or the TIME-WAIT record. Everything in the
+/// table has one until it is removed, except the records that expired.
+pub(super) trait PairOf {
+    /// The address pair of `held`, if it is still there.
+    fn pair_of(&self, held: Held) -> Option<&AddrPair>;
+    /// Whether the TIME-WAIT record `ticket` named has expired.
+    fn expired(&self, ticket: u64) -> bool;
+}
+
+/// The low bit of a slot's stored hash: set when the slot holds a
+/// TIME-WAIT ticket, clear for a connection id. The table hashes with the
+/// bit cleared, so both kinds of a pair's slot sit in the same place.
+const WAITING: u64 = 1;
+
+/// A slot as stored: the pair's hash with the kind in its low bit, and
+/// the id or ticket.
+fn slot(hash: u64, held: Held) -> (u64, u64) {
+    match held {
+        Held::Live(id) => (hash & !WAITING, id.0),
+        Held::Waiting(ticket) => (hash | WAITING, ticket),
+    }
+}
+
+/// What a stored slot holds.
+#[inline]
+fn held(&(hash, value): &(u64, u64)) -> Held {
+    if hash & WAITING == 0 {
+        Held::Live(ConnId(value))
+    } else {
+        Held::Waiting(value)
+    }
+}
+
+/// Fewer expired slots than this are never swept out (see
+/// [`Tuples::expired`]).
+const MIN_SWEEP: usize = 1024;
+
+/// The connections by (local, remote) address pair, with the last pair
 /// found or added kept beside the table: a bulk flow's segments all carry
 /// the same pair, a handshake's too, and comparing two pairs costs far less
 /// than SipHash. Every change to the table goes through here, so the
 /// remembered pair never outlives its entry.
 ///
-/// The table holds each id with its pair's hash, 16 bytes a slot: the pair
-/// itself already lives in the connection or its TIME-WAIT record, which
-/// [`PairOf`] looks up to compare keys once the full hash matched. Storing
-/// the 38-byte pair again would make every slot 48 bytes, and a table of
-/// TIME-WAIT records, read at random when they expire, three times larger;
+/// The table holds each connection id or TIME-WAIT ticket with its pair's
+/// hash, 16 bytes a slot: the pair itself already lives in the connection
+/// or its TIME-WAIT record, which [`PairOf`] looks up to compare keys once
+/// the full hash matched. Storing the 38-byte pair again would make every
+/// slot 48 bytes, and a table of TIME-WAIT records three times larger;
 /// without the hash, every rehash (hashbrown rehashes in place once
-/// removals have left enough tombstones, which a busy client's expiring
-/// TIME-WAIT records do all the time) would look up every pair again.
+/// removals have left enough tombstones) would look up every pair again.
 /// Pairs are hashed as one block (both addresses, then both ports) since
 /// SipHash takes whole blocks much faster than many small writes; a pair is
 /// hashed once per packet at most. Both addresses are always of one family
 /// here: segments carry them that way and `connect` refuses mixed ones.
+///
+/// The slots of expired TIME-WAIT records are not removed one by one: in
+/// a table of tens of thousands of records each removal missed the cache,
+/// and that was most of the time an expiry took. They stay, marked by
+/// their tickets (which [`PairOf::expired`] tells apart), are taken over
+/// by the next connection of the same pair, and are swept out in one pass
+/// over the table once they are as many as the other slots.
 #[derive(Debug)]
 pub(super) struct Tuples {
-    table: HashTable<(u64, ConnId)>,
+    table: HashTable<(u64, u64)>,
     hash: TupleHash,
-    /// The last pair found or added, its id and its hash: removing that
-    /// id (a connection usually ends on a segment of its own) costs no
-    /// second hash either.
-    last: Option<(AddrPair, ConnId, u64)>,
+    /// The last pair found or added, what it is held by and its hash
+    /// (without the kind bit): removing that connection (a connection
+    /// usually ends on a segment of its own) costs no second hash either.
+    last: Option<(AddrPair, Held, u64)>,
+    /// How many slots belong to expired records.
+    expired: usize,
 }
 
 impl Tuples {
@@ -67,25 +114,33 @@ impl Tuples {
             table: HashTable::new(),
             hash,
             last: None,
+            expired: 0,
         }
     }
 
-    /// The connection of `key`, or what adding one for it needs.
+    /// The hash a pair's slot is found under.
     #[inline]
-    pub(super) fn get(&mut self, pairs: &impl PairOf, key: &AddrPair) -> Result<ConnId, Vacant> {
-        if let Some((k, id, _)) = self.last
+    fn hash(&self, key: &AddrPair) -> u64 {
+        self.hash.of(key) & !WAITING
+    }
+
+    /// What holds `key`, or what adding a connection for it needs.
+    #[inline]
+    pub(super) fn get(&mut self, pairs: &impl PairOf, key: &AddrPair) -> Result<Held, Vacant> {
+        if let Some((k, held, _)) = self.last
             && k == *key
         {
-            return Ok(id);
+            return Ok(held);
         }
-        let hash = self.hash.of(key);
-        let found = self.table.find(hash, |&(h, id)| {
-            h == hash && pairs.pair_of(id).is_some_and(|k| k == key)
+        let hash = self.hash(key);
+        let found = self.table.find(hash, |s| {
+            s.0 & !WAITING == hash && pairs.pair_of(held(s)).is_some_and(|k| k == key)
         });
         match found {
-            Some(&(_, id)) => {
-                self.last = Some((*key, id, hash));
-                Ok(id)
+            Some(s) => {
+                let held = held(s);
+                self.last = Some((*key, held, hash));
+                Ok(held)
             }
             None => Err(Vacant { key: *key, hash }),
         }
@@ -101,11 +156,11 @@ impl Tuples {
         local_port: u16,
         remote: IpAddr,
         remote_port: u16,
-    ) -> Result<ConnId, Vacant> {
-        if let Some((k, id, _)) = &self.last
+    ) -> Result<Held, Vacant> {
+        if let Some((k, held, _)) = &self.last
             && k.is(local, local_port, remote, remote_port)
         {
-            return Ok(*id);
+            return Ok(*held);
         }
         self.get(
             pairs,
@@ -113,13 +168,25 @@ impl Tuples {
         )
     }
 
-    /// Adds the pair `get` did not find, for connection `id`. It becomes
+    /// Adds the pair `get` did not find, for connection `id`, in the slot
+    /// of an expired record of the same hash if there is one. It becomes
     /// the remembered pair: the next segment is most likely for it (the
     /// handshake's second and third).
-    pub(super) fn insert(&mut self, vacant: Vacant, id: ConnId) {
-        self.last = Some((vacant.key, id, vacant.hash));
+    pub(super) fn insert(&mut self, pairs: &impl PairOf, vacant: Vacant, id: ConnId) {
+        let hash = vacant.hash;
+        self.last = Some((vacant.key, Held::Live(id), hash));
+        if self.expired > 0 {
+            let stale = self
+                .table
+                .find_mut(hash, |s| s.0 == hash | WAITING && pairs.expired(s.1));
+            if let Some(stale) = stale {
+                *stale = slot(hash, Held::Live(id));
+                self.expired -= 1;
+                return;
+            }
+        }
         self.table
-            .insert_unique(vacant.hash, (vacant.hash, id), |&(h, _)| h);
+            .insert_unique(hash, slot(hash, Held::Live(id)), |s| s.0 & !WAITING);
     }
 
     /// The hash under which connection `id`, whose pair is `key`, is held:
@@ -127,31 +194,81 @@ impl Tuples {
     /// entering TIME-WAIT just had a segment), else computed.
     pub(super) fn hash_of(&self, id: ConnId, key: &AddrPair) -> u64 {
         match self.last {
-            Some((_, last, hash)) if last == id => hash,
-            _ => self.hash.of(key),
+            Some((_, Held::Live(last), hash)) if last == id => hash,
+            _ => self.hash(key),
         }
     }
 
-    /// Removes connection `id`, whose pair is `key`. Slots are matched by
-    /// id, so the pair of `id` need not be reachable any more.
-    pub(super) fn remove(&mut self, id: ConnId, key: &AddrPair) {
-        self.remove_hashed(id, self.hash_of(id, key));
+    /// Connection `id`, held under `hash`, was compacted into the
+    /// TIME-WAIT record `ticket`.
+    pub(super) fn wait(&mut self, id: ConnId, hash: u64, ticket: u64) {
+        self.replace(hash, Held::Live(id), Held::Waiting(ticket));
     }
 
-    /// Removes connection `id`, held under `hash` (see
-    /// [`hash_of`](Self::hash_of)).
-    pub(super) fn remove_hashed(&mut self, id: ConnId, hash: u64) {
-        if self.last.is_some_and(|(_, last, _)| last == id) {
+    /// A TIME-WAIT record moved in its ring and got another ticket.
+    pub(super) fn moved(&mut self, m: Moved) {
+        self.replace(m.pair_hash, Held::Waiting(m.from), Held::Waiting(m.to));
+    }
+
+    /// The slot holding `old` under `hash` holds `new` from now on.
+    fn replace(&mut self, hash: u64, old: Held, new: Held) {
+        let old_slot = slot(hash, old);
+        if let Some(s) = self.table.find_mut(hash, |s| *s == old_slot) {
+            *s = slot(hash, new);
+        }
+        if let Some((_, last, _)) = &mut self.last
+            && *last == old
+        {
+            *last = new;
+        }
+    }
+
+    /// Removes connection `id`, whose pair is `key`.
+    pub(super) fn remove(&mut self, id: ConnId, key: &AddrPair) {
+        self.remove_hashed(Held::Live(id), self.hash_of(id, key));
+    }
+
+    /// Removes `held`, whose pair's hash is `hash` (see
+    /// [`hash_of`](Self::hash_of)). Slots are matched by what they hold,
+    /// so the pair need not be reachable any more.
+    pub(super) fn remove_hashed(&mut self, held: Held, hash: u64) {
+        if self.last.is_some_and(|(_, last, _)| last == held) {
             self.last = None;
         }
-        if let Ok(entry) = self.table.find_entry(hash, |&(_, e)| e == id) {
+        let wanted = slot(hash, held);
+        if let Ok(entry) = self.table.find_entry(hash & !WAITING, |s| *s == wanted) {
             entry.remove();
         }
     }
 
-    /// How many pairs the table holds.
+    /// `count` more TIME-WAIT records expired (their slots stay, see
+    /// above). Once the expired slots are as many as the others, and at
+    /// least [`MIN_SWEEP`], one pass over the table drops them all: each
+    /// sweep costs about as much as the slots it keeps, and so at most
+    /// about one slot's visit per record expired.
+    pub(super) fn expired(&mut self, count: usize, pairs: &impl PairOf) {
+        if let Some((_, Held::Waiting(ticket), _)) = self.last
+            && pairs.expired(ticket)
+        {
+            self.last = None;
+        }
+        self.expired += count;
+        if self.expired >= MIN_SWEEP && self.expired * 2 >= self.table.len() {
+            self.table
+                .retain(|s| s.0 & WAITING == 0 || !pairs.expired(s.1));
+            self.expired = 0;
+        }
+    }
+
+    /// How many live pairs the table holds (expired slots not counted).
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
+        self.table.len() - self.expired
+    }
+
+    /// How many slots the table holds, expired ones too.
+    #[cfg(test)]
+    pub(super) fn slots(&self) -> usize {
         self.table.len()
     }
 }
@@ -216,14 +333,27 @@ mod tests {
     use alloc::collections::BTreeMap;
     use core::net::SocketAddr;
 
-    /// Pairs by id, as the slab and the TIME-WAIT records provide them.
+    /// Pairs by id and by ticket, as the slab and the TIME-WAIT records
+    /// provide them; tickets below `first` have expired.
     #[derive(Default)]
-    struct Pairs(BTreeMap<u64, AddrPair>);
+    struct Pairs(BTreeMap<u64, AddrPair>, BTreeMap<u64, AddrPair>, u64);
 
     impl PairOf for Pairs {
-        fn pair_of(&self, id: ConnId) -> Option<&AddrPair> {
-            self.0.get(&id.0)
+        fn pair_of(&self, held: Held) -> Option<&AddrPair> {
+            match held {
+                Held::Live(id) => self.0.get(&id.0),
+                Held::Waiting(t) if t >= self.2 => self.1.get(&t),
+                Held::Waiting(_) => None,
+            }
         }
+
+        fn expired(&self, ticket: u64) -> bool {
+            ticket < self.2
+        }
+    }
+
+    fn live(id: u64) -> Result<Held, Vacant> {
+        Ok(Held::Live(ConnId(id)))
     }
 
     #[test]
@@ -248,6 +378,76 @@ mod tests {
         assert!(starts.len() > 980, "{} buckets", starts.len());
     }
 
+    /// Compacted connections are held by ticket; expired tickets are not
+    /// found, their slots are taken over by the next connection of their
+    /// pair, and swept out once they are as many as the live slots.
+    #[test]
+    fn expired_records_leave_slots_that_are_reused_or_swept() {
+        let pair = |port: u16| {
+            let l = SocketAddr::new("10.0.0.1".parse().unwrap(), port);
+            AddrPair::new(l, "10.0.0.2:80".parse().unwrap())
+        };
+        let mut pairs = Pairs::default();
+        let mut t = Tuples::new(TupleHash::new([3; 16]));
+        // 3000 connections, all compacted: ticket i for port 1000 + i.
+        let n = 3000u64;
+        for i in 0..n {
+            let key = pair(1000 + i as u16);
+            let vacant = t.get(&pairs, &key).expect_err("new");
+            pairs.0.insert(i, key);
+            t.insert(&pairs, vacant, ConnId(i));
+            let hash = t.hash_of(ConnId(i), &key);
+            pairs.0.remove(&i);
+            pairs.1.insert(i, key);
+            t.wait(ConnId(i), hash, i);
+            assert_eq!(t.get(&pairs, &key), Ok(Held::Waiting(i)));
+        }
+        assert_eq!((t.len(), t.slots()), (3000, 3000));
+        // A record that moved is found under its new ticket.
+        let key = pair(1000);
+        let hash = t.hash_of(ConnId(u64::MAX), &key);
+        t.moved(Moved {
+            pair_hash: hash,
+            from: 0,
+            to: n,
+        });
+        pairs.1.insert(n, key);
+        t.last = None;
+        assert_eq!(t.get(&pairs, &key), Ok(Held::Waiting(n)));
+        // The first 1000 expire (the moved one stays): no longer found, but
+        // their slots stay; the remembered pair is forgotten if it was one.
+        let key = pair(1500);
+        assert_eq!(t.get(&pairs, &key), Ok(Held::Waiting(500)));
+        pairs.2 = 1001;
+        t.expired(1000, &pairs);
+        assert!(t.last.is_none());
+        assert_eq!((t.len(), t.slots()), (2000, 3000));
+        assert!(t.get(&pairs, &pair(1001)).is_err());
+        assert_eq!(t.get(&pairs, &pair(1000)), Ok(Held::Waiting(n)));
+        // A new connection of an expired pair takes over its slot.
+        let key = pair(1001);
+        let vacant = t.get(&pairs, &key).expect_err("expired");
+        pairs.0.insert(7, key);
+        t.insert(&pairs, vacant, ConnId(7));
+        assert_eq!((t.len(), t.slots()), (2001, 3000));
+        t.last = None;
+        assert_eq!(t.get(&pairs, &key), live(7));
+        // Another 1500 expire: now more than the rest, and swept out.
+        pairs.2 = 2501;
+        t.expired(1500, &pairs);
+        assert_eq!((t.len(), t.slots()), (501, 501));
+        for i in 2501..n {
+            assert_eq!(t.get(&pairs, &pair(1000 + i as u16)), Ok(Held::Waiting(i)));
+        }
+        assert_eq!(t.get(&pairs, &pair(1001)), live(7));
+        assert_eq!(t.get(&pairs, &pair(1000)), Ok(Held::Waiting(n)));
+        // Removing a record early (a RST) drops its slot at once.
+        let hash = t.hash_of(ConnId(u64::MAX), &pair(1000));
+        t.remove_hashed(Held::Waiting(n), hash);
+        assert!(t.get(&pairs, &pair(1000)).is_err());
+        assert_eq!((t.len(), t.slots()), (500, 500));
+    }
+
     #[test]
     fn tables_store_and_find() {
         let a: SocketAddr = "10.0.0.1:80".parse().unwrap();
@@ -263,7 +463,7 @@ mod tests {
         let add = |t: &mut Tuples, pairs: &mut Pairs, pair: AddrPair, id: u64| {
             let vacant = t.get(pairs, &pair).expect_err("not there yet");
             pairs.0.insert(id, pair);
-            t.insert(vacant, ConnId(id));
+            t.insert(pairs, vacant, ConnId(id));
         };
         for (i, (l, r)) in [(a, b), (b, a), (am, bm), (a6, b6)].into_iter().enumerate() {
             add(&mut t, &mut pairs, key(l, r), i as u64 + 1);
@@ -276,12 +476,12 @@ mod tests {
         assert_eq!(t.len(), 2004);
         for port in 10_000..12_000 {
             let l = SocketAddr::new(a.ip(), port);
-            assert_eq!(t.get(&pairs, &key(l, b)), Ok(ConnId(u64::from(port))));
+            assert_eq!(t.get(&pairs, &key(l, b)), live(u64::from(port)));
         }
-        assert_eq!(t.get(&pairs, &key(a, b)), Ok(ConnId(1)));
-        assert_eq!(t.get(&pairs, &key(b, a)), Ok(ConnId(2)));
-        assert_eq!(t.get(&pairs, &key(am, bm)), Ok(ConnId(3)));
-        assert_eq!(t.get(&pairs, &key(a6, b6)), Ok(ConnId(4)));
+        assert_eq!(t.get(&pairs, &key(a, b)), live(1));
+        assert_eq!(t.get(&pairs, &key(b, a)), live(2));
+        assert_eq!(t.get(&pairs, &key(am, bm)), live(3));
+        assert_eq!(t.get(&pairs, &key(a6, b6)), live(4));
         assert!(t.get(&pairs, &key(b6, a6)).is_err());
         let hash = TupleHash::new([7; 16]);
         // Ports count, and so does their order.
@@ -293,18 +493,25 @@ mod tests {
         let h = |k: [u8; 16]| TupleHash::new(k).of(&key(a, b));
         assert_ne!(h([1; 16]), h([2; 16]));
         // The remembered pair follows removals.
-        assert_eq!(t.get(&pairs, &key(a, b)), Ok(ConnId(1)));
+        assert_eq!(t.get(&pairs, &key(a, b)), live(1));
         t.remove(ConnId(1), &key(a, b));
         pairs.0.remove(&1);
         assert!(t.get(&pairs, &key(a, b)).is_err());
-        assert_eq!(t.get(&pairs, &key(b, a)), Ok(ConnId(2)));
+        assert_eq!(t.get(&pairs, &key(b, a)), live(2));
         // Removing what is not there changes nothing.
         t.remove(ConnId(1), &key(a, b));
-        assert_eq!(t.get(&pairs, &key(b, a)), Ok(ConnId(2)));
+        assert_eq!(t.get(&pairs, &key(b, a)), live(2));
         assert_eq!(t.len(), 2003);
         add(&mut t, &mut pairs, key(a, b), 5);
-        assert_eq!(t.last, Some((key(a, b), ConnId(5), hash.of(&key(a, b)))));
-        assert_eq!(t.get(&pairs, &key(a, b)), Ok(ConnId(5)));
+        assert_eq!(
+            t.last,
+            Some((
+                key(a, b),
+                Held::Live(ConnId(5)),
+                hash.of(&key(a, b)) & !WAITING
+            ))
+        );
+        assert_eq!(t.get(&pairs, &key(a, b)), live(5));
         // An id other than the remembered one is found by its pair's hash;
         // the remembered one by the hash kept with it (below).
         t.remove(ConnId(2), &key(b, a));
@@ -312,7 +519,7 @@ mod tests {
         assert_eq!(t.len(), 2003);
         assert!(t.get(&pairs, &key(b, a)).is_err());
         add(&mut t, &mut pairs, key(b, a), 2);
-        assert_eq!(t.get(&pairs, &key(a, b)), Ok(ConnId(5)));
+        assert_eq!(t.get(&pairs, &key(a, b)), live(5));
         // Slots go by id: removal works after the pair itself is gone,
         // and another id with the same pair is left alone.
         pairs.0.remove(&5);

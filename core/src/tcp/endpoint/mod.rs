@@ -74,7 +74,7 @@ use crate::time::Instant;
 use crate::wire::{ChecksumMode, IpProtocol, IpRepr, Ipv4Packet, Ipv4Repr, TcpFlags, TcpRepr};
 use entry::{Entry, HalfOpenOf};
 use fifo::IdQueue;
-use maps::{PairOf, TupleHash, Tuples, Vacant};
+use maps::{Held, PairOf, TupleHash, Tuples, Vacant};
 use schedule::{Deadline, Schedule};
 use slab::Slab;
 pub(crate) use time_wait::TimeWait as TimeWaitRecord;
@@ -408,13 +408,15 @@ impl Endpoint {
         };
         let (tuples, pairs) = self.tuples();
         let vacant = match tuples.get_parts(&pairs, dst, seg.dst_port, src, seg.src_port) {
-            Ok(id) => {
+            Ok(Held::Live(id)) => {
                 if let Some(entry) = self.conns.get_mut(id) {
                     entry.conn.handle_segment(now, seg);
                     self.touch(id);
-                } else {
-                    self.time_wait_segment(now, id, seg);
                 }
+                return;
+            }
+            Ok(Held::Waiting(ticket)) => {
+                self.time_wait_segment(now, ticket, seg);
                 return;
             }
             Err(vacant) => vacant,
@@ -625,7 +627,7 @@ impl Endpoint {
     /// Takes `&mut self` because it discards stale entries of its heap.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
         self.settle_deadlines();
-        match (self.schedule.next(&mut self.conns), self.time_wait.next()) {
+        match (self.schedule.next(&mut self.conns), self.next_time_wait()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
@@ -675,7 +677,8 @@ impl Endpoint {
             announced: !passive,
             timer: Deadline::default(),
         });
-        self.by_tuple.insert(vacant, id);
+        let (tuples, pairs) = self.tuples();
+        tuples.insert(&pairs, vacant, id);
         self.touch(id);
         id
     }
@@ -767,8 +770,8 @@ impl Endpoint {
     }
 }
 
-/// The address pairs of the endpoint's ids, for [`Tuples`]: a live
-/// connection's from the slab, a compacted one's from its TIME-WAIT record.
+/// The address pairs of what [`Tuples`] holds: a live connection's from
+/// the slab, a compacted one's from its TIME-WAIT record, by ticket.
 struct Pairs<'a> {
     conns: &'a Slab<Entry>,
     time_wait: &'a TimeWaits,
@@ -776,10 +779,15 @@ struct Pairs<'a> {
 
 impl PairOf for Pairs<'_> {
     #[inline]
-    fn pair_of(&self, id: ConnId) -> Option<&AddrPair> {
-        match self.conns.get(id) {
-            Some(entry) => Some(entry.conn.addr_pair()),
-            None => self.time_wait.pair(id),
+    fn pair_of(&self, held: Held) -> Option<&AddrPair> {
+        match held {
+            Held::Live(id) => self.conns.get(id).map(|e| e.conn.addr_pair()),
+            Held::Waiting(ticket) => self.time_wait.pair(ticket),
         }
+    }
+
+    #[inline]
+    fn expired(&self, ticket: u64) -> bool {
+        ticket < self.time_wait.first()
     }
 }

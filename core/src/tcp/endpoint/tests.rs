@@ -527,7 +527,7 @@ mod robust {
 }
 
 /// The TCP segment of an IP packet.
-fn segment_of(packet: &[u8]) -> TcpRepr<'_> {
+pub(super) fn segment_of(packet: &[u8]) -> TcpRepr<'_> {
     let (ip, seg) = IpRepr::parse(packet, ChecksumMode::FULL).unwrap();
     TcpRepr::parse_segment(seg, ip.src_addr(), ip.dst_addr(), ChecksumMode::FULL).unwrap()
 }

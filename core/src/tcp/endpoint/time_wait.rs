@@ -17,7 +17,7 @@
 
 use hashbrown::HashTable;
 
-use super::maps::id_hash;
+use super::maps::{Held, id_hash};
 use super::{ConnId, Endpoint, Stateless};
 use crate::tcp::Timer;
 use crate::tcp::addr::AddrPair;
@@ -57,8 +57,23 @@ struct Slot {
     live: bool,
 }
 
+/// A record that moved to the back of the ring (it was restarted), so its
+/// ticket changed: the pair table must follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Moved {
+    /// The hash of the record's address pair in the pair table.
+    pub(super) pair_hash: u64,
+    pub(super) from: u64,
+    pub(super) to: u64,
+}
+
 /// The records, in order of their place in the ring, and the table that
 /// finds them by id.
+///
+/// A record is named by its ticket inside the endpoint (the pair table
+/// holds tickets, see `maps.rs`) and by its connection id outside. Tickets
+/// grow by one per slot appended, so every ticket below `first` belongs to
+/// a record that is gone.
 #[derive(Debug, Default)]
 pub(super) struct TimeWaits {
     ring: VecDeque<Slot>,
@@ -78,6 +93,12 @@ impl TimeWaits {
         self.by_id.is_empty()
     }
 
+    /// The ticket of the first slot: every ticket below it is gone.
+    #[inline]
+    pub(super) fn first(&self) -> u64 {
+        self.first
+    }
+
     /// Whether `ticket` names the slot of `id` in `ring`, whose first
     /// slot has the ticket `first`: the key test of `by_id`.
     #[inline]
@@ -86,31 +107,38 @@ impl TimeWaits {
             .is_some_and(|s| s.id == id)
     }
 
-    /// The ring position of `id`'s record.
+    /// The live slot `ticket` names.
     #[inline]
-    fn position(&self, id: ConnId) -> Option<usize> {
+    fn slot(&self, ticket: u64) -> Option<&Slot> {
+        let at = ticket.checked_sub(self.first)?;
+        self.ring.get(usize::try_from(at).ok()?).filter(|s| s.live)
+    }
+
+    fn slot_mut(&mut self, ticket: u64) -> Option<&mut Slot> {
+        let at = ticket.checked_sub(self.first)?;
+        self.ring
+            .get_mut(usize::try_from(at).ok()?)
+            .filter(|s| s.live)
+    }
+
+    /// The address pair of the record `ticket` names.
+    #[inline]
+    pub(super) fn pair(&self, ticket: u64) -> Option<&AddrPair> {
+        self.slot(ticket).map(|s| &s.record.addrs)
+    }
+
+    /// The record `ticket` names.
+    pub(super) fn record(&self, ticket: u64) -> Option<TimeWait> {
+        self.slot(ticket).map(|s| s.record)
+    }
+
+    /// The record of connection `id`.
+    pub(super) fn get(&self, id: ConnId) -> Option<TimeWait> {
         let (ring, first) = (&self.ring, self.first);
         let ticket = self
             .by_id
             .find(id_hash(id), |&t| Self::holds(ring, first, id, t))?;
-        Some(ticket.wrapping_sub(first) as usize)
-    }
-
-    fn slot_mut(&mut self, id: ConnId) -> Option<&mut Slot> {
-        let at = self.position(id)?;
-        self.ring.get_mut(at)
-    }
-
-    /// The address pair of `id`'s record.
-    #[inline]
-    pub(super) fn pair(&self, id: ConnId) -> Option<&AddrPair> {
-        let at = self.position(id)?;
-        self.ring.get(at).map(|s| &s.record.addrs)
-    }
-
-    pub(super) fn get(&self, id: ConnId) -> Option<TimeWait> {
-        let at = self.position(id)?;
-        self.ring.get(at).map(|s| s.record)
+        self.record(*ticket)
     }
 
     /// The time the last slot stands for, if any.
@@ -131,8 +159,15 @@ impl TimeWaits {
     /// that is later (a connection compacted after a younger one waits
     /// that little longer, never less than 2·MSL; it keeps the ring in
     /// order). `pair_hash` is the hash of its address pair in the pair
-    /// table. Ids are never reused, so `id` is not held already.
-    pub(super) fn insert(&mut self, id: ConnId, record: TimeWait, pair_hash: u64, until: Instant) {
+    /// table. Ids are never reused, so `id` is not held already. Returns
+    /// the record's ticket.
+    pub(super) fn insert(
+        &mut self,
+        id: ConnId,
+        record: TimeWait,
+        pair_hash: u64,
+        until: Instant,
+    ) -> u64 {
         let ticket = self.append(Slot {
             record,
             id,
@@ -146,46 +181,47 @@ impl TimeWaits {
             ring.get(t.wrapping_sub(first) as usize)
                 .map_or(0, |s| id_hash(s.id))
         });
+        ticket
     }
 
-    /// Starts `id`'s wait again, to end at `until` (never earlier than it
-    /// was to end).
+    /// Starts the wait of the record `ticket` names again, to end at
+    /// `until` (never earlier than it was to end).
     ///
     /// Only the slot's end time changes: the slot, now early in the ring,
     /// moves to the back when it reaches the front (see `settle`). Moving it
     /// here instead would cost a copy per segment of a peer that repeats its
     /// FIN; this way every record has exactly one slot.
-    pub(super) fn restart(&mut self, id: ConnId, until: Instant) {
-        if let Some(slot) = self.slot_mut(id) {
+    pub(super) fn restart(&mut self, ticket: u64, until: Instant) {
+        if let Some(slot) = self.slot_mut(ticket) {
             slot.until = slot.until.max(until);
         }
     }
 
-    /// Makes `tsval` the timestamp the record of `id` echoes.
-    pub(super) fn set_recent(&mut self, id: ConnId, tsval: u32) {
-        if let Some(slot) = self.slot_mut(id)
+    /// Makes `tsval` the timestamp the record `ticket` names echoes.
+    pub(super) fn set_recent(&mut self, ticket: u64, tsval: u32) {
+        if let Some(slot) = self.slot_mut(ticket)
             && let Some((_, recent)) = &mut slot.record.timestamps
         {
             *recent = tsval;
         }
     }
 
-    /// Removes `id`'s record; returns it with its pair's hash.
-    pub(super) fn remove(&mut self, id: ConnId) -> Option<(TimeWait, u64)> {
-        let (ring, first) = (&self.ring, self.first);
-        let ticket = self
-            .by_id
-            .find_entry(id_hash(id), |&t| Self::holds(ring, first, id, t))
-            .ok()?
-            .remove()
-            .0;
-        let slot = self
-            .ring
-            .get_mut(ticket.wrapping_sub(self.first) as usize)?;
+    /// Removes the record `ticket` names before its time; returns its id
+    /// and its pair's hash.
+    pub(super) fn remove(&mut self, ticket: u64) -> Option<(ConnId, u64)> {
+        let slot = self.slot_mut(ticket)?;
         slot.live = false;
-        let found = (slot.record, slot.pair_hash);
+        let (id, pair_hash) = (slot.id, slot.pair_hash);
+        self.forget(id, ticket);
         self.trim();
-        Some(found)
+        Some((id, pair_hash))
+    }
+
+    /// Drops `id`'s entry (`ticket`) from the id table.
+    fn forget(&mut self, id: ConnId, ticket: u64) {
+        if let Ok(entry) = self.by_id.find_entry(id_hash(id), |&t| t == ticket) {
+            entry.remove();
+        }
     }
 
     /// Drops removed slots from the front.
@@ -200,8 +236,8 @@ impl TimeWaits {
     /// slots of records removed early, and moves those of restarted
     /// records to the back, at their new time or, to keep the ring in
     /// order, the latest time queued if that is later (such a record waits
-    /// that little longer, never less).
-    fn settle(&mut self) -> Option<Instant> {
+    /// that little longer, never less). Each move is told to `moved`.
+    fn settle(&mut self, moved: &mut impl FnMut(Moved)) -> Option<Instant> {
         loop {
             self.trim();
             let front = *self.ring.front()?;
@@ -215,6 +251,11 @@ impl TimeWaits {
             if let Some(t) = self.by_id.find_mut(id_hash(front.id), |&t| t == old) {
                 *t = ticket;
             }
+            moved(Moved {
+                pair_hash: front.pair_hash,
+                from: old,
+                to: ticket,
+            });
         }
     }
 
@@ -224,19 +265,29 @@ impl TimeWaits {
         self.ring.len()
     }
 
-    /// When the earliest record expires.
-    pub(super) fn next(&mut self) -> Option<Instant> {
-        self.settle()
+    /// When the earliest record expires. Records moved on the way are told
+    /// to `moved`.
+    pub(super) fn next(&mut self, moved: &mut impl FnMut(Moved)) -> Option<Instant> {
+        self.settle(moved)
     }
 
-    /// The record whose wait is over at `now`, if any, removed: its id and
-    /// its address pair's hash.
-    pub(super) fn pop_due(&mut self, now: Instant) -> Option<(ConnId, u64)> {
-        if self.settle()? > now {
+    /// The id of the record whose wait is over at `now`, if any, removed
+    /// with its ticket (which from now on is below `first`). Records moved
+    /// on the way are told to `moved`.
+    pub(super) fn pop_due(
+        &mut self,
+        now: Instant,
+        moved: &mut impl FnMut(Moved),
+    ) -> Option<ConnId> {
+        if self.settle(moved)? > now {
             return None;
         }
-        let id = self.ring.front()?.id;
-        self.remove(id).map(|(_, pair_hash)| (id, pair_hash))
+        let front = self.ring.pop_front()?;
+        let ticket = self.first;
+        self.first += 1;
+        self.forget(front.id, ticket);
+        self.trim();
+        Some(front.id)
     }
 }
 
@@ -256,18 +307,23 @@ impl Endpoint {
         self.schedule.forget(&mut entry.timer);
         self.conns.remove(id);
         let pair_hash = self.by_tuple.hash_of(id, &record.addrs);
-        self.time_wait.insert(id, record, pair_hash, until);
+        let ticket = self.time_wait.insert(id, record, pair_hash, until);
+        self.by_tuple.wait(id, pair_hash, ticket);
     }
 
-    /// A segment for a compacted TIME-WAIT connection.
-    pub(super) fn time_wait_segment(&mut self, now: Instant, id: ConnId, seg: &TcpRepr<'_>) {
-        let Some(mut record) = self.time_wait.get(id) else {
+    /// A segment for the compacted TIME-WAIT connection `ticket` names.
+    pub(super) fn time_wait_segment(&mut self, now: Instant, ticket: u64, seg: &TcpRepr<'_>) {
+        let Some(mut record) = self.time_wait.record(ticket) else {
             return;
         };
         if seg.flags.contains(TcpFlags::RST) {
             // RFC 5961 §3.2: only an exact RST closes.
-            if SeqNumber::new(seg.seq) == record.rcv_nxt {
-                self.finish_time_wait(id);
+            if SeqNumber::new(seg.seq) == record.rcv_nxt
+                && let Some((id, pair_hash)) = self.time_wait.remove(ticket)
+            {
+                self.by_tuple
+                    .remove_hashed(Held::Waiting(ticket), pair_hash);
+                self.events.push_back((id, Event::Closed));
             }
             return;
         }
@@ -282,13 +338,14 @@ impl Endpoint {
                 // RFC 7323 §4.3: echo the newest timestamp of a segment
                 // that lies within what we acknowledged, such as the
                 // peer's retransmitted FIN, as the full connection would.
-                self.time_wait.set_recent(id, tsval);
+                self.time_wait.set_recent(ticket, tsval);
                 record.timestamps = Some((offset, tsval));
             }
         }
         if seg.flags.contains(TcpFlags::FIN) && !old_duplicate {
             // The peer missed our last ACK: restart the 2·MSL wait.
-            self.time_wait.restart(id, now + self.config.time_wait());
+            self.time_wait
+                .restart(ticket, now + self.config.time_wait());
         }
         if self.stateless.len() < super::MAX_PENDING_STATELESS {
             let ts = record
@@ -309,19 +366,30 @@ impl Endpoint {
         }
     }
 
-    /// A RST ended the wait: the connection is gone.
-    fn finish_time_wait(&mut self, id: ConnId) {
-        if let Some((_, pair_hash)) = self.time_wait.remove(id) {
-            self.by_tuple.remove_hashed(id, pair_hash);
-            self.events.push_back((id, Event::Closed));
-        }
+    /// When the earliest TIME-WAIT record expires.
+    pub(super) fn next_time_wait(&mut self) -> Option<Instant> {
+        let by_tuple = &mut self.by_tuple;
+        self.time_wait.next(&mut |m| by_tuple.moved(m))
     }
 
     /// Ends the waits that are over at `now`.
+    ///
+    /// Their entries stay in the pair table, where their tickets, now
+    /// below the ring's first, mark them expired: dropping each right away
+    /// was a cache miss per record in a table of tens of thousands (most
+    /// of the expiry's time), where the table sweeps them out in one pass
+    /// over its memory once they are as many as the rest, or reuses one
+    /// for the next connection of its pair.
     pub(super) fn expire_time_waits(&mut self, now: Instant) {
-        while let Some((id, pair_hash)) = self.time_wait.pop_due(now) {
-            self.by_tuple.remove_hashed(id, pair_hash);
+        let mut expired = 0;
+        let by_tuple = &mut self.by_tuple;
+        while let Some(id) = self.time_wait.pop_due(now, &mut |m| by_tuple.moved(m)) {
             self.events.push_back((id, Event::Closed));
+            expired += 1;
+        }
+        if expired > 0 {
+            let (tuples, pairs) = self.tuples();
+            tuples.expired(expired, &pairs);
         }
     }
 }
@@ -351,43 +419,64 @@ mod tests {
         Instant::from_secs(s)
     }
 
-    /// The id of the record due at `now`, checking that its pair's hash
-    /// came back with it.
+    /// When the first record is due, moves ignored.
+    fn next(t: &mut TimeWaits) -> Option<Instant> {
+        t.next(&mut |_| {})
+    }
+
+    /// The id of the record due at `now`, moves ignored.
     fn due(t: &mut TimeWaits, now: Instant) -> Option<ConnId> {
-        let (id, hash) = t.pop_due(now)?;
-        assert_eq!(hash, id.0);
-        Some(id)
+        t.pop_due(now, &mut |_| {})
     }
 
     /// Expiry comes in order; a record compacted late waits as long as the
-    /// one before it, never less; a restarted record's entry moves back and
-    /// a removed one's is skipped.
+    /// one before it, never less; a restarted record's slot moves back
+    /// under a new ticket (and says so) and a removed one's is skipped.
     #[test]
     fn records_expire_in_order() {
         let mut t = TimeWaits::default();
-        assert_eq!(t.next(), None);
-        t.insert(ConnId(1), record(), 1, at(60));
-        t.insert(ConnId(2), record(), 2, at(70));
+        assert_eq!(next(&mut t), None);
+        let t1 = t.insert(ConnId(1), record(), 1, at(60));
+        let t2 = t.insert(ConnId(2), record(), 2, at(70));
         // Entered TIME-WAIT earlier than 2 but compacted after it.
-        t.insert(ConnId(3), record(), 3, at(65));
-        t.insert(ConnId(4), record(), 4, at(80));
-        t.restart(ConnId(1), at(90));
-        t.remove(ConnId(2));
+        let t3 = t.insert(ConnId(3), record(), 3, at(65));
+        let t4 = t.insert(ConnId(4), record(), 4, at(80));
+        assert_eq!([t1, t2, t3, t4], [0, 1, 2, 3]);
+        t.restart(t1, at(90));
+        assert_eq!(t.remove(t2), Some((ConnId(2), 2)));
+        assert_eq!(t.remove(t2), None);
         assert_eq!(t.len(), 3);
-        // 1's entry moves behind 4, 2's is dropped: 3 comes first, at 70.
-        assert_eq!(t.next(), Some(at(70)));
+        // 1's slot moves behind 4, 2's is dropped: 3 comes first, at 70.
+        let mut moves = alloc::vec::Vec::new();
+        assert_eq!(t.next(&mut |m| moves.push(m)), Some(at(70)));
+        let to = 4;
+        assert_eq!(
+            moves,
+            [Moved {
+                pair_hash: 1,
+                from: t1,
+                to
+            }]
+        );
+        assert_eq!(t.pair(t1), None);
+        assert_eq!(t.pair(to), Some(&record().addrs));
+        assert!(t.get(ConnId(1)).is_some());
         assert_eq!(t.queued(), 3);
         assert_eq!(due(&mut t, at(69)), None);
         assert_eq!(due(&mut t, at(70)), Some(ConnId(3)));
-        assert!(t.remove(ConnId(3)).is_none());
+        // Its ticket is below the first one now, and names nothing.
+        assert!(t3 < t.first());
+        assert!(t.remove(t3).is_none());
+        assert!(t.record(t3).is_none());
         assert_eq!(due(&mut t, at(85)), Some(ConnId(4)));
-        assert_eq!(t.next(), Some(at(90)));
+        assert_eq!(next(&mut t), Some(at(90)));
         assert_eq!(due(&mut t, at(90)), Some(ConnId(1)));
         assert!(t.is_empty());
-        assert_eq!(t.next(), None);
+        assert_eq!(next(&mut t), None);
         // A restart of a record that is gone queues nothing.
-        t.restart(ConnId(9), at(100));
-        assert_eq!(t.next(), None);
+        t.restart(to, at(100));
+        t.restart(99, at(100));
+        assert_eq!(next(&mut t), None);
     }
 
     /// However often records restart, each keeps one queue entry, and a
@@ -395,63 +484,147 @@ mod tests {
     #[test]
     fn restarts_keep_one_entry_per_record() {
         let mut t = TimeWaits::default();
-        t.insert(ConnId(1), record(), 1, at(60));
-        t.insert(ConnId(2), record(), 2, at(61));
+        let mut t1 = t.insert(ConnId(1), record(), 1, at(60));
+        let t2 = t.insert(ConnId(2), record(), 2, at(61));
         for s in 1..10_000 {
-            t.restart(ConnId(1), at(60) + crate::time::Duration::from_millis(s));
-            assert_eq!(t.next(), Some(at(61)));
+            t.restart(t1, at(60) + crate::time::Duration::from_millis(s));
+            // The ticket follows the record when it moves, as the pair
+            // table's does.
+            let mut to = None;
+            assert_eq!(t.next(&mut |m| to = Some(m.to)), Some(at(61)));
+            t1 = to.unwrap_or(t1);
         }
         assert_eq!(t.queued(), 2);
-        t.restart(ConnId(2), at(30));
+        t.restart(t2, at(30));
         assert_eq!(due(&mut t, at(61)), Some(ConnId(2)));
         assert_eq!(
-            t.next(),
+            next(&mut t),
             Some(at(60) + crate::time::Duration::from_millis(9_999))
         );
         assert_eq!(t.queued(), 1);
     }
 
-    /// A record moved to the back of the ring after a restart is still
-    /// found by its id, with its pair's hash.
+    /// A record moved to the back of the ring after a restart is found by
+    /// its new ticket and by its id, and removed with its pair's hash.
     #[test]
     fn a_moved_record_is_still_found() {
         let mut t = TimeWaits::default();
-        t.insert(ConnId(1), record(), 1, at(60));
+        let t1 = t.insert(ConnId(1), record(), 1, at(60));
         t.insert(ConnId(2), record(), 2, at(61));
-        t.restart(ConnId(1), at(70));
-        assert_eq!(t.next(), Some(at(61)));
-        assert_eq!(t.pair(ConnId(1)), Some(&record().addrs));
-        t.set_recent(ConnId(1), 5);
+        t.restart(t1, at(70));
+        let mut moved = None;
+        assert_eq!(t.next(&mut |m| moved = Some(m.to)), Some(at(61)));
+        let to = moved.expect("moved");
+        assert_eq!(t.pair(to), Some(&record().addrs));
+        t.set_recent(to, 5);
         assert!(t.get(ConnId(1)).is_some());
-        let (_, hash) = t.remove(ConnId(1)).expect("found after the move");
-        assert_eq!(hash, 1);
+        assert_eq!(t.remove(to), Some((ConnId(1), 1)));
         assert_eq!(t.len(), 1);
         assert!(t.get(ConnId(1)).is_none());
     }
 
-    /// Many records, half removed early at random places, the table
-    /// growing and rehashing meanwhile: every other one is still found and
-    /// expires in order, and the ring ends empty.
+    /// Many records, a third removed early at random places, the table
+    /// growing and rehashing meanwhile: the others are still found by id
+    /// and by ticket and expire in order, and the ring ends empty.
     #[test]
     fn many_records_stay_found_through_growth_and_removal() {
         let mut t = TimeWaits::default();
+        let mut tickets = alloc::vec::Vec::new();
         for i in 0..6_000u64 {
-            t.insert(ConnId(i << 32 | i), record(), i << 32 | i, at(60 + i));
+            tickets.push(t.insert(ConnId(i << 32 | i), record(), i, at(60 + i)));
             if i % 3 == 2 {
-                assert!(t.remove(ConnId((i - 1) << 32 | (i - 1))).is_some());
+                assert!(t.remove(tickets[i as usize - 1]).is_some());
             }
         }
         for i in 0..6_000u64 {
-            assert_eq!(t.get(ConnId(i << 32 | i)).is_some(), i % 3 != 1, "{i}");
+            let kept = i % 3 != 1;
+            assert_eq!(t.get(ConnId(i << 32 | i)).is_some(), kept, "{i}");
+            assert_eq!(t.record(tickets[i as usize]).is_some(), kept, "{i}");
         }
         let mut expired = 0;
         while let Some(id) = due(&mut t, at(10_000)) {
-            assert_ne!(id.0 & 0xffff_ffff, 0xffff_ffff);
             assert_ne!((id.0 & 0xffff_ffff) % 3, 1);
             expired += 1;
         }
         assert_eq!(expired, 4_000);
         assert!(t.is_empty());
         assert_eq!(t.queued(), 0);
+    }
+
+    /// Rounds of 1,500 connections that all end in TIME-WAIT on the
+    /// client: while they wait, their pairs are taken and a segment for
+    /// one is answered; once expired, the pairs are free again, a segment
+    /// for one gets a RST, and the pair table's expired slots are reused
+    /// or swept, so it never holds much more than one round.
+    #[test]
+    fn expired_pairs_are_free_again_and_the_pair_table_stays_bounded() {
+        use super::super::tests::{A, B, addr, endpoint, packets, run};
+        use crate::time::Duration;
+        let mut client = endpoint(super::super::EndpointConfig::default(), 1);
+        let mut server = endpoint(super::super::EndpointConfig::default(), 2);
+        server.listen(addr(B, 7)).unwrap();
+        let mut now = Instant::ZERO;
+        let mut last_fin = alloc::vec::Vec::new();
+        for round in 0..4u16 {
+            // Rounds 0 and 1 use the same ports; 2 and 3 others.
+            let base = if round < 2 {
+                10_000
+            } else {
+                10_000 + 1_500 * round
+            };
+            for port in base..base + 1_500 {
+                let c = client.connect(now, addr(A, port), addr(B, 7)).unwrap();
+                let until = now;
+                run(&mut client, &mut server, &mut now, until);
+                let s = core::iter::from_fn(|| server.poll_event())
+                    .find_map(|(id, e)| matches!(e, Event::Incoming { .. }).then_some(id))
+                    .expect("accepted");
+                client.close(c, now).unwrap();
+                let until = now;
+                run(&mut client, &mut server, &mut now, until);
+                server.close(s, now).unwrap();
+                // The server's FIN, kept to replay below.
+                last_fin = packets(&mut server, now);
+                for p in &last_fin {
+                    client.handle_packet(now, p);
+                }
+                let until = now;
+                run(&mut client, &mut server, &mut now, until);
+                assert_eq!(client.state(c), Some(State::TimeWait));
+                assert!(client.connection(c).is_none(), "compacted");
+            }
+            while client.poll_event().is_some() {}
+            while server.poll_event().is_some() {}
+            assert_eq!(client.len(), 1_500);
+            assert!(server.is_empty());
+            assert_eq!(
+                client.connect(now, addr(A, base), addr(B, 7)),
+                Err(super::super::EndpointError::AddressInUse)
+            );
+            // The last connection's FIN again: still answered with an ACK.
+            client.handle_packet(now, &last_fin[0]);
+            let answer = packets(&mut client, now);
+            assert_eq!(answer.len(), 1);
+            let seg = super::super::tests::segment_of(&answer[0]);
+            assert_eq!(seg.flags, TcpFlags::ACK);
+            // Past 2·MSL all expire, each with a Closed event.
+            now += Duration::from_secs(61);
+            client.handle_timeout(now);
+            let closed = core::iter::from_fn(|| client.poll_event())
+                .filter(|(_, e)| *e == Event::Closed)
+                .count();
+            assert_eq!(closed, 1_500);
+            assert!(client.is_empty());
+            // Now the FIN finds nobody: a RST.
+            client.handle_packet(now, &last_fin[0]);
+            let answer = packets(&mut client, now);
+            let seg = super::super::tests::segment_of(&answer[0]);
+            assert!(seg.flags.contains(TcpFlags::RST));
+            assert!(
+                client.by_tuple.slots() <= 1_500,
+                "{}",
+                client.by_tuple.slots()
+            );
+        }
     }
 }
