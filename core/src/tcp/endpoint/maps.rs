@@ -4,10 +4,10 @@
 //!
 //! Ids are the endpoint's own numbers (slab slots and generations), so
 //! nobody outside can choose them, and their hash is built for locality
-//! rather than scatter (see [`id_hash`]). Address pairs come from the network: a peer picks its address and
-//! port, so that table is keyed with SipHash-1-3 under a key derived from
-//! the endpoint's secret, and a flood of crafted 4-tuples cannot pile into
-//! one bucket.
+//! rather than scatter (see [`id_hash`]). Address pairs come from the
+//! network: a peer picks its address and port, so that table is keyed
+//! with SipHash-1-3 under a key derived from the endpoint's secret, and a
+//! flood of crafted 4-tuples cannot pile into one bucket.
 
 use core::net::IpAddr;
 
@@ -243,9 +243,10 @@ impl Tuples {
 
     /// `count` more TIME-WAIT records expired (their slots stay, see
     /// above). Once the expired slots are as many as the others, and at
-    /// least [`MIN_SWEEP`], one pass over the table drops them all: each
-    /// sweep costs about as much as the slots it keeps, and so at most
-    /// about one slot's visit per record expired.
+    /// least [`MIN_SWEEP`], one pass over the table drops them all: a
+    /// sweep visits every bucket, and comes after at least as many
+    /// expiries as the slots it keeps, so it costs a few bucket visits per
+    /// record expired, read in sequence.
     pub(super) fn expired(&mut self, count: usize, pairs: &impl PairOf) {
         if let Some((_, Held::Waiting(ticket), _)) = self.last
             && pairs.expired(ticket)

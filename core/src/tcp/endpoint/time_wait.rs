@@ -10,10 +10,14 @@
 //! order the records do. The records themselves are kept in that order, in
 //! a ring: compacting appends at the back and expiry reads from the front,
 //! both in sequence, and tens of thousands of closed connections cost the
-//! endpoint's timer heap nothing. A small table finds a record by its
-//! connection id, hashed so that the ids of one slab slot, compacted and
-//! expiring in turn, sit side by side in it; each record also keeps the hash of its address pair, so
-//! that dropping it from the endpoint's pair table needs no hashing.
+//! endpoint's timer heap nothing. Inside the endpoint a record is named
+//! by its ticket, its place counted from the ring's start: the pair table
+//! holds it, so a segment for the record goes straight to its slot. A
+//! small table finds a record by its connection id for the application's
+//! calls, hashed so that the ids of one slab slot, compacted and expiring
+//! in turn, sit side by side in it. Each record keeps the hash of its
+//! address pair, so that the pair table's slot is found without hashing
+//! when the record moves (a restart) or a RST ends it.
 
 use hashbrown::HashTable;
 
@@ -63,7 +67,9 @@ struct Slot {
 pub(super) struct Moved {
     /// The hash of the record's address pair in the pair table.
     pub(super) pair_hash: u64,
+    /// The ticket it had.
     pub(super) from: u64,
+    /// The ticket it has now.
     pub(super) to: u64,
 }
 
