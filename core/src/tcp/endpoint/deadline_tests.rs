@@ -1,6 +1,7 @@
-//! The endpoint's schedule while connections still have output queued:
-//! their deadlines are recorded when they leave the output queue, so
-//! whatever reads the schedule before then must see them all the same.
+//! The endpoint's output queue and schedule. A connection with output
+//! joins the queue, and its deadline is recorded when it leaves it, so
+//! whatever reads the schedule before then must see it all the same; one
+//! with nothing to send never joins it.
 
 use super::tests::{A, B, addr, endpoint, packets, run};
 use super::*;
@@ -44,4 +45,47 @@ fn handle_timeout_runs_timers_armed_while_output_is_still_queued() {
     packets(&mut client, armed);
     let stats = client.stats(c).unwrap();
     assert_eq!(stats.tail_loss_probes + stats.timeouts, 1, "{stats:?}");
+}
+
+/// A segment that needs no answer does not queue its connection for a
+/// `poll_transmit` that would find nothing: its deadline is recorded at
+/// once, and a connection it closes is let go at once.
+#[test]
+fn segments_needing_no_answer_queue_nothing() {
+    let mut client = endpoint(EndpointConfig::default(), 1);
+    let mut server = endpoint(EndpointConfig::default(), 2);
+    server.listen(addr(B, 7)).unwrap();
+    let now = Instant::ZERO;
+    let c = client.connect(now, addr(A, 40000), addr(B, 7)).unwrap();
+    let cross = |from: &mut Endpoint, to: &mut Endpoint| {
+        let sent = packets(from, now);
+        for p in &sent {
+            to.handle_packet(now, p);
+        }
+        sent.len()
+    };
+    assert_eq!(cross(&mut client, &mut server), 1);
+    assert_eq!(cross(&mut server, &mut client), 1);
+    // The handshake's last ACK: the server has nothing to answer, and its
+    // SYN-ACK's retransmission timer is gone from the schedule already.
+    assert_eq!(cross(&mut client, &mut server), 1);
+    assert!(server.dirty.is_empty());
+    assert_eq!(server.poll_timeout(), None);
+    let Some((s, Event::Incoming { .. })) = server.poll_event() else {
+        panic!("no Incoming event");
+    };
+    // The client's FIN, the server's FIN, and the client's last ACK: the
+    // server's connection is gone as that ACK is handled.
+    client.close(c, now).unwrap();
+    assert_eq!(cross(&mut client, &mut server), 1);
+    server.close(s, now).unwrap();
+    assert_eq!(cross(&mut server, &mut client), 1);
+    assert!(server.connection(s).is_some());
+    assert_eq!(cross(&mut client, &mut server), 1);
+    assert!(server.dirty.is_empty());
+    assert!(server.connection(s).is_none());
+    assert_eq!(server.conns.len(), 0);
+    assert_eq!(server.poll_timeout(), None);
+    let events: Vec<_> = core::iter::from_fn(|| server.poll_event()).collect();
+    assert_eq!(events.last(), Some(&(s, Event::Closed)));
 }

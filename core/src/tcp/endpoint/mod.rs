@@ -706,11 +706,14 @@ impl Endpoint {
     }
 
     /// After anything happened to a connection: collect its events and
-    /// queue it for output. Its deadline is recorded when it leaves the
-    /// output queue, or before the schedule is read if that comes first
-    /// (`settle_deadlines`), not after every segment and call: a
-    /// connection's timers change with nearly every one, and a burst of
-    /// segments then costs one update.
+    /// queue it for output if it may have any. Its deadline is recorded
+    /// when it leaves the output queue, or before the schedule is read if
+    /// that comes first (`settle_deadlines`), not after every segment and
+    /// call: a connection's timers change with nearly every one, and a
+    /// burst of segments then costs one update. A connection with nothing
+    /// to send (half the segments of a short connection need no answer)
+    /// is not queued: its deadline is recorded, and a connection that
+    /// ended is let go, right here.
     fn touch(&mut self, id: ConnId) {
         let Some(entry) = self.conns.get_mut(id) else {
             return;
@@ -737,9 +740,22 @@ impl Endpoint {
                 event => self.events.push_back((id, event)),
             }
         }
-        if !entry.dirty {
+        if entry.dirty {
+            return;
+        }
+        if entry.conn.may_transmit() {
             entry.dirty = true;
             self.dirty.push_back(id);
+            return;
+        }
+        // Nothing to send (a segment that needs no answer): what leaving
+        // the output queue would do, done now, without queueing it for a
+        // `poll_transmit` call that would find nothing.
+        entry.reschedule(&mut self.schedule, id);
+        let ended = output::ended(&entry.conn);
+        self.schedule.tidy(&mut self.conns);
+        if ended {
+            self.after_output(id);
         }
     }
 

@@ -132,7 +132,7 @@ impl Endpoint {
 /// in TIME-WAIT, or drop it once closed): checked where the entry is at
 /// hand, so the call is made only then.
 #[inline]
-fn ended(conn: &Connection) -> bool {
+pub(super) fn ended(conn: &Connection) -> bool {
     matches!(conn.state(), State::TimeWait | State::Closed)
 }
 
