@@ -177,6 +177,12 @@ impl AddrPair {
         }
     }
 
+    /// Whether both addresses are IPv4.
+    #[inline]
+    pub(crate) fn is_ipv4(&self) -> bool {
+        self.v4
+    }
+
     /// Our address and port.
     #[inline]
     pub(crate) fn local(&self) -> SocketAddr {

@@ -502,8 +502,22 @@ impl Connection {
     /// when the window has room for it (or regardless, with `force`):
     /// first what a lost retransmission left missing, then the first hole
     /// not resent yet.
+    ///
+    /// Outside SACK recovery (nearly every call) this is one flag test,
+    /// inlined; the search is out of line.
+    #[inline]
     pub(super) fn next_sack_retransmission(&self, force: bool) -> Option<(SeqNumber, usize)> {
-        if !self.flags.has(Flags::SACK_RECOVERY) || (!force && self.cwnd_room() == 0) {
+        if !self.flags.has(Flags::SACK_RECOVERY) {
+            return None;
+        }
+        self.next_sack_retransmission_in_recovery(force)
+    }
+
+    /// [`next_sack_retransmission`](Self::next_sack_retransmission) in SACK
+    /// recovery.
+    #[inline(never)]
+    fn next_sack_retransmission_in_recovery(&self, force: bool) -> Option<(SeqNumber, usize)> {
+        if !force && self.cwnd_room() == 0 {
             return None;
         }
         let loss = self.loss.get()?;

@@ -22,7 +22,11 @@ impl Endpoint {
         let checksums = self.checksums();
         if let Some(s) = self.stateless.pop_front() {
             let (local, remote) = (s.local, s.remote);
-            let ip_len = if with_ip { ip_header_len(local) } else { 0 };
+            let ip_len = if with_ip {
+                ip_header_len(local.is_ipv4())
+            } else {
+                0
+            };
             let repr = TcpRepr {
                 src_port: local.port(),
                 dst_port: remote.port(),
@@ -53,12 +57,18 @@ impl Endpoint {
                 self.dirty.pop_front();
                 continue;
             };
-            let (local, remote) = (entry.conn.local(), entry.conn.remote());
-            let ip_len = if with_ip { ip_header_len(local) } else { 0 };
+            let ip_len = if with_ip {
+                ip_header_len(entry.conn.addr_pair().is_ipv4())
+            } else {
+                0
+            };
             if buf.len() <= ip_len {
                 return None;
             }
             if let Some(n) = entry.conn.poll_transmit(now, &mut buf[ip_len..]) {
+                // The addresses are built once there is a segment, not
+                // kept across the call.
+                let (local, remote) = (entry.conn.local(), entry.conn.remote());
                 if !entry.conn.may_transmit() {
                     // That was the last segment for now: done with this
                     // connection as the next call would be on finding
@@ -136,8 +146,8 @@ pub(super) fn ended(conn: &Connection) -> bool {
     matches!(conn.state(), State::TimeWait | State::Closed)
 }
 
-fn ip_header_len(addr: SocketAddr) -> usize {
-    if addr.is_ipv4() {
+fn ip_header_len(ipv4: bool) -> usize {
+    if ipv4 {
         crate::wire::ipv4::HEADER_LEN
     } else {
         crate::wire::ipv6::HEADER_LEN
