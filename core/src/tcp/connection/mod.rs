@@ -174,6 +174,11 @@ impl Flags {
     const TAIL_PROBE: u16 = 1 << 13;
     /// Every owed-segment bit.
     const OWED: u16 = ((1 << 6) - 1) | Self::TAIL_PROBE;
+    /// What takes a synchronized connection's output off its usual course
+    /// of new data, a FIN, then a bare ACK: a retransmission, a probe, or
+    /// SACK recovery's holes.
+    const OUT_OF_ORDER_OUTPUT: u16 =
+        Self::RETRANSMIT | Self::PROBE | Self::KEEPALIVE | Self::TAIL_PROBE | Self::SACK_RECOVERY;
 
     /// Opened by a listener (passive open).
     const PASSIVE: u16 = 1 << 6;

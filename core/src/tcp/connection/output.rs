@@ -72,6 +72,11 @@ impl Connection {
     }
 
     fn transmit_synchronized(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        if !self.flags.has(Flags::OUT_OF_ORDER_OUTPUT) {
+            // The common case, one test for it: new data or a FIN, else a
+            // bare ACK if one is owed.
+            return self.send_data(now, buf).or_else(|| self.bare_ack(now, buf));
+        }
         if self.flags.take(Flags::RETRANSMIT) {
             if let Some((seq, len)) = self.next_sack_retransmission(true) {
                 if let Some(n) = self.resend_hole(now, buf, seq, len) {
@@ -120,14 +125,20 @@ impl Connection {
                 return Some(n);
             }
         }
-        if self.flags.has(Flags::ACK) {
-            // A bare ACK carries the highest sequence number sent: after a
-            // timeout `snd_nxt` may lag behind what the peer already has,
-            // and a sequence number below its RCV.NXT would be rejected.
-            let seq = self.snd_max;
-            return Some(self.emit(now, buf, seq, TcpFlags::ACK, None));
+        self.bare_ack(now, buf)
+    }
+
+    /// An ACK without data, if one is owed.
+    #[inline]
+    fn bare_ack(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        if !self.flags.has(Flags::ACK) {
+            return None;
         }
-        None
+        // A bare ACK carries the highest sequence number sent: after a
+        // timeout `snd_nxt` may lag behind what the peer already has, and
+        // a sequence number below its RCV.NXT would be rejected.
+        let seq = self.snd_max;
+        Some(self.emit(now, buf, seq, TcpFlags::ACK, None))
     }
 
     /// Retransmits the segment at `SND.UNA` (NewReno fast retransmit,

@@ -49,7 +49,8 @@ fn handle_timeout_runs_timers_armed_while_output_is_still_queued() {
 
 /// A segment that needs no answer does not queue its connection for a
 /// `poll_transmit` that would find nothing: its deadline is recorded at
-/// once, and a connection it closes is let go at once.
+/// once. One that ends the connection queues it only to be let go at the
+/// next `poll_transmit`, so that its state can be read until then.
 #[test]
 fn segments_needing_no_answer_queue_nothing() {
     let mut client = endpoint(EndpointConfig::default(), 1);
@@ -74,18 +75,26 @@ fn segments_needing_no_answer_queue_nothing() {
     let Some((s, Event::Incoming { .. })) = server.poll_event() else {
         panic!("no Incoming event");
     };
-    // The client's FIN, the server's FIN, and the client's last ACK: the
-    // server's connection is gone as that ACK is handled.
+    // The client's FIN, answered by a delayed ACK: nothing queued, the
+    // delayed ACK's deadline recorded.
     client.close(c, now).unwrap();
     assert_eq!(cross(&mut client, &mut server), 1);
+    assert!(server.dirty.is_empty());
+    assert!(server.poll_timeout().is_some());
+    // The server's FIN and the client's last ACK: the server's connection
+    // ends, and stays readable until the next `poll_transmit`.
     server.close(s, now).unwrap();
     assert_eq!(cross(&mut server, &mut client), 1);
-    assert!(server.connection(s).is_some());
-    assert_eq!(cross(&mut client, &mut server), 1);
-    assert!(server.dirty.is_empty());
-    assert!(server.connection(s).is_none());
-    assert_eq!(server.conns.len(), 0);
-    assert_eq!(server.poll_timeout(), None);
+    let last = packets(&mut client, now);
+    assert_eq!(last.len(), 1);
+    server.handle_packet(now, &last[0]);
+    assert_eq!(server.state(s), Some(State::Closed));
+    assert!(server.stats(s).is_some());
     let events: Vec<_> = core::iter::from_fn(|| server.poll_event()).collect();
     assert_eq!(events.last(), Some(&(s, Event::Closed)));
+    assert!(packets(&mut server, now).is_empty());
+    assert!(server.connection(s).is_none());
+    assert_eq!(server.conns.len(), 0);
+    assert!(server.dirty.is_empty());
+    assert_eq!(server.poll_timeout(), None);
 }

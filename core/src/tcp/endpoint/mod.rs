@@ -712,8 +712,8 @@ impl Endpoint {
     /// call: a connection's timers change with nearly every one, and a
     /// burst of segments then costs one update. A connection with nothing
     /// to send (half the segments of a short connection need no answer)
-    /// is not queued: its deadline is recorded, and a connection that
-    /// ended is let go, right here.
+    /// is not queued, unless it ended: its deadline is recorded right
+    /// here.
     fn touch(&mut self, id: ConnId) {
         let Some(entry) = self.conns.get_mut(id) else {
             return;
@@ -743,20 +743,18 @@ impl Endpoint {
         if entry.dirty {
             return;
         }
-        if entry.conn.may_transmit() {
+        if entry.conn.may_transmit() || output::ended(&entry.conn) {
+            // An ended connection is queued too: it is let go as it leaves
+            // the queue, at the next `poll_transmit`, so that until then
+            // the application can still read its state and counters.
             entry.dirty = true;
             self.dirty.push_back(id);
             return;
         }
-        // Nothing to send (a segment that needs no answer): what leaving
-        // the output queue would do, done now, without queueing it for a
-        // `poll_transmit` call that would find nothing.
+        // Nothing to send (a segment that needs no answer): its deadline
+        // is recorded now, as leaving the queue would.
         entry.reschedule(&mut self.schedule, id);
-        let ended = output::ended(&entry.conn);
         self.schedule.tidy(&mut self.conns);
-        if ended {
-            self.after_output(id);
-        }
     }
 
     /// After a connection's output was drained: drop it once it is closed

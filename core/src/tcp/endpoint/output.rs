@@ -65,7 +65,14 @@ impl Endpoint {
             if buf.len() <= ip_len {
                 return None;
             }
-            if let Some(n) = entry.conn.poll_transmit(now, &mut buf[ip_len..]) {
+            // A connection that surely has nothing to send (an ended one
+            // queued only to be let go) skips the whole output decision.
+            let sent = if entry.conn.may_transmit() {
+                entry.conn.poll_transmit(now, &mut buf[ip_len..])
+            } else {
+                None
+            };
+            if let Some(n) = sent {
                 // The addresses are built once there is a segment, not
                 // kept across the call.
                 let (local, remote) = (entry.conn.local(), entry.conn.remote());
