@@ -1,7 +1,7 @@
 //! The endpoint's output queue and schedule. A connection with output
 //! joins the queue, and its deadline is recorded when it leaves it, so
 //! whatever reads the schedule before then must see it all the same; one
-//! with nothing to send never joins it.
+//! with nothing to send joins it only if it ended, to be let go.
 
 use super::tests::{A, B, addr, endpoint, packets, run};
 use super::*;

@@ -711,9 +711,9 @@ impl Endpoint {
     /// that comes first (`settle_deadlines`), not after every segment and
     /// call: a connection's timers change with nearly every one, and a
     /// burst of segments then costs one update. A connection with nothing
-    /// to send (half the segments of a short connection need no answer)
-    /// is not queued, unless it ended: its deadline is recorded right
-    /// here.
+    /// to send (a third of the segments of a short connection need no
+    /// answer) is not queued, unless it ended: its deadline is recorded
+    /// right here.
     fn touch(&mut self, id: ConnId) {
         let Some(entry) = self.conns.get_mut(id) else {
             return;
