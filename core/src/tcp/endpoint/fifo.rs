@@ -86,7 +86,7 @@ mod tests {
     /// grows past what is held.
     #[test]
     fn agrees_with_a_deque() {
-        let mut rand = crate::tcp::endpoint::test_rng(0x9e37_79b9_7f4a_7c15u64);
+        let mut rand = crate::tcp::endpoint::tests::test_rng(0x9e37_79b9_7f4a_7c15u64);
         let mut q = IdQueue::default();
         let mut model = VecDeque::new();
         for step in 0..100_000u64 {

@@ -43,18 +43,6 @@ mod sim_tests;
 mod slab;
 #[cfg(test)]
 mod tests;
-
-/// A small deterministic generator for the randomised unit tests of the
-/// endpoint's tables: each call gives a number below its argument.
-#[cfg(test)]
-fn test_rng(mut state: u64) -> impl FnMut(u64) -> u64 {
-    move |n| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % n
-    }
-}
 mod time_wait;
 
 use alloc::collections::VecDeque;

@@ -215,7 +215,7 @@ mod tests {
     /// `pop_due` always agree with a plain map of the current deadlines.
     #[test]
     fn agrees_with_a_plain_map() {
-        let mut rand = crate::tcp::endpoint::test_rng(0x9e37_79b9_7f4a_7c15u64);
+        let mut rand = crate::tcp::endpoint::tests::test_rng(0x9e37_79b9_7f4a_7c15u64);
         let mut slab = Slab::default();
         let mut ids: Vec<ConnId> = (0..300).map(|_| slab.insert(Deadline::default())).collect();
         let mut schedule = Schedule::default();

@@ -213,7 +213,7 @@ mod tests {
     /// is new, and each finds its value exactly while it is there.
     #[test]
     fn agrees_with_a_map() {
-        let mut rand = crate::tcp::endpoint::test_rng(0x2545_f491_4f6c_dd1du64);
+        let mut rand = crate::tcp::endpoint::tests::test_rng(0x2545_f491_4f6c_dd1du64);
         let mut slab = Slab::default();
         let mut live: BTreeMap<ConnId, u64> = BTreeMap::new();
         let mut ever: BTreeSet<ConnId> = BTreeSet::new();

@@ -776,3 +776,14 @@ fn persist_timer_armed_by_a_write_into_a_closed_window_is_scheduled() {
     client.handle_timeout(now);
     assert_eq!(packets(&mut client, now).len(), 1);
 }
+
+/// A small deterministic generator for the randomised unit tests of the
+/// endpoint's tables: each call gives a number below its argument.
+pub(super) fn test_rng(mut state: u64) -> impl FnMut(u64) -> u64 {
+    move |n| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    }
+}
